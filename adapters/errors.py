@@ -1,0 +1,23 @@
+"""Errors of the delivery adapters. httpx/SOAP failures are translated here once."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class DeliveryError(Exception):
+    retryable: ClassVar[bool] = False
+
+    def __init__(self, message: str, *, invalid_params: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.invalid_params = invalid_params or []
+
+
+class DeliveryPermanentError(DeliveryError):
+    """4xx from the target, a catalogue entry that does not exist, a mapping gap."""
+
+
+class DeliveryRetryableError(DeliveryError):
+    """5xx, timeouts, connection errors: retrying later can succeed."""
+
+    retryable = True

@@ -1,0 +1,76 @@
+"""What a verzoek becomes in ZGW terms, before any URL is known.
+
+`stam_mapping` builds a ZgwPlan from a canonical Verzoek and the municipality's mapping file;
+the ZGW adapter resolves the symbolic references (zaaktype identificatie, roltype and
+informatieobjecttype omschrijving, eigenschap naam) against the Catalogi API, fills in the
+URLs, and performs the calls. Bodies use ZGW's own (camelCase) field names and are ready for
+JSON, minus the fields the adapter owns: `zaak`, `zaaktype`, `roltype`, `statustype`,
+`informatieobjecttype`, `eigenschap` and document `inhoud`.
+
+Each item has a `key`: the adapter's checkpoint key for that step, stable across
+redeliveries of the same verzoek version.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from stam_mapping.model import Doel
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ZgwRol(_Frozen):
+    key: str  # e.g. "rol:initiator", "rol:gemachtigde"
+    # The roltype is found by omschrijvingGeneriek (e.g. "initiator") when set, else by omschrijving.
+    roltype_omschrijving_generiek: str | None = None
+    roltype_omschrijving: str | None = None
+    body: dict[str, Any]  # POST /rollen without zaak and roltype
+
+
+class ZgwZaakobject(_Frozen):
+    key: str  # e.g. "zaakobject:adres:0200200000123456"
+    body: dict[str, Any]  # POST /zaakobjecten without zaak
+
+
+class ZgwEigenschap(_Frozen):
+    key: str  # e.g. "eigenschap:Bouwkosten"
+    naam: str  # eigenschap naam in the zaaktype
+    waarde: str
+
+
+class ZgwDocument(_Frozen):
+    key: str  # e.g. "document:DOC-2024031400042-0001"
+    document_id: str  # DSO documentId: what DocumentSource.open() takes
+    informatieobjecttype_omschrijving: str
+    # POST /enkelvoudiginformatieobjecten without inhoud/informatieobjecttype/bestandsomvang:
+    # bronorganisatie, creatiedatum, titel, auteur, taal, bestandsnaam, formaat,
+    # vertrouwelijkheidaanduiding, status, ontvangstdatum, indicatieGebruiksrecht.
+    body: dict[str, Any]
+
+
+class ZgwPlan(_Frozen):
+    verzoeknummer: str
+    volgnummer: int
+    doel: Doel
+    catalogus_domein: str
+    catalogus_rsin: str
+    zaaktype_identificatie: str
+    # POST /zaken without zaaktype: bronorganisatie, verantwoordelijkeOrganisatie, omschrijving,
+    # toelichting, startdatum, registratiedatum, kenmerken [{kenmerk: verzoeknummer, bron: "DSO"}],
+    # zaakgeometrie (GeoJSON WGS84) and vertrouwelijkheidaanduiding. Used only when no zaak exists.
+    zaak: dict[str, Any]
+    rollen: tuple[ZgwRol, ...] = ()
+    # The status to set: the initial one (lowest volgnummer) unless eindstatus is true
+    # (Intrekken: the highest volgnummer, i.e. the end status).
+    status_toelichting: str
+    eindstatus: bool = False
+    zaakobjecten: tuple[ZgwZaakobject, ...] = ()
+    eigenschappen: tuple[ZgwEigenschap, ...] = ()
+    documenten: tuple[ZgwDocument, ...] = ()
+    # Aanvullen: documents of the previous version this one no longer lists (vervallen).
+    vervallen_document_ids: tuple[str, ...] = ()
