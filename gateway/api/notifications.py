@@ -1,0 +1,62 @@
+"""POST /v1/dso/verzoeknotificaties: DSO tells us a verzoek (version) is ready.
+
+Store it and queue the fetch job in one transaction, answer 202 at once; all work happens in
+the worker. Bad input gets 400 problem+json and nothing is stored."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import structlog
+from fastapi import APIRouter, Depends, Request
+
+from gateway.api.deps import container
+from gateway.api.problems import PROBLEM_JSON, Problem, ProblemError
+from gateway.api.schemas import NotificatieOntvangen
+from gateway.bootstrap import Container
+from gateway.events import FETCH, StageJob
+from stam_mapping import parse_notificatie
+from stam_mapping.errors import StamError
+
+router = APIRouter(prefix="/v1/dso", tags=["DSO"])
+log = structlog.get_logger(__name__)
+
+MAX_NOTIFICATION_BYTES = 64 * 1024
+
+
+@router.post(
+    "/verzoeknotificaties",
+    status_code=202,
+    response_model=NotificatieOntvangen,
+    summary="Neem een verzoeknotificatie van DSO-LV in",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/xml": {"schema": {"type": "string", "description": "verzoeknotificatie"}}},
+        }
+    },
+    responses={400: {"model": Problem, "content": {PROBLEM_JSON: {}}}},
+)
+async def receive_notification(request: Request, c: Annotated[Container, Depends(container)]) -> NotificatieOntvangen:
+    body = await request.body()
+    if len(body) > MAX_NOTIFICATION_BYTES:
+        raise ProblemError(400, "Ongeldige verzoeknotificatie", "Het bericht is te groot voor een notificatie.")
+    try:
+        notificatie = parse_notificatie(body)
+    except StamError as exc:
+        log.warning("notification.rejected", reason=str(exc))
+        raise ProblemError(400, "Ongeldige verzoeknotificatie", str(exc)) from exc
+
+    ctx = c.context
+    oin = ctx.our_oin(notificatie.bevoegd_gezag_oin)
+    job = ctx.job(FETCH, StageJob(notificatie.verzoeknummer, notificatie.volgnummer, oin))
+    new = c.store.record_notification(
+        notificatie.verzoeknummer, notificatie.volgnummer, oin, job, detail="verzoeknotificatie van DSO ontvangen"
+    )
+    log.info("notification.received", verzoeknummer=notificatie.verzoeknummer,
+             volgnummer=notificatie.volgnummer, duplicate=not new)
+    return NotificatieOntvangen(
+        verzoeknummer=notificatie.verzoeknummer,
+        volgnummer=notificatie.volgnummer,
+        status="ontvangen" if new else "dubbel",
+    )

@@ -1,0 +1,88 @@
+"""GET /v1/verzoeken and /v1/verzoeken/{verzoeknummer}: what the store knows, without BSNs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from gateway.api.deps import container
+from gateway.api.problems import PROBLEM_JSON, Problem, ProblemError
+from gateway.api.schemas import (
+    Document,
+    Gebeurtenis,
+    Versie,
+    VerzoekDetail,
+    VerzoekenPagina,
+    VerzoekSamenvatting,
+)
+from gateway.bootstrap import Container
+from gateway.store import VerzoekRecord
+
+router = APIRouter(prefix="/v1", tags=["Verzoeken"])
+_errors = {400: {"model": Problem, "content": {PROBLEM_JSON: {}}}}
+
+
+def summary(record: VerzoekRecord) -> VerzoekSamenvatting:
+    return VerzoekSamenvatting(
+        verzoeknummer=record.verzoeknummer,
+        volgnummer=record.volgnummer,
+        status=record.state,
+        doel=record.doel,
+        type=record.type,
+        naam=record.naam,
+        bevoegdGezagOin=record.bevoegd_gezag_oin,
+        zaakUrl=record.zaak_url,
+        zaakIdentificatie=record.zaak_identificatie,
+        laatsteFout=record.last_error,
+        ontvangenOp=record.created_at,
+        bijgewerktOp=record.updated_at,
+    )
+
+
+@router.get("/verzoeken", response_model=VerzoekenPagina, summary="Zoek verzoeken", responses=_errors)
+def list_verzoeken(
+    c: Annotated[Container, Depends(container)],
+    zoek: Annotated[str | None, Query(max_length=100, description="verzoeknummer, zaaknummer of projectnaam")] = None,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    pagina: Annotated[int, Query(ge=1)] = 1,
+    pagina_grootte: Annotated[int, Query(alias="paginaGrootte", ge=1, le=200)] = 50,
+) -> VerzoekenPagina:
+    records, total = c.store.list_verzoeken(
+        query=zoek, state=status, offset=(pagina - 1) * pagina_grootte, limit=pagina_grootte
+    )
+    return VerzoekenPagina(
+        resultaten=[summary(r) for r in records], totaal=total, pagina=pagina, paginaGrootte=pagina_grootte
+    )
+
+
+@router.get(
+    "/verzoeken/{verzoeknummer}",
+    response_model=VerzoekDetail,
+    summary="Eén verzoek met zijn versies, tijdlijn en documenten",
+    responses={**_errors, 404: {"model": Problem, "content": {PROBLEM_JSON: {}}}},
+)
+def get_verzoek(
+    c: Annotated[Container, Depends(container)],
+    verzoeknummer: Annotated[str, Path(pattern=r"^\d{13}$")],
+) -> VerzoekDetail:
+    record = c.store.get_verzoek(verzoeknummer)
+    if record is None:
+        raise ProblemError(404, "Niet gevonden", f"Verzoek {verzoeknummer} is niet bekend.")
+    return VerzoekDetail(
+        **summary(record).model_dump(),
+        versies=[
+            Versie(volgnummer=v.volgnummer, status=v.state, doel=v.doel, pogingen=v.attempts,
+                   laatsteFout=v.last_error, mislukteStap=v.failed_stage, bijgewerktOp=v.updated_at)
+            for v in c.store.versies_for(verzoeknummer)
+        ],
+        gebeurtenissen=[
+            Gebeurtenis(tijdstip=e.at, volgnummer=e.volgnummer, soort=e.kind, toelichting=e.detail, door=e.actor)
+            for e in c.store.events_for(verzoeknummer)
+        ],
+        documenten=[
+            Document(volgnummer=a.volgnummer, soort=a.kind, documentId=a.document_id, bestandsnaam=a.bestandsnaam,
+                     grootte=a.size, sha256=a.sha256)
+            for a in c.store.archive_for(verzoeknummer)
+        ],
+    )

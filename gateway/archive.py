@@ -1,0 +1,108 @@
+"""The archive: raw STAM XML and bijlagen as files under one directory, indexed in the store.
+
+Files are written under a temporary name and renamed when complete, so a crash never leaves a
+partial file that looks archived."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+from typing import BinaryIO
+
+from gateway.store import ArchiveRecord, SqlStore
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def safe_name(name: str) -> str:
+    cleaned = _UNSAFE.sub("_", name).lstrip(".")
+    return cleaned[:120] or "document"
+
+
+class Archive:
+    def __init__(self, root: Path, store: SqlStore) -> None:
+        self.root = root
+        self.store = store
+        root.mkdir(parents=True, exist_ok=True)
+
+    def version_dir(self, verzoeknummer: str, volgnummer: int) -> Path:
+        path = self.root / verzoeknummer / f"v{volgnummer}"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def document_path(self, verzoeknummer: str, volgnummer: int, document_id: str) -> Path:
+        return self.version_dir(verzoeknummer, volgnummer) / f"doc-{safe_name(document_id)}"
+
+    def put_bytes(self, verzoeknummer: str, volgnummer: int, kind: str, data: bytes, name: str) -> ArchiveRecord:
+        target = self.version_dir(verzoeknummer, volgnummer) / safe_name(name)
+        tmp = target.with_name(target.name + ".part")
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+        digest = hashlib.sha256(data).hexdigest()
+        self.store.add_archive(
+            verzoeknummer, volgnummer, kind=kind, path=str(target), size=len(data), sha256=digest,
+            media_type="application/xml" if kind == "stam" else None, bestandsnaam=name,
+        )
+        return self._latest(verzoeknummer, volgnummer, kind, None)
+
+    def register_file(
+        self,
+        verzoeknummer: str,
+        volgnummer: int,
+        *,
+        kind: str,
+        path: Path,
+        size: int,
+        sha256: str,
+        document_id: str | None,
+        bestandsnaam: str | None,
+        media_type: str | None,
+    ) -> None:
+        self.store.add_archive(
+            verzoeknummer, volgnummer, kind=kind, path=str(path), size=size, sha256=sha256,
+            document_id=document_id, bestandsnaam=bestandsnaam, media_type=media_type,
+        )
+
+    def _latest(self, verzoeknummer: str, volgnummer: int, kind: str, document_id: str | None) -> ArchiveRecord:
+        for record in reversed(self.store.archive_for(verzoeknummer, volgnummer)):
+            if record.kind == kind and record.document_id == document_id:
+                return record
+        raise KeyError(f"no {kind} archived for {verzoeknummer}/{volgnummer}")
+
+    def stam(self, verzoeknummer: str, volgnummer: int) -> bytes:
+        return Path(self._latest(verzoeknummer, volgnummer, "stam", None).path).read_bytes()
+
+    def find_document(self, verzoeknummer: str, document_id: str) -> ArchiveRecord | None:
+        """The newest archived copy of a document of this verzoek, from any version."""
+        for record in reversed(self.store.archive_for(verzoeknummer)):
+            if record.kind == "document" and record.document_id == document_id:
+                return record
+        return None
+
+
+class ArchivedDocuments:
+    """The adapters' DocumentSource over the archive, for one verzoek."""
+
+    def __init__(self, archive: Archive, verzoeknummer: str) -> None:
+        self._archive = archive
+        self._verzoeknummer = verzoeknummer
+
+    def _record(self, document_id: str) -> ArchiveRecord:
+        record = self._archive.find_document(self._verzoeknummer, document_id)
+        if record is None:
+            raise KeyError(f"document {document_id} is not archived")
+        return record
+
+    def open(self, document_id: str) -> BinaryIO:
+        return open(self._record(document_id).path, "rb")  # noqa: SIM115 - the caller closes it
+
+    def size(self, document_id: str) -> int:
+        return self._record(document_id).size
+
+    def media_type(self, document_id: str) -> str:
+        return self._record(document_id).media_type or "application/octet-stream"

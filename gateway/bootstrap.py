@@ -1,0 +1,126 @@
+"""Wiring: the one place that knows every concrete implementation.
+
+`bootstrap(settings)` builds the store, queue, archive, DSO client, delivery adapter and status
+reporter from one Settings object. Tests pass their own transports or fakes as keyword
+arguments instead of patching anything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import httpx
+
+import message_queue
+from adapters.base import Delivery
+from adapters.registry import create_delivery
+from dso_client import DsoClient
+from gateway.archive import Archive
+from gateway.events import FETCH, REPORT, TRANSLATE
+from gateway.pipeline.context import StageContext
+from gateway.pipeline.fetch import FetchStage
+from gateway.pipeline.report import ReportStage
+from gateway.pipeline.translate import TranslateStage
+from gateway.pipeline.worker import StageRunner, Worker
+from gateway.reporting import DsoStatusReporter, StatusReporter
+from gateway.settings import Settings
+from gateway.store import SqlStore
+from message_queue.base import MessageQueue
+from stam_mapping.mapping import MunicipalMapping, default_mapping, load_mapping
+
+
+@dataclass
+class Container:
+    settings: Settings
+    store: SqlStore
+    queue: MessageQueue
+    archive: Archive
+    dso: DsoClient
+    delivery: Delivery
+    reporter: StatusReporter
+    mapping: MunicipalMapping
+    _closers: list[object] = field(default_factory=list)
+
+    @property
+    def context(self) -> StageContext:
+        return StageContext(self.settings, self.store, self.archive)
+
+    def worker(self) -> Worker:
+        ctx = self.context
+        stages = [
+            StageRunner(FETCH, "fetch", FetchStage(ctx, self.dso).handle),
+            StageRunner(TRANSLATE, "translate", TranslateStage(ctx, self.delivery).handle),
+            StageRunner(REPORT, "report", ReportStage(ctx, self.reporter).handle),
+        ]
+        return Worker(self.settings, self.store, self.queue, stages)
+
+    def close(self) -> None:
+        self.dso.close()
+        self.queue.close()
+        self.store.close()
+
+
+def build_dso_client(settings: Settings, transport: httpx.BaseTransport | None = None) -> DsoClient:
+    cert: tuple[str, str] | str | None = None
+    if settings.dso_client_cert is not None:
+        cert = (
+            (str(settings.dso_client_cert), str(settings.dso_client_key))
+            if settings.dso_client_key
+            else str(settings.dso_client_cert)
+        )
+    return DsoClient(
+        settings.dso_base_url,
+        oin_header=settings.dso_oin_header,
+        transport=transport,
+        cert=cert,
+        verify=str(settings.dso_ca_bundle) if settings.dso_ca_bundle else True,
+        timeout=settings.dso_timeout,
+        samenwerking_url=settings.dso_samenwerking_url,
+    )
+
+
+def load_municipal_mapping(settings: Settings) -> MunicipalMapping:
+    return load_mapping(settings.mapping_file) if settings.mapping_file else default_mapping()
+
+
+def build_delivery(
+    settings: Settings, mapping: MunicipalMapping, transport: httpx.BaseTransport | None = None
+) -> Delivery:
+    from stam_mapping.zgw import build_zgw_plan
+
+    return create_delivery(
+        settings.delivery,
+        planner=lambda verzoek, previous: build_zgw_plan(verzoek, mapping, previous),
+        zaken_url=settings.zgw_zaken_url,
+        documenten_url=settings.zgw_documenten_url,
+        catalogi_url=settings.zgw_catalogi_url,
+        client_id=settings.zgw_client_id,
+        secret=settings.zgw_secret.get_secret_value(),
+        timeout=settings.zgw_timeout,
+        bestandsdelen_threshold=settings.zgw_bestandsdelen_threshold,
+        transport=transport,
+    )
+
+
+def bootstrap(
+    settings: Settings,
+    *,
+    dso_transport: httpx.BaseTransport | None = None,
+    zgw_transport: httpx.BaseTransport | None = None,
+    delivery: Delivery | None = None,
+    reporter: StatusReporter | None = None,
+    queue: MessageQueue | None = None,
+) -> Container:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = SqlStore.from_url(settings.effective_store_url)
+    mapping = load_municipal_mapping(settings)
+    dso = build_dso_client(settings, dso_transport)
+    return Container(
+        settings=settings,
+        store=store,
+        queue=queue or message_queue.connect(settings.effective_queue_url),
+        archive=Archive(settings.effective_archive_dir, store),
+        dso=dso,
+        delivery=delivery or build_delivery(settings, mapping, zgw_transport),
+        reporter=reporter or DsoStatusReporter(dso, kenmerk_systeem=settings.kenmerk_systeem),
+        mapping=mapping,
+    )

@@ -1,0 +1,127 @@
+"""The `dso-gateway` command. Settings are built once here, from DSOGW_* variables."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from gateway.logging import configure_logging
+from gateway.settings import Settings
+
+
+def _cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from gateway.demo import run_demo
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        outcome = run_demo(settings, once=args.once, data_dir=args.data_dir, timeout=args.timeout, stop=stop)
+    except KeyboardInterrupt:
+        return 0
+    return 0 if outcome.failed == 0 else 1
+
+
+def _cmd_api(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gateway.api.app import create_app
+    from gateway.bootstrap import bootstrap
+
+    container = bootstrap(settings)
+    try:
+        uvicorn.run(create_app(container), host=settings.api_host, port=settings.api_port, access_log=False)
+    finally:
+        container.close()
+    return 0
+
+
+def _cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from gateway.bootstrap import bootstrap
+
+    container = bootstrap(settings)
+    worker = container.worker()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    worker.start()
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        worker.stop()
+        container.close()
+    return 0
+
+
+def _cmd_queue(settings: Settings, args: argparse.Namespace) -> int:
+    import message_queue
+
+    queue = message_queue.connect(settings.effective_queue_url)
+    try:
+        if args.queue_command == "dead-letters":
+            letters = queue.dead_letters(args.queue)
+            for letter in letters:
+                print(f"{letter.queue}\t{letter.message_id}\t{letter.dead_lettered_at.isoformat()}\t{letter.reason}")
+            print(f"{len(letters)} dead letter(s)")
+        else:
+            count = queue.replay(args.queue, None if args.all else args.id)
+            print(f"{count} message(s) replayed to {args.queue}")
+    finally:
+        queue.close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dso-gateway", description="Omgevingswet DSO integration gateway")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="run everything on 127.0.0.1 with the example verzoeken")
+    demo.add_argument("--once", action="store_true", help="exit when every example reached a final state")
+    demo.add_argument("--data-dir", type=Path, default=None, help="keep state here (default: a new temp dir)")
+    demo.add_argument("--timeout", type=float, default=180.0)
+    demo.set_defaults(func=_cmd_demo)
+
+    sub.add_parser("api", help="run the HTTP API").set_defaults(func=_cmd_api)
+    sub.add_parser("worker", help="run the fetch/translate/report workers").set_defaults(func=_cmd_worker)
+
+    queue = sub.add_parser("queue", help="dead letters and replay")
+    queue_sub = queue.add_subparsers(dest="queue_command", required=True)
+    dead = queue_sub.add_parser("dead-letters", help="list dead letters")
+    dead.add_argument("--queue", default=None)
+    replay = queue_sub.add_parser("replay", help="put dead letters back on their queue")
+    replay.add_argument("queue")
+    which = replay.add_mutually_exclusive_group(required=True)
+    which.add_argument("--id")
+    which.add_argument("--all", action="store_true")
+    queue.set_defaults(func=_cmd_queue)
+
+    from gateway.cli_stam import add_stam_commands
+
+    add_stam_commands(sub)
+    sandbox = sub.add_parser("sandbox", help="the DSO sandbox and the ZGW test server")
+    sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", required=True)
+    from adapters.zgw.cli import add_zgw_commands
+    from dso_client.sandbox.cli import add_sandbox_commands
+
+    add_sandbox_commands(sandbox_sub)
+    add_zgw_commands(sandbox_sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 2
+    result: int = args.func(settings, args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

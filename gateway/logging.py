@@ -1,0 +1,69 @@
+"""structlog configuration, with a processor that keeps BSNs out of every log line.
+
+Context (verzoeknummer, volgnummer, message_id, stage) is bound by the callers; the scrubber
+masks any 9-digit number that passes the 11-proef, wherever it appears in the event."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+_NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
+
+
+def _passes_elfproef(digits: str) -> bool:
+    total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - int(digits[8])
+    return total % 11 == 0
+
+
+def mask_bsns(text: str) -> str:
+    """Replace every BSN-shaped number in `text` by `*****` plus its last four digits."""
+
+    def repl(match: re.Match[str]) -> str:
+        value = match.group(0)
+        return "*****" + value[-4:] if _passes_elfproef(value) else value
+
+    return _NINE_DIGITS.sub(repl, text)
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_bsns(value)
+    if isinstance(value, dict):
+        return {k: _scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_scrub(v) for v in value)
+    if isinstance(value, int) and not isinstance(value, bool) and 100_000_000 <= value <= 999_999_999:
+        return _scrub(str(value))
+    return value
+
+
+def scrub_bsn(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key, value in list(event_dict.items()):
+        event_dict[key] = _scrub(value)
+    return event_dict
+
+
+def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
+    logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level.upper())
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            scrub_bsn,  # last before rendering, so nothing added earlier escapes it
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )

@@ -1,0 +1,26 @@
+"""What every stage needs, built once by bootstrap() and passed down."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.archive import Archive
+from gateway.events import StageJob, make_job
+from gateway.settings import Settings
+from gateway.store import OutboxMessage, SqlStore
+
+
+@dataclass(frozen=True)
+class StageContext:
+    settings: Settings
+    store: SqlStore
+    archive: Archive
+
+    def job(self, queue: str, job: StageJob) -> OutboxMessage:
+        return make_job(queue, job, source_oin=self.settings.default_oin, system=self.settings.system_name)
+
+    def our_oin(self, candidate: str | None) -> str:
+        """The OIN to act with: the one DSO addressed, when it is ours; otherwise our default."""
+        if candidate and candidate in self.settings.our_oins:
+            return candidate
+        return self.settings.default_oin

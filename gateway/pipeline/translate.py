@@ -1,0 +1,143 @@
+"""Stage 2: parse the archived STAM, decide what it means for us, deliver it to the case system."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+
+from adapters.base import Checkpoints, Delivery
+from gateway.archive import ArchivedDocuments
+from gateway.errors import RetryableError
+from gateway.events import REPORT, StageJob
+from gateway.pipeline.context import StageContext
+from gateway.store import DELIVERED_STATES, FINAL_STATES, SqlStore, State
+from stam_mapping import parse_verzoek
+from stam_mapping.model import Doel, Verzoek
+
+log = structlog.get_logger(__name__)
+
+
+class StoreCheckpoints:
+    """The adapters' Checkpoints, kept in the store per verzoeknummer."""
+
+    def __init__(self, store: SqlStore, verzoeknummer: str) -> None:
+        self._store = store
+        self._verzoeknummer = verzoeknummer
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        return self._store.checkpoint_get(self._verzoeknummer, key)
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        self._store.checkpoint_put(self._verzoeknummer, key, value)
+
+
+def _checkpoints(store: SqlStore, verzoeknummer: str) -> Checkpoints:
+    return StoreCheckpoints(store, verzoeknummer)
+
+
+class TranslateStage:
+    name = "translate"
+
+    def __init__(self, ctx: StageContext, delivery: Delivery) -> None:
+        self.ctx = ctx
+        self.delivery = delivery
+
+    def _parse(self, verzoeknummer: str, volgnummer: int) -> Verzoek:
+        raw = self.ctx.archive.stam(verzoeknummer, volgnummer)
+        return parse_verzoek(raw, max_bytes=self.ctx.settings.max_stam_bytes)
+
+    def handle(self, job: StageJob) -> None:
+        store = self.ctx.store
+        vnr, volgnummer = job.verzoeknummer, job.volgnummer
+        if volgnummer is None:
+            raise RetryableError("translate job without volgnummer")
+        versie = store.get_versie(vnr, volgnummer)
+        if versie is None or versie.state != State.FETCHED:
+            log.info("translate.skipped", verzoeknummer=vnr, volgnummer=volgnummer,
+                     state=versie.state if versie else None)
+            return
+
+        verzoek = self._parse(vnr, volgnummer)
+        store.update_summary(
+            vnr,
+            doel=verzoek.doel.value,
+            type=verzoek.type.value,
+            naam=verzoek.naam,
+            activiteiten="\n".join(a.activiteit_id for a in verzoek.projectactiviteiten),
+        )
+        settings = self.ctx.settings
+        oin = versie.oin or settings.default_oin
+
+        if verzoek.bevoegd_gezag.oin not in settings.our_oins:
+            store.transition(
+                vnr, volgnummer, to=State.FETCHED, event="reroute-requested",
+                detail="bevoegd gezag is niet een van onze OIN's: verzoek wordt gererouteerd",
+                expect={State.FETCHED},
+                job=self.ctx.job(REPORT, StageJob(vnr, volgnummer, oin, action="reroute")),
+                versie_values={"doel": verzoek.doel.value},
+            )
+            return
+        uitvoerend = verzoek.uitvoerende_instantie
+        if uitvoerend and uitvoerend.oin not in settings.our_oins and settings.skip_kopieberichten:
+            store.transition(
+                vnr, volgnummer, to=State.SKIPPED, event="kopiebericht",
+                detail=f"kopiebericht: uitvoerende instantie {uitvoerend.oin} behandelt dit verzoek",
+                expect={State.FETCHED}, versie_values={"doel": verzoek.doel.value},
+            )
+            return
+
+        previous = self._previous(verzoek)
+        if previous is _PARK:
+            store.transition(
+                vnr, volgnummer, to=State.PARKED, event="parked",
+                detail="intrekking van een verzoek dat wij niet kennen: geparkeerd, geen zaak aangemaakt",
+                expect={State.FETCHED}, versie_values={"doel": verzoek.doel.value},
+            )
+            return
+        if previous is _SUPERSEDED:
+            store.transition(
+                vnr, volgnummer, to=State.SUPERSEDED, event="superseded",
+                detail="een nieuwere versie van dit verzoek is al verwerkt",
+                expect={State.FETCHED}, versie_values={"doel": verzoek.doel.value},
+            )
+            return
+        assert previous is None or isinstance(previous, Verzoek)
+
+        result = self.delivery.deliver(
+            verzoek, previous, ArchivedDocuments(self.ctx.archive, vnr), _checkpoints(store, vnr)
+        )
+        store.transition(
+            vnr, volgnummer, to=State.DELIVERED, event="delivered",
+            detail=f"geregistreerd als zaak {result.zaak_identificatie} ({self.delivery.name})",
+            expect={State.FETCHED},
+            job=self.ctx.job(REPORT, StageJob(vnr, volgnummer, oin, action="link")),
+            summary={"zaak_url": result.zaak_url, "zaak_identificatie": result.zaak_identificatie},
+            versie_values={"doel": verzoek.doel.value},
+        )
+        log.info("translate.delivered", verzoeknummer=vnr, volgnummer=volgnummer, zaak=result.zaak_identificatie)
+
+    def _previous(self, verzoek: Verzoek) -> Verzoek | object | None:
+        """The version this one builds on, or a decision not to deliver it at all.
+
+        Versions may arrive out of order: an older version still in flight makes this one wait
+        (retryable); a newer version already delivered makes this one superseded."""
+        versies = self.ctx.store.versies_for(verzoek.verzoeknummer)
+        if any(v.volgnummer > verzoek.volgnummer and State(v.state) in DELIVERED_STATES for v in versies):
+            return _SUPERSEDED
+        older = [v for v in versies if v.volgnummer < verzoek.volgnummer]
+        waiting = [v.volgnummer for v in older if State(v.state) not in FINAL_STATES | DELIVERED_STATES]
+        if waiting:
+            raise RetryableError(f"wacht op eerdere versie(s) {', '.join(map(str, waiting))} van dit verzoek")
+        delivered = [v.volgnummer for v in older if State(v.state) in DELIVERED_STATES]
+        if delivered:
+            return self._parse(verzoek.verzoeknummer, max(delivered))
+        if verzoek.doel is Doel.INTREKKEN:
+            return _PARK
+        # An aanvulling for a verzoek we never saw (e.g. after a change of bevoegd gezag) is
+        # treated as a new verzoek: previous stays None.
+        return None
+
+
+_PARK = object()
+_SUPERSEDED = object()

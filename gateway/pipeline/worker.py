@@ -1,0 +1,149 @@
+"""The worker: one consumer thread per stage plus the outbox relay, sharing one queue and store.
+
+The ack/nack/dead-letter decision rests on `classify()` alone: retryable errors go back with
+exponential backoff and jitter until max_attempts; permanent errors and exhausted retries are
+dead-lettered and the version is recorded FAILED with a reason a person can read."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import structlog
+
+from gateway.errors import classify
+from gateway.events import BadMessage, StageJob, parse_job
+from gateway.logging import mask_bsns
+from gateway.settings import Settings
+from gateway.store import OutboxRow, SqlStore
+from message_queue.base import Message, MessageQueue
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class StageRunner:
+    queue: str
+    name: str
+    handle: Callable[[StageJob], None]
+
+
+def backoff_delay(settings: Settings, attempt: int, retry_after: float | None = None) -> float:
+    """Exponential backoff with full jitter on the upper half, honouring a server's Retry-After."""
+    ceiling = min(settings.retry_max_delay, settings.retry_base_delay * (2 ** max(attempt - 1, 0)))
+    delay = ceiling / 2 + random.uniform(0, ceiling / 2)
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return delay
+
+
+class Worker:
+    def __init__(
+        self,
+        settings: Settings,
+        store: SqlStore,
+        queue: MessageQueue,
+        stages: list[StageRunner],
+        *,
+        periodic: list[tuple[float, Callable[[], object]]] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.queue = queue
+        self.stages = stages
+        self.periodic = periodic or []
+        self._threads: list[threading.Thread] = []
+        self.stop_event = threading.Event()
+
+    # -- one message -----------------------------------------------------------------------------
+
+    def process(self, stage: StageRunner, message: Message) -> None:
+        bound = log.bind(stage=stage.name, message_id=message.message_id, attempt=message.delivery_count)
+        try:
+            _, job = parse_job(message.body)
+        except BadMessage as exc:
+            bound.error("message.unreadable", error=str(exc))
+            self.queue.dead_letter(message, str(exc))
+            return
+        bound = bound.bind(verzoeknummer=job.verzoeknummer, volgnummer=job.volgnummer)
+        structlog.contextvars.bind_contextvars(verzoeknummer=job.verzoeknummer, message_id=message.message_id)
+        try:
+            stage.handle(job)
+        except Exception as exc:  # noqa: BLE001 - every failure is classified, none escapes
+            error = classify(exc)
+            reason = mask_bsns(str(error))
+            try:
+                if error.retryable and message.delivery_count < self.settings.max_attempts:
+                    delay = backoff_delay(self.settings, message.delivery_count, error.retry_after)
+                    self.store.record_attempt(
+                        job.verzoeknummer, job.volgnummer, stage=stage.name, reason=reason,
+                        attempt=message.delivery_count,
+                    )
+                    bound.warning("stage.retry", reason=reason, delay=round(delay, 2))
+                    self.queue.nack(message, delay=delay)
+                else:
+                    if error.retryable:
+                        reason = f"{reason} (opgegeven na {message.delivery_count} pogingen)"
+                    self.store.record_failure(job.verzoeknummer, job.volgnummer, stage=stage.name, reason=reason)
+                    bound.error("stage.failed", reason=reason)
+                    self.queue.dead_letter(message, reason)
+            except Exception:  # noqa: BLE001 - store or broker down: leave it unacked, it comes back
+                bound.exception("stage.bookkeeping_failed")
+        else:
+            self.queue.ack(message)
+        finally:
+            structlog.contextvars.clear_contextvars()
+
+    # -- loops -----------------------------------------------------------------------------------
+
+    def _consume(self, stage: StageRunner) -> None:
+        while not self.stop_event.is_set():
+            try:
+                message = self.queue.receive(stage.queue, timeout=0.5)
+            except Exception:  # noqa: BLE001 - a broker hiccup must not kill the thread
+                log.exception("queue.receive_failed", stage=stage.name)
+                self.stop_event.wait(1.0)
+                continue
+            if message is not None:
+                self.process(stage, message)
+
+    def relay_once(self) -> int:
+        def publish(row: OutboxRow) -> None:
+            self.queue.publish(row.queue, row.body, message_id=row.message_id, headers=row.headers)
+
+        return self.store.relay_outbox(publish)
+
+    def _relay(self) -> None:
+        while not self.stop_event.is_set():
+            try:
+                published = self.relay_once()
+            except Exception:  # noqa: BLE001 - retried on the next round; rows stay pending
+                log.exception("outbox.relay_failed")
+                published = 0
+                self.stop_event.wait(1.0)
+            if published == 0:
+                self.stop_event.wait(0.1)
+
+    def _periodic(self, interval: float, job: Callable[[], object]) -> None:
+        while not self.stop_event.wait(interval):
+            try:
+                job()
+            except Exception:  # noqa: BLE001 - a periodic job failing must not stop the worker
+                log.exception("periodic.failed")
+
+    def start(self) -> None:
+        targets: list[tuple[str, Callable[[], None]]] = [("relay", self._relay)]
+        targets += [(f"stage-{s.name}", lambda s=s: self._consume(s)) for s in self.stages]  # type: ignore[misc]
+        targets += [(f"periodic-{i}", lambda p=p: self._periodic(*p)) for i, p in enumerate(self.periodic)]  # type: ignore[misc]
+        for name, target in targets:
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.stop_event.set()
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads.clear()

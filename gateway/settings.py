@@ -1,0 +1,107 @@
+"""All configuration, in one pydantic-settings object built once (in the CLI) and passed down.
+
+Every field can be set from the environment with the prefix DSOGW_, e.g. DSOGW_STORE_URL.
+Lists take JSON (DSOGW_OUR_OINS='["0000000100160082000", "..."]') or comma-separated values.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+APELDOORN_OIN = "00000001001600820000"
+OMGEVINGSDIENST_OIN = "00000001823288444000"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DSOGW_", env_file=".env", extra="ignore")
+
+    # Where state lives. The embedded defaults keep everything under data_dir.
+    data_dir: Path = Path("var")
+    store_url: str = ""  # default: sqlite:///<data_dir>/gateway.db
+    queue_url: str = ""  # default: sqlite:///<data_dir>/queue.db; stomp://..., memory://
+    archive_dir: Path | None = None  # default: <data_dir>/archive
+
+    # Our identity towards DSO. The first OIN is the default for calls without a better choice.
+    our_oins: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: [APELDOORN_OIN, OMGEVINGSDIENST_OIN]
+    )
+    system_name: str = "dso-gateway"  # CloudEvents source: urn:nld:oin:<oin>:systeem:<name>
+    skip_kopieberichten: bool = True
+
+    # DSO "Verzoek afhandelen" API
+    dso_base_url: str = "http://127.0.0.1:8001/overheid/verzoeken/api/afhandelen/v2"
+    dso_samenwerking_url: str | None = None
+    dso_oin_header: str = "X-DSO-OIN"
+    dso_client_cert: Path | None = None  # PEM (cert+key) or PKCS#12
+    dso_client_key: Path | None = None
+    dso_client_cert_password: SecretStr | None = None
+    dso_ca_bundle: Path | None = None
+    dso_timeout: float = 30.0
+    kenmerk_systeem: str = "dso-gateway"  # what DSO shows next to our case number
+
+    # Municipal target
+    delivery: Literal["zgw", "stuf-zkn", "memory"] = "zgw"
+    mapping_file: Path | None = None  # default: the example mapping shipped with stam_mapping
+    zgw_zaken_url: str = "http://127.0.0.1:8002/zaken/api/v1"
+    zgw_documenten_url: str = "http://127.0.0.1:8002/documenten/api/v1"
+    zgw_catalogi_url: str = "http://127.0.0.1:8002/catalogi/api/v1"
+    zgw_client_id: str = "dso-gateway"
+    zgw_secret: SecretStr = SecretStr("dso-gateway-demo-secret")
+    zgw_timeout: float = 30.0
+    zgw_bestandsdelen_threshold: int = 4 * 1024 * 1024
+    stuf_zkn_url: str = "http://127.0.0.1:8003/stuf-zkn"
+
+    # Processing
+    max_attempts: int = Field(default=6, ge=1)
+    retry_base_delay: float = Field(default=2.0, gt=0)
+    retry_max_delay: float = Field(default=300.0, gt=0)
+    max_stam_bytes: int = 64 * 1024 * 1024
+    reconcile_interval: float = 0.0  # seconds between reconciliation runs in the worker; 0 = off
+
+    # HTTP API
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    log_format: Literal["console", "json"] = "console"
+    log_level: str = "INFO"
+
+    @field_validator("our_oins", mode="before")
+    @classmethod
+    def _split_oins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            if value.startswith("["):
+                import json
+
+                return json.loads(value)
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("our_oins")
+    @classmethod
+    def _check_oins(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("at least one OIN is needed")
+        for oin in value:
+            if not (len(oin) == 20 and oin.isdigit()):
+                raise ValueError("an OIN is 20 digits")
+        return value
+
+    @property
+    def effective_store_url(self) -> str:
+        return self.store_url or f"sqlite:///{self.data_dir / 'gateway.db'}"
+
+    @property
+    def effective_queue_url(self) -> str:
+        return self.queue_url or f"sqlite:///{self.data_dir / 'queue.db'}"
+
+    @property
+    def effective_archive_dir(self) -> Path:
+        return self.archive_dir or self.data_dir / "archive"
+
+    @property
+    def default_oin(self) -> str:
+        return self.our_oins[0]

@@ -1,0 +1,29 @@
+"""The Store port and its SQL implementation (SQLite by default, PostgreSQL for production)."""
+
+from gateway.store.records import (
+    ArchiveRecord,
+    EventRecord,
+    OutboxMessage,
+    OutboxRow,
+    VersieRecord,
+    VerzoekRecord,
+)
+from gateway.store.sql_store import SqlStore, create_engine
+from gateway.store.states import DELIVERED_STATES, FINAL_STATES, State
+
+Store = SqlStore
+
+__all__ = [
+    "DELIVERED_STATES",
+    "FINAL_STATES",
+    "ArchiveRecord",
+    "EventRecord",
+    "OutboxMessage",
+    "OutboxRow",
+    "SqlStore",
+    "State",
+    "Store",
+    "VersieRecord",
+    "VerzoekRecord",
+    "create_engine",
+]

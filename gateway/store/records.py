@@ -1,0 +1,83 @@
+"""Plain records the store hands out (read side)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    queue: str
+    message_id: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    queue: str
+    message_id: str
+    body: bytes
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class VerzoekRecord:
+    verzoeknummer: str
+    volgnummer: int | None
+    state: str
+    doel: str | None
+    type: str | None
+    naam: str | None
+    bevoegd_gezag_oin: str | None
+    zaak_url: str | None
+    zaak_identificatie: str | None
+    last_error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class VersieRecord:
+    verzoeknummer: str
+    volgnummer: int
+    state: str
+    doel: str | None
+    oin: str | None
+    attempts: int
+    last_error: str | None
+    failed_stage: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    id: int
+    verzoeknummer: str
+    volgnummer: int | None
+    at: datetime
+    kind: str
+    detail: str | None
+    actor: str | None
+
+
+@dataclass(frozen=True)
+class ArchiveRecord:
+    id: int
+    verzoeknummer: str
+    volgnummer: int
+    kind: str
+    document_id: str | None
+    bestandsnaam: str | None
+    path: str
+    size: int
+    sha256: str
+    media_type: str | None
+
+
+def row_dict(row: Any) -> dict[str, Any]:
+    return dict(row._mapping)

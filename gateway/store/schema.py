@@ -1,0 +1,113 @@
+"""Tables of the gateway's store. SQLAlchemy Core, portable between SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# One row per verzoek (verzoeknummer): a summary of its newest known version, for fast lists.
+verzoeken = Table(
+    "verzoeken",
+    metadata,
+    Column("verzoeknummer", String(13), primary_key=True),
+    Column("volgnummer", Integer, nullable=True),  # the newest version we know of
+    Column("state", String(20), nullable=False),
+    Column("doel", String(20)),
+    Column("type", String(60)),
+    Column("naam", Text),
+    Column("bevoegd_gezag_oin", String(20)),
+    Column("zaak_url", Text),
+    Column("zaak_identificatie", String(40)),
+    Column("activiteiten", Text),  # activiteitIds, newline separated, for filtering
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_verzoeken_updated", verzoeken.c.updated_at)
+Index("ix_verzoeken_state", verzoeken.c.state)
+Index("ix_verzoeken_zaak", verzoeken.c.zaak_identificatie)
+
+# One row per version (verzoeknummer, volgnummer): the unit of processing and idempotency.
+versies = Table(
+    "versies",
+    metadata,
+    Column("verzoeknummer", String(13), primary_key=True),
+    Column("volgnummer", Integer, primary_key=True),
+    Column("state", String(20), nullable=False),
+    Column("doel", String(20)),
+    Column("oin", String(20)),  # the OIN we fetch and report with
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("failed_stage", String(20)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# The timeline shown to staff. Details are written by us and never contain a BSN.
+events = Table(
+    "events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("verzoeknummer", String(13), nullable=False),
+    Column("volgnummer", Integer),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("detail", Text),
+    Column("actor", String(120)),
+)
+Index("ix_events_verzoek", events.c.verzoeknummer, events.c.id)
+
+# Results of finished delivery steps (adapters' Checkpoints), per verzoeknummer.
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("verzoeknummer", String(13), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Transactional outbox: a job for the next stage, committed with the state change that causes it.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("queue", String(100), nullable=False),
+    Column("message_id", String(64), nullable=False, unique=True),
+    Column("body", LargeBinary, nullable=False),
+    Column("headers", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("published_at", DateTime(timezone=True)),
+)
+Index("ix_outbox_pending", outbox.c.published_at, outbox.c.id)
+
+# Index of archived blobs (raw STAM XML, PDF, bijlagen); the bytes live in the archive directory.
+archive = Table(
+    "archive",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("verzoeknummer", String(13), nullable=False),
+    Column("volgnummer", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),  # stam | pdf | document
+    Column("document_id", String(200)),
+    Column("bestandsnaam", Text),
+    Column("path", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("media_type", String(120)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_archive_verzoek", archive.c.verzoeknummer, archive.c.volgnummer)

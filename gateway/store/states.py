@@ -1,0 +1,25 @@
+"""States of a verzoek version, in processing order, and which ones are final."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class State(StrEnum):
+    RECEIVED = "received"  # notification stored, fetch job queued
+    FETCHED = "fetched"  # STAM XML and bijlagen archived, translate job queued
+    DELIVERED = "delivered"  # registered in the case system, report job queued
+    REPORTED = "reported"  # case number linked at DSO: done
+    FAILED = "failed"  # dead-lettered; staff can retry
+    PARKED = "parked"  # held by staff or by rule (intrekking of an unknown verzoek)
+    REROUTED = "rerouted"  # not ours: sent back to DSO for another bevoegd gezag
+    SKIPPED = "skipped"  # kopiebericht, recorded only
+    SUPERSEDED = "superseded"  # an older volgnummer that arrived after a newer one was handled
+    HANDLED = "handled"  # marked as handled by hand by staff
+
+
+FINAL_STATES = frozenset(
+    {State.REPORTED, State.FAILED, State.PARKED, State.REROUTED, State.SKIPPED, State.SUPERSEDED, State.HANDLED}
+)
+# States from which a later version may build on this one (its zaak exists).
+DELIVERED_STATES = frozenset({State.DELIVERED, State.REPORTED})
