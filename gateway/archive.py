@@ -35,7 +35,9 @@ class Archive:
     def document_path(self, verzoeknummer: str, volgnummer: int, document_id: str) -> Path:
         return self.version_dir(verzoeknummer, volgnummer) / f"doc-{safe_name(document_id)}"
 
-    def put_bytes(self, verzoeknummer: str, volgnummer: int, kind: str, data: bytes, name: str) -> ArchiveRecord:
+    def put_bytes(
+        self, verzoeknummer: str, volgnummer: int, kind: str, data: bytes, name: str
+    ) -> ArchiveRecord:
         target = self.version_dir(verzoeknummer, volgnummer) / safe_name(name)
         tmp = target.with_name(target.name + ".part")
         with open(tmp, "wb") as fh:
@@ -45,8 +47,14 @@ class Archive:
         os.replace(tmp, target)
         digest = hashlib.sha256(data).hexdigest()
         self.store.add_archive(
-            verzoeknummer, volgnummer, kind=kind, path=str(target), size=len(data), sha256=digest,
-            media_type="application/xml" if kind == "stam" else None, bestandsnaam=name,
+            verzoeknummer,
+            volgnummer,
+            kind=kind,
+            path=str(target),
+            size=len(data),
+            sha256=digest,
+            media_type="application/xml" if kind == "stam" else None,
+            bestandsnaam=name,
         )
         return self._latest(verzoeknummer, volgnummer, kind, None)
 
@@ -64,11 +72,20 @@ class Archive:
         media_type: str | None,
     ) -> None:
         self.store.add_archive(
-            verzoeknummer, volgnummer, kind=kind, path=str(path), size=size, sha256=sha256,
-            document_id=document_id, bestandsnaam=bestandsnaam, media_type=media_type,
+            verzoeknummer,
+            volgnummer,
+            kind=kind,
+            path=str(path),
+            size=size,
+            sha256=sha256,
+            document_id=document_id,
+            bestandsnaam=bestandsnaam,
+            media_type=media_type,
         )
 
-    def _latest(self, verzoeknummer: str, volgnummer: int, kind: str, document_id: str | None) -> ArchiveRecord:
+    def _latest(
+        self, verzoeknummer: str, volgnummer: int, kind: str, document_id: str | None
+    ) -> ArchiveRecord:
         for record in reversed(self.store.archive_for(verzoeknummer, volgnummer)):
             if record.kind == kind and record.document_id == document_id:
                 return record
@@ -99,7 +116,7 @@ class ArchivedDocuments:
         return record
 
     def open(self, document_id: str) -> BinaryIO:
-        return open(self._record(document_id).path, "rb")  # noqa: SIM115 - the caller closes it
+        return open(self._record(document_id).path, "rb")
 
     def size(self, document_id: str) -> int:
         return self._record(document_id).size

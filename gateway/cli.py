@@ -64,7 +64,9 @@ def _cmd_queue(settings: Settings, args: argparse.Namespace) -> int:
         if args.queue_command == "dead-letters":
             letters = queue.dead_letters(args.queue)
             for letter in letters:
-                print(f"{letter.queue}\t{letter.message_id}\t{letter.dead_lettered_at.isoformat()}\t{letter.reason}")
+                print(
+                    f"{letter.queue}\t{letter.message_id}\t{letter.dead_lettered_at.isoformat()}\t{letter.reason}"
+                )
             print(f"{len(letters)} dead letter(s)")
         else:
             count = queue.replay(args.queue, None if args.all else args.id)

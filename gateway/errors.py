@@ -33,7 +33,9 @@ def classify(exc: BaseException) -> GatewayError:
     message = str(exc) or type(exc).__name__
     retry_after = getattr(exc, "retry_after", None)
     if retryable is True:
-        return RetryableError(message, retry_after=retry_after if isinstance(retry_after, int | float) else None)
+        return RetryableError(
+            message, retry_after=retry_after if isinstance(retry_after, int | float) else None
+        )
     if retryable is False:
         return PermanentError(message)
     # Not one of ours: a bug. Retrying a bug only repeats it, so it is parked as permanent,

@@ -26,7 +26,10 @@ class DsoStatusReporter:
 
     def link_case(self, verzoeknummer: str, *, oin: str, zaak_identificatie: str) -> None:
         self._client.koppel_zaak(
-            verzoeknummer, oin=oin, kenmerk_systeem=self._kenmerk_systeem, nummer_binnen_systeem=zaak_identificatie
+            verzoeknummer,
+            oin=oin,
+            kenmerk_systeem=self._kenmerk_systeem,
+            nummer_binnen_systeem=zaak_identificatie,
         )
 
     def reroute(self, verzoeknummer: str, *, oin: str, reden: str) -> None:

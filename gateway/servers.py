@@ -17,11 +17,18 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class ServerThread:
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int | None = None, **uvicorn_options: Any) -> None:
+    def __init__(
+        self, app: Any, host: str = "127.0.0.1", port: int | None = None, **uvicorn_options: Any
+    ) -> None:
         self.host = host
         self.port = port or free_port(host)
         config = uvicorn.Config(
-            app, host=host, port=self.port, log_level="warning", lifespan="off", access_log=False,
+            app,
+            host=host,
+            port=self.port,
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
             **uvicorn_options,
         )
         self.server = uvicorn.Server(config)

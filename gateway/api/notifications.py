@@ -32,15 +32,21 @@ MAX_NOTIFICATION_BYTES = 64 * 1024
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/xml": {"schema": {"type": "string", "description": "verzoeknotificatie"}}},
+            "content": {
+                "application/xml": {"schema": {"type": "string", "description": "verzoeknotificatie"}}
+            },
         }
     },
     responses={400: {"model": Problem, "content": {PROBLEM_JSON: {}}}},
 )
-async def receive_notification(request: Request, c: Annotated[Container, Depends(container)]) -> NotificatieOntvangen:
+async def receive_notification(
+    request: Request, c: Annotated[Container, Depends(container)]
+) -> NotificatieOntvangen:
     body = await request.body()
     if len(body) > MAX_NOTIFICATION_BYTES:
-        raise ProblemError(400, "Ongeldige verzoeknotificatie", "Het bericht is te groot voor een notificatie.")
+        raise ProblemError(
+            400, "Ongeldige verzoeknotificatie", "Het bericht is te groot voor een notificatie."
+        )
     try:
         notificatie = parse_notificatie(body)
     except StamError as exc:
@@ -51,10 +57,18 @@ async def receive_notification(request: Request, c: Annotated[Container, Depends
     oin = ctx.our_oin(notificatie.bevoegd_gezag_oin)
     job = ctx.job(FETCH, StageJob(notificatie.verzoeknummer, notificatie.volgnummer, oin))
     new = c.store.record_notification(
-        notificatie.verzoeknummer, notificatie.volgnummer, oin, job, detail="verzoeknotificatie van DSO ontvangen"
+        notificatie.verzoeknummer,
+        notificatie.volgnummer,
+        oin,
+        job,
+        detail="verzoeknotificatie van DSO ontvangen",
     )
-    log.info("notification.received", verzoeknummer=notificatie.verzoeknummer,
-             volgnummer=notificatie.volgnummer, duplicate=not new)
+    log.info(
+        "notification.received",
+        verzoeknummer=notificatie.verzoeknummer,
+        volgnummer=notificatie.volgnummer,
+        duplicate=not new,
+    )
     return NotificatieOntvangen(
         verzoeknummer=notificatie.verzoeknummer,
         volgnummer=notificatie.volgnummer,

@@ -19,7 +19,7 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     instance: str | None = None
-    invalidParams: list[dict[str, str]] | None = None  # noqa: N815 - the ADR's own name
+    invalidParams: list[dict[str, str]] | None = None
 
 
 class ProblemError(Exception):
@@ -47,16 +47,28 @@ def install_problem_handlers(app: FastAPI) -> None:
         # The ADR wants 400 for invalid input (FastAPI's default is 422). The values are left
         # out of the answer: they may hold personal data.
         params = [
-            {"name": ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")),
-             "reason": str(err.get("msg", "ongeldig"))}
+            {
+                "name": ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")),
+                "reason": str(err.get("msg", "ongeldig")),
+            }
             for err in exc.errors()
         ]
-        return problem_response(400, "Ongeldige invoer", "Een of meer parameters zijn ongeldig.",
-                                instance=request.url.path, invalidParams=params)
+        return problem_response(
+            400,
+            "Ongeldige invoer",
+            "Een of meer parameters zijn ongeldig.",
+            instance=request.url.path,
+            invalidParams=params,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        titles = {404: "Niet gevonden", 405: "Methode niet toegestaan", 401: "Niet geauthenticeerd",
-                  403: "Geen toegang"}
-        return problem_response(exc.status_code, titles.get(exc.status_code, "Fout"), str(exc.detail),
-                                instance=request.url.path)
+        titles = {
+            404: "Niet gevonden",
+            405: "Methode niet toegestaan",
+            401: "Niet geauthenticeerd",
+            403: "Geen toegang",
+        }
+        return problem_response(
+            exc.status_code, titles.get(exc.status_code, "Fout"), str(exc.detail), instance=request.url.path
+        )

@@ -25,19 +25,19 @@ class VerzoekSamenvatting(_Camel):
     doel: str | None
     type: str | None
     naam: str | None
-    bevoegdGezagOin: str | None  # noqa: N815
-    zaakUrl: str | None  # noqa: N815
-    zaakIdentificatie: str | None  # noqa: N815
-    laatsteFout: str | None  # noqa: N815
-    ontvangenOp: datetime  # noqa: N815
-    bijgewerktOp: datetime  # noqa: N815
+    bevoegdGezagOin: str | None
+    zaakUrl: str | None
+    zaakIdentificatie: str | None
+    laatsteFout: str | None
+    ontvangenOp: datetime
+    bijgewerktOp: datetime
 
 
 class VerzoekenPagina(_Camel):
     resultaten: list[VerzoekSamenvatting]
     totaal: int
     pagina: int
-    paginaGrootte: int  # noqa: N815
+    paginaGrootte: int
 
 
 class Versie(_Camel):
@@ -45,9 +45,9 @@ class Versie(_Camel):
     status: str
     doel: str | None
     pogingen: int
-    laatsteFout: str | None  # noqa: N815
-    mislukteStap: str | None  # noqa: N815
-    bijgewerktOp: datetime  # noqa: N815
+    laatsteFout: str | None
+    mislukteStap: str | None
+    bijgewerktOp: datetime
 
 
 class Gebeurtenis(_Camel):
@@ -61,7 +61,7 @@ class Gebeurtenis(_Camel):
 class Document(_Camel):
     volgnummer: int
     soort: str
-    documentId: str | None  # noqa: N815
+    documentId: str | None
     bestandsnaam: str | None
     grootte: int
     sha256: str

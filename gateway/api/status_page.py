@@ -28,7 +28,11 @@ def status(
     records, total = c.store.list_verzoeken(query=zoek, limit=100)
     depths = {q: c.queue.depth(q) for q in STAGES}
     html = _templates.get_template("status.html").render(
-        verzoeken=records, totaal=total, counts=c.store.counts_by_state(), depths=depths, zoek=zoek or "",
+        verzoeken=records,
+        totaal=total,
+        counts=c.store.counts_by_state(),
+        depths=depths,
+        zoek=zoek or "",
         dead_letters=len(c.queue.dead_letters()),
     )
     return HTMLResponse(html)

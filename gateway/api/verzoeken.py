@@ -43,7 +43,9 @@ def summary(record: VerzoekRecord) -> VerzoekSamenvatting:
 @router.get("/verzoeken", response_model=VerzoekenPagina, summary="Zoek verzoeken", responses=_errors)
 def list_verzoeken(
     c: Annotated[Container, Depends(container)],
-    zoek: Annotated[str | None, Query(max_length=100, description="verzoeknummer, zaaknummer of projectnaam")] = None,
+    zoek: Annotated[
+        str | None, Query(max_length=100, description="verzoeknummer, zaaknummer of projectnaam")
+    ] = None,
     status: Annotated[str | None, Query(max_length=20)] = None,
     pagina: Annotated[int, Query(ge=1)] = 1,
     pagina_grootte: Annotated[int, Query(alias="paginaGrootte", ge=1, le=200)] = 50,
@@ -72,17 +74,32 @@ def get_verzoek(
     return VerzoekDetail(
         **summary(record).model_dump(),
         versies=[
-            Versie(volgnummer=v.volgnummer, status=v.state, doel=v.doel, pogingen=v.attempts,
-                   laatsteFout=v.last_error, mislukteStap=v.failed_stage, bijgewerktOp=v.updated_at)
+            Versie(
+                volgnummer=v.volgnummer,
+                status=v.state,
+                doel=v.doel,
+                pogingen=v.attempts,
+                laatsteFout=v.last_error,
+                mislukteStap=v.failed_stage,
+                bijgewerktOp=v.updated_at,
+            )
             for v in c.store.versies_for(verzoeknummer)
         ],
         gebeurtenissen=[
-            Gebeurtenis(tijdstip=e.at, volgnummer=e.volgnummer, soort=e.kind, toelichting=e.detail, door=e.actor)
+            Gebeurtenis(
+                tijdstip=e.at, volgnummer=e.volgnummer, soort=e.kind, toelichting=e.detail, door=e.actor
+            )
             for e in c.store.events_for(verzoeknummer)
         ],
         documenten=[
-            Document(volgnummer=a.volgnummer, soort=a.kind, documentId=a.document_id, bestandsnaam=a.bestandsnaam,
-                     grootte=a.size, sha256=a.sha256)
+            Document(
+                volgnummer=a.volgnummer,
+                soort=a.kind,
+                documentId=a.document_id,
+                bestandsnaam=a.bestandsnaam,
+                grootte=a.size,
+                sha256=a.sha256,
+            )
             for a in c.store.archive_for(verzoeknummer)
         ],
     )

@@ -28,8 +28,12 @@ class FetchStage:
         store.ensure_versie(job.verzoeknummer, volgnummer, oin, State.RECEIVED)
         versie = store.get_versie(job.verzoeknummer, volgnummer)
         if versie is None or versie.state != State.RECEIVED:
-            log.info("fetch.skipped", verzoeknummer=job.verzoeknummer, volgnummer=volgnummer,
-                     state=versie.state if versie else None)
+            log.info(
+                "fetch.skipped",
+                verzoeknummer=job.verzoeknummer,
+                volgnummer=volgnummer,
+                state=versie.state if versie else None,
+            )
             return
 
         xml = self.dso.samenvatting(job.verzoeknummer, volgnummer, oin=oin)
@@ -38,15 +42,25 @@ class FetchStage:
         fetched = reused = 0
         for ref in refs.documenten:
             existing = archive.find_document(job.verzoeknummer, ref.document_id)
-            if existing and existing.size == ref.size and (ref.sha256 is None or ref.sha256 == existing.sha256):
+            if (
+                existing
+                and existing.size == ref.size
+                and (ref.sha256 is None or ref.sha256 == existing.sha256)
+            ):
                 # An aanvulling lists unchanged documents again; they are archived already.
                 reused += 1
                 continue
             dest = archive.document_path(job.verzoeknummer, volgnummer, ref.document_id)
             result = self.dso.download_document(ref, dest, oin=oin)
             archive.register_file(
-                job.verzoeknummer, volgnummer, kind="document", path=result.path, size=result.size,
-                sha256=result.sha256, document_id=ref.document_id, bestandsnaam=ref.bestandsnaam,
+                job.verzoeknummer,
+                volgnummer,
+                kind="document",
+                path=result.path,
+                size=result.size,
+                sha256=result.sha256,
+                document_id=ref.document_id,
+                bestandsnaam=ref.bestandsnaam,
                 media_type=ref.media_type,
             )
             fetched += 1

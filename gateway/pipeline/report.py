@@ -31,9 +31,17 @@ class ReportStage:
         if job.action == "reroute":
             if versie.state != State.FETCHED:
                 return
-            self.reporter.reroute(vnr, oin=oin, reden="Het bevoegd gezag van dit verzoek is niet deze organisatie.")
-            store.transition(vnr, volgnummer, to=State.REROUTED, event="rerouted",
-                             detail="teruggegeven aan DSO voor een ander bevoegd gezag", expect={State.FETCHED})
+            self.reporter.reroute(
+                vnr, oin=oin, reden="Het bevoegd gezag van dit verzoek is niet deze organisatie."
+            )
+            store.transition(
+                vnr,
+                volgnummer,
+                to=State.REROUTED,
+                event="rerouted",
+                detail="teruggegeven aan DSO voor een ander bevoegd gezag",
+                expect={State.FETCHED},
+            )
             return
 
         if versie.state != State.DELIVERED:
@@ -50,6 +58,7 @@ class ReportStage:
             detail = f"zaaknummer {zaak} gekoppeld bij DSO"
         else:
             detail = f"zaaknummer {zaak} was al gekoppeld bij DSO"
-        store.transition(vnr, volgnummer, to=State.REPORTED, event="reported", detail=detail,
-                         expect={State.DELIVERED})
+        store.transition(
+            vnr, volgnummer, to=State.REPORTED, event="reported", detail=detail, expect={State.DELIVERED}
+        )
         log.info("report.done", verzoeknummer=vnr, volgnummer=volgnummer)

@@ -54,8 +54,12 @@ class TranslateStage:
             raise RetryableError("translate job without volgnummer")
         versie = store.get_versie(vnr, volgnummer)
         if versie is None or versie.state != State.FETCHED:
-            log.info("translate.skipped", verzoeknummer=vnr, volgnummer=volgnummer,
-                     state=versie.state if versie else None)
+            log.info(
+                "translate.skipped",
+                verzoeknummer=vnr,
+                volgnummer=volgnummer,
+                state=versie.state if versie else None,
+            )
             return
 
         verzoek = self._parse(vnr, volgnummer)
@@ -71,7 +75,10 @@ class TranslateStage:
 
         if verzoek.bevoegd_gezag.oin not in settings.our_oins:
             store.transition(
-                vnr, volgnummer, to=State.FETCHED, event="reroute-requested",
+                vnr,
+                volgnummer,
+                to=State.FETCHED,
+                event="reroute-requested",
                 detail="bevoegd gezag is niet een van onze OIN's: verzoek wordt gererouteerd",
                 expect={State.FETCHED},
                 job=self.ctx.job(REPORT, StageJob(vnr, volgnummer, oin, action="reroute")),
@@ -81,25 +88,37 @@ class TranslateStage:
         uitvoerend = verzoek.uitvoerende_instantie
         if uitvoerend and uitvoerend.oin not in settings.our_oins and settings.skip_kopieberichten:
             store.transition(
-                vnr, volgnummer, to=State.SKIPPED, event="kopiebericht",
+                vnr,
+                volgnummer,
+                to=State.SKIPPED,
+                event="kopiebericht",
                 detail=f"kopiebericht: uitvoerende instantie {uitvoerend.oin} behandelt dit verzoek",
-                expect={State.FETCHED}, versie_values={"doel": verzoek.doel.value},
+                expect={State.FETCHED},
+                versie_values={"doel": verzoek.doel.value},
             )
             return
 
         previous = self._previous(verzoek)
         if previous is _PARK:
             store.transition(
-                vnr, volgnummer, to=State.PARKED, event="parked",
+                vnr,
+                volgnummer,
+                to=State.PARKED,
+                event="parked",
                 detail="intrekking van een verzoek dat wij niet kennen: geparkeerd, geen zaak aangemaakt",
-                expect={State.FETCHED}, versie_values={"doel": verzoek.doel.value},
+                expect={State.FETCHED},
+                versie_values={"doel": verzoek.doel.value},
             )
             return
         if previous is _SUPERSEDED:
             store.transition(
-                vnr, volgnummer, to=State.SUPERSEDED, event="superseded",
+                vnr,
+                volgnummer,
+                to=State.SUPERSEDED,
+                event="superseded",
                 detail="een nieuwere versie van dit verzoek is al verwerkt",
-                expect={State.FETCHED}, versie_values={"doel": verzoek.doel.value},
+                expect={State.FETCHED},
+                versie_values={"doel": verzoek.doel.value},
             )
             return
         assert previous is None or isinstance(previous, Verzoek)
@@ -108,14 +127,19 @@ class TranslateStage:
             verzoek, previous, ArchivedDocuments(self.ctx.archive, vnr), _checkpoints(store, vnr)
         )
         store.transition(
-            vnr, volgnummer, to=State.DELIVERED, event="delivered",
+            vnr,
+            volgnummer,
+            to=State.DELIVERED,
+            event="delivered",
             detail=f"geregistreerd als zaak {result.zaak_identificatie} ({self.delivery.name})",
             expect={State.FETCHED},
             job=self.ctx.job(REPORT, StageJob(vnr, volgnummer, oin, action="link")),
             summary={"zaak_url": result.zaak_url, "zaak_identificatie": result.zaak_identificatie},
             versie_values={"doel": verzoek.doel.value},
         )
-        log.info("translate.delivered", verzoeknummer=vnr, volgnummer=volgnummer, zaak=result.zaak_identificatie)
+        log.info(
+            "translate.delivered", verzoeknummer=vnr, volgnummer=volgnummer, zaak=result.zaak_identificatie
+        )
 
     def _previous(self, verzoek: Verzoek) -> Verzoek | object | None:
         """The version this one builds on, or a decision not to deliver it at all.

@@ -78,7 +78,10 @@ class Worker:
                 if error.retryable and message.delivery_count < self.settings.max_attempts:
                     delay = backoff_delay(self.settings, message.delivery_count, error.retry_after)
                     self.store.record_attempt(
-                        job.verzoeknummer, job.volgnummer, stage=stage.name, reason=reason,
+                        job.verzoeknummer,
+                        job.volgnummer,
+                        stage=stage.name,
+                        reason=reason,
                         attempt=message.delivery_count,
                     )
                     bound.warning("stage.retry", reason=reason, delay=round(delay, 2))
@@ -86,7 +89,9 @@ class Worker:
                 else:
                     if error.retryable:
                         reason = f"{reason} (opgegeven na {message.delivery_count} pogingen)"
-                    self.store.record_failure(job.verzoeknummer, job.volgnummer, stage=stage.name, reason=reason)
+                    self.store.record_failure(
+                        job.verzoeknummer, job.volgnummer, stage=stage.name, reason=reason
+                    )
                     bound.error("stage.failed", reason=reason)
                     self.queue.dead_letter(message, reason)
             except Exception:  # noqa: BLE001 - store or broker down: leave it unacked, it comes back
@@ -102,7 +107,7 @@ class Worker:
         while not self.stop_event.is_set():
             try:
                 message = self.queue.receive(stage.queue, timeout=0.5)
-            except Exception:  # noqa: BLE001 - a broker hiccup must not kill the thread
+            except Exception:
                 log.exception("queue.receive_failed", stage=stage.name)
                 self.stop_event.wait(1.0)
                 continue
@@ -119,7 +124,7 @@ class Worker:
         while not self.stop_event.is_set():
             try:
                 published = self.relay_once()
-            except Exception:  # noqa: BLE001 - retried on the next round; rows stay pending
+            except Exception:
                 log.exception("outbox.relay_failed")
                 published = 0
                 self.stop_event.wait(1.0)
@@ -130,7 +135,7 @@ class Worker:
         while not self.stop_event.wait(interval):
             try:
                 job()
-            except Exception:  # noqa: BLE001 - a periodic job failing must not stop the worker
+            except Exception:
                 log.exception("periodic.failed")
 
     def start(self) -> None:

@@ -301,13 +301,20 @@ class SqlStore:
                 conn.execute(
                     t.versies.update()
                     .where(t.versies.c.verzoeknummer == verzoeknummer, t.versies.c.volgnummer == volgnummer)
-                    .values(state=State.FAILED.value, last_error=reason, failed_stage=stage, updated_at=_now())
+                    .values(
+                        state=State.FAILED.value, last_error=reason, failed_stage=stage, updated_at=_now()
+                    )
                 )
             self._touch_verzoek(conn, verzoeknummer, volgnummer, State.FAILED, {"last_error": reason})
             self._event(conn, verzoeknummer, volgnummer, f"failed-{stage}", reason)
 
     def add_event(
-        self, verzoeknummer: str, volgnummer: int | None, kind: str, detail: str | None, actor: str | None = None
+        self,
+        verzoeknummer: str,
+        volgnummer: int | None,
+        kind: str,
+        detail: str | None,
+        actor: str | None = None,
     ) -> None:
         with self._tx() as conn:
             self._event(conn, verzoeknummer, volgnummer, kind, detail, actor)
@@ -438,15 +445,15 @@ class SqlStore:
             stmt = stmt.where(t.archive.c.volgnummer == volgnummer)
         with self.engine.connect() as conn:
             rows = conn.execute(stmt.order_by(t.archive.c.id)).all()
-        return [
-            ArchiveRecord(**{k: v for k, v in row_dict(r).items() if k != "created_at"}) for r in rows
-        ]
+        return [ArchiveRecord(**{k: v for k, v in row_dict(r).items() if k != "created_at"}) for r in rows]
 
     # -- reading -------------------------------------------------------------------------------
 
     def get_verzoek(self, verzoeknummer: str) -> VerzoekRecord | None:
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(t.verzoeken).where(t.verzoeken.c.verzoeknummer == verzoeknummer)).first()
+            row = conn.execute(
+                sa.select(t.verzoeken).where(t.verzoeken.c.verzoeknummer == verzoeknummer)
+            ).first()
         return None if row is None else _verzoek(row)
 
     def get_versie(self, verzoeknummer: str, volgnummer: int) -> VersieRecord | None:
@@ -461,13 +468,17 @@ class SqlStore:
     def versies_for(self, verzoeknummer: str) -> list[VersieRecord]:
         with self.engine.connect() as conn:
             rows = conn.execute(
-                sa.select(t.versies).where(t.versies.c.verzoeknummer == verzoeknummer).order_by(t.versies.c.volgnummer)
+                sa.select(t.versies)
+                .where(t.versies.c.verzoeknummer == verzoeknummer)
+                .order_by(t.versies.c.volgnummer)
             ).all()
         return [_versie(r) for r in rows]
 
     def all_versies(self) -> list[VersieRecord]:
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(t.versies).order_by(t.versies.c.verzoeknummer, t.versies.c.volgnummer)).all()
+            rows = conn.execute(
+                sa.select(t.versies).order_by(t.versies.c.verzoeknummer, t.versies.c.volgnummer)
+            ).all()
         return [_versie(r) for r in rows]
 
     def events_for(self, verzoeknummer: str) -> list[EventRecord]:

@@ -19,7 +19,15 @@ class State(StrEnum):
 
 
 FINAL_STATES = frozenset(
-    {State.REPORTED, State.FAILED, State.PARKED, State.REROUTED, State.SKIPPED, State.SUPERSEDED, State.HANDLED}
+    {
+        State.REPORTED,
+        State.FAILED,
+        State.PARKED,
+        State.REROUTED,
+        State.SKIPPED,
+        State.SUPERSEDED,
+        State.HANDLED,
+    }
 )
 # States from which a later version may build on this one (its zaak exists).
 DELIVERED_STATES = frozenset({State.DELIVERED, State.REPORTED})

@@ -1,0 +1,94 @@
+"""A whole gateway on 127.0.0.1: DSO sandbox, ZGW test server, API and workers.
+
+Used by `dso-gateway demo`, the end-to-end tests and the integration test harness, so all three
+exercise the same wiring as production (`dso-gateway api` + `dso-gateway worker`)."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from adapters.zgw.testserver import ZgwTestServerConfig
+from adapters.zgw.testserver import create_app as create_zgw_app
+from dso_client.sandbox.app import SandboxConfig
+from dso_client.sandbox.app import create_app as create_sandbox_app
+from gateway.api.app import create_app
+from gateway.bootstrap import Container, bootstrap
+from gateway.pipeline.worker import Worker
+from gateway.servers import ServerThread, free_port
+from gateway.settings import Settings
+from gateway.store import FINAL_STATES, VersieRecord
+
+DSO_BASE = "/overheid/verzoeken/api/afhandelen/v2"
+SAMENWERKING_BASE = "/overheid/samenwerken/api/behandelen/v4"
+
+
+@dataclass
+class LocalStack:
+    base_settings: Settings
+    data_dir: Path | None = None
+    api_port: int | None = None
+    start_worker: bool = True
+    settings: Settings = field(init=False)
+    container: Container = field(init=False)
+    worker: Worker = field(init=False)
+    zgw: ServerThread = field(init=False)
+    sandbox: ServerThread = field(init=False)
+    api: ServerThread = field(init=False)
+
+    def start(self) -> LocalStack:
+        data_dir = self.data_dir or Path(tempfile.mkdtemp(prefix="dso-gateway-"))
+        api_port = self.api_port or free_port()
+        sandbox_port, zgw_port = free_port(), free_port()
+        zgw_url, dso_url = f"http://127.0.0.1:{zgw_port}", f"http://127.0.0.1:{sandbox_port}"
+        self.settings = self.base_settings.model_copy(
+            update={
+                "data_dir": data_dir,
+                "dso_base_url": dso_url + DSO_BASE,
+                "dso_samenwerking_url": dso_url + SAMENWERKING_BASE,
+                "zgw_zaken_url": f"{zgw_url}/zaken/api/v1",
+                "zgw_documenten_url": f"{zgw_url}/documenten/api/v1",
+                "zgw_catalogi_url": f"{zgw_url}/catalogi/api/v1",
+                "api_port": api_port,
+            }
+        )
+        notify_url = f"http://127.0.0.1:{api_port}/v1/dso/verzoeknotificaties"
+        self.zgw_app = create_zgw_app(ZgwTestServerConfig(secret=self.settings.zgw_secret.get_secret_value()))
+        self.zgw = ServerThread(self.zgw_app, port=zgw_port).start()
+        self.sandbox_app = create_sandbox_app(SandboxConfig(notify_url=notify_url))
+        self.sandbox = ServerThread(self.sandbox_app, port=sandbox_port).start()
+        self.container = bootstrap(self.settings)
+        self.api = ServerThread(create_app(self.container), port=api_port).start()
+        self.worker = self.container.worker()
+        if self.start_worker:
+            self.worker.start()
+        return self
+
+    def stop(self) -> None:
+        self.worker.stop()
+        self.api.stop()
+        self.sandbox.stop()
+        self.zgw.stop()
+        self.container.close()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def wait_final(
+        self, versions: list[tuple[str, int]], timeout: float = 60.0
+    ) -> dict[tuple[str, int], VersieRecord | None]:
+        """Wait until every (verzoeknummer, volgnummer) reached a final state, or the timeout."""
+        deadline = time.monotonic() + timeout
+        found: dict[tuple[str, int], VersieRecord | None] = {}
+        while True:
+            found = {v: self.container.store.get_versie(*v) for v in versions}
+            if all(r is not None and r.state in FINAL_STATES for r in found.values()):
+                return found
+            if time.monotonic() > deadline:
+                return found
+            time.sleep(0.1)
