@@ -6,7 +6,9 @@ arguments instead of patching anything."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import httpx
 
@@ -21,6 +23,7 @@ from gateway.pipeline.fetch import FetchStage
 from gateway.pipeline.report import ReportStage
 from gateway.pipeline.translate import TranslateStage
 from gateway.pipeline.worker import StageRunner, Worker
+from gateway.reconcile import periodic_reconcile
 from gateway.reporting import DsoStatusReporter, StatusReporter
 from gateway.settings import Settings
 from gateway.store import SqlStore
@@ -51,7 +54,13 @@ class Container:
             StageRunner(TRANSLATE, "translate", TranslateStage(ctx, self.delivery).handle),
             StageRunner(REPORT, "report", ReportStage(ctx, self.reporter).handle),
         ]
-        return Worker(self.settings, self.store, self.queue, stages)
+        periodic: list[tuple[float, Callable[[], object]]] = []
+        if self.settings.reconcile_interval > 0:
+            lookback = timedelta(days=self.settings.reconcile_lookback_days)
+            periodic.append(
+                (self.settings.reconcile_interval, lambda: periodic_reconcile(ctx, self.dso, lookback))
+            )
+        return Worker(self.settings, self.store, self.queue, stages, periodic=periodic)
 
     def close(self) -> None:
         self.dso.close()

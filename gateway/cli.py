@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 import threading
+from datetime import date
 from pathlib import Path
 
 from gateway.logging import configure_logging
@@ -76,6 +77,28 @@ def _cmd_queue(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_reconcile(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from gateway.bootstrap import bootstrap
+    from gateway.reconcile import reconcile
+
+    since = (
+        datetime.combine(args.since, datetime.min.time(), tzinfo=UTC)
+        if args.since
+        else datetime.now(UTC) - timedelta(days=settings.reconcile_lookback_days)
+    )
+    container = bootstrap(settings)
+    try:
+        result = reconcile(container.context, container.dso, since=since)
+    finally:
+        container.close()
+    print(
+        f"reconcile: {result.seen} verzoek version(s) at DSO since {since.date()}, {result.taken_in} taken in"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dso-gateway", description="Omgevingswet DSO integration gateway")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -88,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("api", help="run the HTTP API").set_defaults(func=_cmd_api)
     sub.add_parser("worker", help="run the fetch/translate/report workers").set_defaults(func=_cmd_worker)
+
+    rec = sub.add_parser("reconcile", help="take in verzoeken DSO has that were never notified")
+    rec.add_argument(
+        "--since", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: the configured lookback)"
+    )
+    rec.set_defaults(func=_cmd_reconcile)
 
     queue = sub.add_parser("queue", help="dead letters and replay")
     queue_sub = queue.add_subparsers(dest="queue_command", required=True)

@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     retry_max_delay: float = Field(default=300.0, gt=0)
     max_stam_bytes: int = 64 * 1024 * 1024
     reconcile_interval: float = 0.0  # seconds between reconciliation runs in the worker; 0 = off
+    reconcile_lookback_days: float = Field(default=7.0, gt=0)  # how far back each periodic run looks
 
     # HTTP API
     api_host: str = "127.0.0.1"

@@ -13,7 +13,10 @@ def test_stdlib_queue_is_not_shadowed() -> None:
     import queue
 
     assert hasattr(queue, "Queue") and hasattr(queue, "SimpleQueue")
-    assert Path(queue.__file__ or "").resolve().parent == Path(importlib.import_module("os").__file__ or "").resolve().parent
+    assert (
+        Path(queue.__file__ or "").resolve().parent
+        == Path(importlib.import_module("os").__file__ or "").resolve().parent
+    )
     assert "message_queue" not in (queue.__file__ or "")
 
 

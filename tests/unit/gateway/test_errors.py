@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from typing import ClassVar
+
+from gateway.errors import PermanentError, RetryableError, classify
+
+
+class _OurRetryable(Exception):
+    retryable: ClassVar[bool] = True
+
+    def __init__(self) -> None:
+        super().__init__("429 from DSO")
+        self.retry_after = 7.0
+
+
+class _OurPermanent(Exception):
+    retryable: ClassVar[bool] = False
+
+
+def test_our_packages_errors_are_classified_by_their_retryable_flag() -> None:
+    retry = classify(_OurRetryable())
+    assert isinstance(retry, RetryableError) and retry.retry_after == 7.0
+    assert isinstance(classify(_OurPermanent("bad")), PermanentError)
+
+
+def test_foreign_exceptions_are_permanent_and_do_not_echo_their_message() -> None:
+    err = classify(KeyError("999993653"))
+    assert isinstance(err, PermanentError)
+    assert "999993653" not in str(err) and "KeyError" in str(err)
+
+
+def test_gateway_errors_pass_through() -> None:
+    original = RetryableError("wait")
+    assert classify(original) is original
