@@ -32,7 +32,9 @@ def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 
 def job(n: int, queue: str = "dso.fetch") -> OutboxMessage:
-    return OutboxMessage(queue=queue, message_id=f"m-{n}", body=f"body-{n}".encode(), headers={"ce-id": f"m-{n}"})
+    return OutboxMessage(
+        queue=queue, message_id=f"m-{n}", body=f"body-{n}".encode(), headers={"ce-id": f"m-{n}"}
+    )
 
 
 def test_notification_is_stored_with_its_job(store: SqlStore) -> None:
@@ -54,7 +56,9 @@ def test_duplicate_notification_is_a_no_op_on_the_timeline(store: SqlStore) -> N
 def test_transition_with_expect_makes_redelivery_a_no_op(store: SqlStore) -> None:
     store.record_notification(VNR, 1, OIN, job(1))
     assert store.transition(VNR, 1, to=State.FETCHED, event="fetched", expect={State.RECEIVED}, job=job(2))
-    assert not store.transition(VNR, 1, to=State.FETCHED, event="fetched", expect={State.RECEIVED}, job=job(3))
+    assert not store.transition(
+        VNR, 1, to=State.FETCHED, event="fetched", expect={State.RECEIVED}, job=job(3)
+    )
     assert store.pending_outbox() == 2
 
 
