@@ -84,6 +84,11 @@ def build_dso_client(settings: Settings, transport: httpx.BaseTransport | None =
         verify=str(settings.dso_ca_bundle) if settings.dso_ca_bundle else True,
         timeout=settings.dso_timeout,
         samenwerking_url=settings.dso_samenwerking_url,
+        cert_password=(
+            settings.dso_client_cert_password.get_secret_value()
+            if settings.dso_client_cert_password
+            else None
+        ),
     )
 
 

@@ -13,9 +13,10 @@ from pathlib import Path
 import httpx
 
 from dso_client.sandbox.examples import list_examples
+from gateway.auth.users import ensure_demo_users
 from gateway.settings import Settings
 from gateway.stack import LocalStack
-from gateway.store import State
+from gateway.store import SqlStore, State
 
 
 @dataclass
@@ -33,19 +34,24 @@ def run_demo(
     timeout: float = 180.0,
     stop: threading.Event | None = None,
 ) -> DemoOutcome:
+    # The demo serves plain HTTP on 127.0.0.1, where a Secure cookie would never be sent back.
+    settings = settings.model_copy(update={"session_secure_cookie": False})
     stack = LocalStack(settings, data_dir=data_dir, api_port=None if once else settings.api_port).start()
     try:
         print(f"demo: data in      {stack.settings.data_dir}", flush=True)
         print(f"demo: DSO sandbox  {stack.sandbox.url}", flush=True)
         print(f"demo: ZGW server   {stack.zgw.url}", flush=True)
         print(f"demo: status page  {stack.api.url}/status", flush=True)
+        for name, password in ensure_demo_users(stack.container):
+            print(f"demo: login        {name} / {password}", flush=True)
         examples = list_examples()
         with httpx.Client(base_url=stack.sandbox.url, timeout=30) as client:
             for example in examples:
                 client.post(f"/_sandbox/examples/{example.name}").raise_for_status()
-        versions = [(e.verzoeknummer, e.volgnummer) for e in examples]
-        found = stack.wait_final(versions, timeout)
-        outcome = _summarise(stack, [(e.name, e.verzoeknummer, e.volgnummer) for e in examples], found)
+        stack.wait_final([(e.verzoeknummer, e.volgnummer) for e in examples], timeout)
+        outcome = summarise(
+            stack.container.store, [(e.name, e.verzoeknummer, e.volgnummer) for e in examples]
+        )
         for line in outcome.lines:
             print(line, flush=True)
         if not once:
@@ -56,11 +62,8 @@ def run_demo(
         stack.stop()
 
 
-def _summarise(
-    stack: LocalStack, examples: list[tuple[str, str, int]], found: dict[tuple[str, int], object]
-) -> DemoOutcome:
+def summarise(store: SqlStore, examples: list[tuple[str, str, int]]) -> DemoOutcome:
     lines, delivered, failed = [], 0, 0
-    store = stack.container.store
     for name, vnr, volgnummer in examples:
         versie = store.get_versie(vnr, volgnummer)
         record = store.get_verzoek(vnr)
@@ -70,6 +73,6 @@ def _summarise(
         failed += not ok
         zaak = record.zaak_identificatie if record and record.zaak_identificatie else "-"
         why = f"  ({versie.last_error})" if versie and versie.last_error and not ok else ""
-        lines.append(f"demo: {name:<34} {vnr}/{volgnummer}  {state:<10} zaak {zaak}{why}")
+        lines.append(f"demo: {name:<28} {vnr}/{volgnummer}  {state:<10} zaak {zaak}{why}")
     lines.append(f"demo: {delivered} verzoeken delivered, {failed} failed")
     return DemoOutcome(delivered, failed, lines)

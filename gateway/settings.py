@@ -69,7 +69,19 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
 
-    @field_validator("our_oins", mode="before")
+    # Staff login for the status page and the operations API (gateway/auth).
+    session_secret: SecretStr | None = None  # signs session cookies; default: random per process
+    session_secure_cookie: bool = True  # False only for the plain-HTTP demo on 127.0.0.1
+    session_max_age: int = Field(default=8 * 3600, gt=0)
+    oidc_issuer: str | None = None  # e.g. https://login.gemeente.nl/realms/medewerkers; off when unset
+    oidc_client_id: str = "dso-gateway"
+    oidc_client_secret: SecretStr | None = None
+    oidc_roles_claim: str = "roles"  # claim (list or space-separated) holding viewer/operator/...
+    oidc_verify_tls: bool = True
+    api_token_sha256: Annotated[list[str], NoDecode] = Field(default_factory=list)  # hex digests
+    api_token_roles: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["viewer", "operator"])
+
+    @field_validator("our_oins", "api_token_sha256", "api_token_roles", mode="before")
     @classmethod
     def _split_oins(cls, value: object) -> object:
         if isinstance(value, str):

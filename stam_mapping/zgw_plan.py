@@ -69,6 +69,10 @@ class ZgwPlan(_Frozen):
     # (Intrekken: the highest volgnummer, i.e. the end status).
     status_toelichting: str
     eindstatus: bool = False
+    # Added by stam_mapping: the omschrijving of the statustype to set (e.g. "Aangevuld" for an
+    # aanvulling, from the mapping file). None: the initial status, or the end status when
+    # eindstatus is true. eindstatus wins over this field.
+    statustype_omschrijving: str | None = None
     zaakobjecten: tuple[ZgwZaakobject, ...] = ()
     eigenschappen: tuple[ZgwEigenschap, ...] = ()
     documenten: tuple[ZgwDocument, ...] = ()

@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
 
-from gateway.api import notifications, status_page, verzoeken
+from gateway.api import notifications, operations_api, status_page, verzoeken
 from gateway.api.openapi_doc import install_openapi
 from gateway.api.problems import install_problem_handlers
+from gateway.auth import routes as auth_routes
+from gateway.auth.oidc import oidc_client
+from gateway.auth.session import api_principal
 from gateway.bootstrap import Container
 
 API_VERSION = "1.0.0"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+# The status page loads only its own CSS and JS; the Swagger UI at /v1/docs needs its CDN.
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 def create_app(container: Container) -> FastAPI:
+    settings = container.settings
     app = FastAPI(
         title="DSO integratie-gateway",
         version=API_VERSION,
@@ -25,13 +39,30 @@ def create_app(container: Container) -> FastAPI:
         redoc_url=None,
     )
     app.state.container = container
+    app.state.oidc = oidc_client(settings)
     install_problem_handlers(app)
+    status_page.install_page_handlers(app)
+    # The DSO notification endpoint has its own (mTLS) protection; everything else needs a login.
     app.include_router(notifications.router)
-    app.include_router(verzoeken.router)
+    app.include_router(verzoeken.router, dependencies=[Depends(api_principal)])
+    app.include_router(operations_api.router)
+    app.include_router(auth_routes.router)
     app.include_router(status_page.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # The ADR wants the OpenAPI document readable from anywhere; nothing else needs CORS.
     app.add_middleware(
         CORSMiddleware, allow_origins=["*"], allow_methods=["GET"], allow_headers=[], allow_credentials=False
+    )
+    secret = (
+        settings.session_secret.get_secret_value() if settings.session_secret else secrets.token_urlsafe(32)
+    )
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret,
+        session_cookie="dsogw_sessie",
+        max_age=settings.session_max_age,
+        same_site="lax",  # lax, not strict: the OIDC callback arrives as a cross-site navigation
+        https_only=settings.session_secure_cookie,
     )
 
     @app.middleware("http")
@@ -41,8 +72,11 @@ def create_app(container: Container) -> FastAPI:
         response.headers.setdefault("Cache-Control", "no-store")
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+        docs = request.url.path == "/v1/docs"
+        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'" if docs else PAGE_CSP
         response.headers["Referrer-Policy"] = "no-referrer"
+        if settings.session_secure_cookie:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         return response
 
     install_openapi(app)

@@ -68,3 +68,33 @@ def install_openapi(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def document() -> dict[str, Any]:
+    """The app's OpenAPI document, built without a server, network or the caller's data."""
+    import tempfile
+    from pathlib import Path
+
+    from gateway.api.app import create_app
+    from gateway.bootstrap import bootstrap
+    from gateway.settings import Settings
+
+    with tempfile.TemporaryDirectory(prefix="dsogw-openapi-") as tmp:
+        settings = Settings(_env_file=None, data_dir=Path(tmp), queue_url="memory://")
+        c = bootstrap(settings)
+        try:
+            return create_app(c).openapi()
+        finally:
+            c.close()
+
+
+def main() -> None:
+    """`python -m gateway.api.openapi_doc > openapi/openapi.json` regenerates the committed file."""
+    import json
+    import sys
+
+    sys.stdout.write(json.dumps(document(), indent=2, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,38 +1,291 @@
-"""GET /status: a plain HTML overview for permit staff (Dutch), rendered server-side."""
+"""The status page for permit staff (Dutch, server-rendered): overview, search, detail, actions.
+
+Every page needs a login (gateway.auth); actions need the operator role and a CSRF token. BSNs
+in the raw STAM XML and the canonical model are masked unless the user is a privacy officer."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
+import math
+from datetime import date
+from pathlib import Path as FsPath
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import HTMLResponse
+import structlog
+from fastapi import APIRouter, Depends, FastAPI, Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from gateway.api.deps import container
+from gateway.api.operations_api import ACTIE_LABELS, Actie, apply_action, dead_letters, overview, replay
+from gateway.auth.principal import Principal
+from gateway.auth.session import Forbidden, LoginRequired, csrf_ok, csrf_token, page_principal
 from gateway.bootstrap import Container
-from gateway.events import STAGES
+from gateway.logging import mask_bsns
+from gateway.operations import OperationError
+from gateway.store import FINAL_STATES, State
+from gateway.store.queries import VerzoekFilter, search_verzoeken
+from stam_mapping import parse_verzoek
+from stam_mapping.errors import StamError
+from stam_mapping.model import Doel, VerzoekType
 
+log = structlog.get_logger(__name__)
 router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 25
 _templates = Environment(
-    loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
+    loader=FileSystemLoader(FsPath(__file__).resolve().parent.parent / "templates"),
     autoescape=select_autoescape(["html"]),
 )
+
+STATE_LABELS = {
+    "received": "Ontvangen",
+    "fetched": "Opgehaald",
+    "delivered": "Geregistreerd",
+    "reported": "Teruggemeld",
+    "failed": "Mislukt",
+    "parked": "Geparkeerd",
+    "rerouted": "Doorgestuurd",
+    "skipped": "Overgeslagen",
+    "superseded": "Vervangen",
+    "handled": "Handmatig afgehandeld",
+}
+EVENT_LABELS = {
+    "received": "Notificatie ontvangen",
+    "duplicate-notification": "Dubbele notificatie",
+    "fetched": "Opgehaald bij DSO",
+    "delivered": "Geregistreerd in zaaksysteem",
+    "reported": "Zaaknummer teruggemeld aan DSO",
+    "retry-requested": "Opnieuw geprobeerd",
+    "parked": "Geparkeerd",
+    "unparked": "Hervat",
+    "handled-by-hand": "Handmatig afgehandeld",
+    "dead-letter-replayed": "Dood bericht herplaatst",
+    "superseded": "Vervangen door nieuwere versie",
+    "kopiebericht": "Kopiebericht",
+    "reroute-requested": "Doorsturen aangevraagd",
+    "rerouted": "Doorgestuurd",
+}
+_templates.globals.update(state_labels=STATE_LABELS, event_labels=EVENT_LABELS, actie_labels=ACTIE_LABELS)
+
+
+def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    principal = page_principal_or_none(request)
+    values = {"gebruiker": principal, "csrf": csrf_token(request) if "session" in request.scope else ""}
+    html = _templates.get_template(name).render({**values, **context})
+    return HTMLResponse(html, status_code=status_code)
+
+
+def page_principal_or_none(request: Request) -> Principal | None:
+    try:
+        return page_principal(request)
+    except (LoginRequired, Forbidden):
+        return None
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@router.get("/", include_in_schema=False)
+def root() -> Response:
+    return RedirectResponse("/status", status_code=303)
+
+
+FILTER_FIELDS = ("zoek", "status", "doel", "type", "activiteit", "van", "tot")
 
 
 @router.get("/status", response_class=HTMLResponse)
 def status(
+    request: Request,
     c: Annotated[Container, Depends(container)],
-    zoek: Annotated[str | None, Query(max_length=100)] = None,
+    _: Annotated[Principal, Depends(page_principal)],
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    pagina: Annotated[int, Query(ge=1, le=100000)] = 1,
 ) -> HTMLResponse:
-    records, total = c.store.list_verzoeken(query=zoek, limit=100)
-    depths = {q: c.queue.depth(q) for q in STAGES}
-    html = _templates.get_template("status.html").render(
-        verzoeken=records,
-        totaal=total,
-        counts=c.store.counts_by_state(),
-        depths=depths,
-        zoek=zoek or "",
-        dead_letters=len(c.queue.dead_letters()),
+    # Search terms can hold personal data (a project name is often an address), so they travel
+    # in a POST and live in the session, never in the URL. Only `status` (the overview tiles and
+    # "Wissen") and the page number are query parameters.
+    if status is not None:
+        request.session["filters"] = {"status": status} if status else {}
+    saved = request.session.get("filters")
+    params = {k: str(saved.get(k, "")) for k in FILTER_FIELDS} if isinstance(saved, dict) else {}
+    params = {k: params.get(k, "") for k in FILTER_FIELDS}
+    f = VerzoekFilter(
+        zoek=params["zoek"] or None,
+        status=params["status"] or None,
+        doel=params["doel"] or None,
+        type=params["type"] or None,
+        activiteit=params["activiteit"] or None,
+        van=_date(params["van"]),
+        tot=_date(params["tot"]),
     )
-    return HTMLResponse(html)
+    records, total = search_verzoeken(c.store, f, offset=(pagina - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    return render(
+        request,
+        "status.html",
+        {
+            "verzoeken": records,
+            "totaal": total,
+            "pagina": pagina,
+            "paginas": max(1, math.ceil(total / PAGE_SIZE)),
+            "filters": params,
+            "doelen": [d.value for d in Doel],
+            "typen": [t.value for t in VerzoekType],
+            "overzicht": overview(c),
+            "dode_berichten": dead_letters(c),
+            "melding": request.session.pop("melding", None),
+        },
+    )
+
+
+@router.post("/status/zoeken")
+def search(
+    request: Request,
+    _: Annotated[Principal, Depends(page_principal)],
+    zoek: Annotated[str, Form(max_length=100)] = "",
+    status: Annotated[str, Form(max_length=20)] = "",
+    doel: Annotated[str, Form(max_length=40)] = "",
+    type: Annotated[str, Form(max_length=60)] = "",
+    activiteit: Annotated[str, Form(max_length=200)] = "",
+    van: Annotated[str, Form(max_length=10)] = "",
+    tot: Annotated[str, Form(max_length=10)] = "",
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    if csrf_ok(request, csrf):
+        values = {"zoek": zoek.strip(), "status": status, "doel": doel, "type": type}
+        values |= {"activiteit": activiteit.strip(), "van": van, "tot": tot}
+        request.session["filters"] = {k: v for k, v in values.items() if v}
+    return RedirectResponse("/status", status_code=303)
+
+
+@router.get("/status/overzicht", response_class=HTMLResponse)
+def overview_fragment(
+    request: Request,
+    c: Annotated[Container, Depends(container)],
+    _: Annotated[Principal, Depends(page_principal)],
+) -> HTMLResponse:
+    return render(request, "_overzicht.html", {"overzicht": overview(c)})
+
+
+def _stam_and_model(c: Container, verzoeknummer: str, volgnummer: int, unmasked: bool) -> tuple[str, str]:
+    try:
+        raw = c.archive.stam(verzoeknummer, volgnummer)
+    except (KeyError, OSError):  # not fetched yet, or archive gone: the page still shows the rest
+        return "", ""
+    xml = raw.decode("utf-8", errors="replace")
+    try:
+        model = parse_verzoek(raw, max_bytes=c.settings.max_stam_bytes).model_dump_json(indent=2)
+    except StamError as exc:  # a rejected STAM: its reason is on the timeline already
+        model = f"(niet te lezen: {type(exc).__name__})"
+    if unmasked:
+        return xml, model
+    return mask_bsns(xml), mask_bsns(model)
+
+
+@router.get("/status/verzoeken/{verzoeknummer}", response_class=HTMLResponse)
+def detail(
+    request: Request,
+    c: Annotated[Container, Depends(container)],
+    who: Annotated[Principal, Depends(page_principal)],
+    verzoeknummer: Annotated[str, Path(pattern=r"^\d{13}$")],
+) -> HTMLResponse:
+    record = c.store.get_verzoek(verzoeknummer)
+    if record is None:
+        return render(
+            request, "fout.html", {"titel": "Niet gevonden", "tekst": "Dit verzoek is niet bekend."}, 404
+        )
+    versies = c.store.versies_for(verzoeknummer)
+    inhoud = {v.volgnummer: _stam_and_model(c, verzoeknummer, v.volgnummer, who.sees_bsn) for v in versies}
+    if who.sees_bsn:
+        log.info("bsn-unmasked-view", verzoeknummer=verzoeknummer, user=who.actor)
+    return render(
+        request,
+        "detail.html",
+        {
+            "v": record,
+            "versies": versies,
+            "acties": {v.volgnummer: _actions_for(State(v.state)) for v in versies},
+            "gebeurtenissen": c.store.events_for(verzoeknummer),
+            "documenten": c.store.archive_for(verzoeknummer),
+            "inhoud": inhoud,
+            "ontmaskerd": who.sees_bsn,
+            "melding": request.session.pop("melding", None),
+        },
+    )
+
+
+def _actions_for(state: State) -> list[Actie]:
+    acties = []
+    if state is State.FAILED:
+        acties.append(Actie.OPNIEUW)
+    if state not in FINAL_STATES or state is State.FAILED:
+        acties.append(Actie.PARKEREN)
+    if state is State.PARKED:
+        acties.append(Actie.HERVATTEN)
+    if state not in (State.REPORTED, State.HANDLED):
+        acties.append(Actie.AFGEHANDELD)
+    return acties
+
+
+@router.post("/status/verzoeken/{verzoeknummer}/versies/{volgnummer}/acties")
+def action(
+    request: Request,
+    c: Annotated[Container, Depends(container)],
+    who: Annotated[Principal, Depends(page_principal)],
+    verzoeknummer: Annotated[str, Path(pattern=r"^\d{13}$")],
+    volgnummer: Annotated[int, Path(ge=1, le=10000)],
+    actie: Annotated[Actie, Form()],
+    toelichting: Annotated[str, Form(max_length=2000)] = "",
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    if not csrf_ok(request, csrf):
+        return render(
+            request, "fout.html", {"titel": "Verlopen formulier", "tekst": "Laad de pagina opnieuw."}, 400
+        )
+    if not who.can_operate:
+        raise Forbidden()
+    try:
+        state = apply_action(c, verzoeknummer, volgnummer, actie, toelichting, who)
+        request.session["melding"] = (
+            f"{ACTIE_LABELS[actie]}: versie {volgnummer} is nu {STATE_LABELS.get(state, state)}."
+        )
+    except OperationError as exc:
+        request.session["melding"] = f"Niet gelukt: {exc}."
+    return RedirectResponse(f"/status/verzoeken/{verzoeknummer}", status_code=303)
+
+
+@router.post("/status/dode-berichten/herplaatsingen")
+def replay_action(
+    request: Request,
+    c: Annotated[Container, Depends(container)],
+    who: Annotated[Principal, Depends(page_principal)],
+    wachtrij: Annotated[str, Form(max_length=100)],
+    bericht_id: Annotated[str, Form(alias="berichtId", max_length=100)],
+    toelichting: Annotated[str, Form(max_length=2000)] = "",
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    if not csrf_ok(request, csrf):
+        return render(
+            request, "fout.html", {"titel": "Verlopen formulier", "tekst": "Laad de pagina opnieuw."}, 400
+        )
+    if not who.can_operate:
+        raise Forbidden()
+    try:
+        n = replay(c, wachtrij, bericht_id, toelichting, who)
+        request.session["melding"] = f"{n} bericht(en) teruggezet op {wachtrij}."
+    except OperationError as exc:
+        request.session["melding"] = f"Niet gelukt: {exc}."
+    return RedirectResponse("/status", status_code=303)
+
+
+def install_page_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        tekst = "Uw account heeft geen rol die dit toestaat."
+        return render(request, "fout.html", {"titel": "Geen toegang", "tekst": tekst}, 403)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
@@ -20,7 +20,7 @@ from gateway.bootstrap import Container
 from gateway.store import VerzoekRecord
 
 router = APIRouter(prefix="/v1", tags=["Verzoeken"])
-_errors = {400: {"model": Problem, "content": {PROBLEM_JSON: {}}}}
+_errors: dict[int | str, dict[str, Any]] = {400: {"model": Problem, "content": {PROBLEM_JSON: {}}}}
 
 
 def summary(record: VerzoekRecord) -> VerzoekSamenvatting:

@@ -36,7 +36,7 @@ def backoff_delay(settings: Settings, attempt: int, retry_after: float | None = 
     delay = ceiling / 2 + random.uniform(0, ceiling / 2)
     if retry_after is not None:
         delay = max(delay, retry_after)
-    return delay
+    return float(delay)
 
 
 class Worker:

@@ -105,7 +105,9 @@ def test_permanent_is_dead_lettered_at_once_without_bsn_in_reason(
     assert versie.last_error is not None and "999993653" not in versie.last_error
 
 
-def test_unreadable_message_is_dead_lettered(settings: Settings, store: SqlStore, queue: MessageQueue) -> None:
+def test_unreadable_message_is_dead_lettered(
+    settings: Settings, store: SqlStore, queue: MessageQueue
+) -> None:
     stage = StageRunner(FETCH, "fetch", lambda job: None)
     worker = Worker(settings, store, queue, [stage])
     queue.publish(FETCH, b"not json", message_id="junk-1")
@@ -122,7 +124,9 @@ def test_backoff_grows_and_honours_retry_after(settings: Settings) -> None:
     assert backoff_delay(s, 1, retry_after=30.0) == 30.0
 
 
-def test_retryable_gateway_error_carries_its_delay(settings: Settings, store: SqlStore, queue: MessageQueue) -> None:
+def test_retryable_gateway_error_carries_its_delay(
+    settings: Settings, store: SqlStore, queue: MessageQueue
+) -> None:
     calls: list[int] = []
 
     def wait_for_older(job: StageJob) -> None:

@@ -1,0 +1,185 @@
+"""StufDelivery: a verzoek into a ZDS 1.1 / StUF-ZKN 3.10 zaaksysteem, every step checkpointed.
+
+Flow (as Open Formulieren and OpenWave do it): genereerZaakIdentificatie_Di02 -> creeerZaak_Lk01
+-> per document genereerDocumentIdentificatie_Di02 -> voegZaakdocumentToe_Lk01. Aanvullen adds
+the documents not delivered before and sets the status; Intrekken sets the end status and the
+einddatum (updateZaak_Lk01). Keys: "zaak:identificatie", "zaak" and "document:<id>" are
+verzoek-level, the rest carries the version prefix ("v2:...").
+
+StUF carries documents base64 inside the XML, so a document is in memory while it is sent;
+`max_document_bytes` refuses larger ones (permanently) instead of exhausting memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from adapters.base import Checkpoints, DeliveryResult, DocumentSource
+from adapters.errors import DeliveryError, DeliveryPermanentError, DeliveryRetryableError
+from adapters.stuf_zkn.client import StufClient
+from adapters.stuf_zkn.messages import build_update_zaak_status_lk01
+from stam_mapping.errors import StamError
+from stam_mapping.mapping import MunicipalMapping
+from stam_mapping.model import Doel, Verzoek
+from stam_mapping.stuf import (
+    Stuurgegevens,
+    Systeem,
+    build_creeer_zaak_lk01,
+    build_genereer_document_identificatie_di02,
+    build_genereer_zaak_identificatie_di02,
+    build_voeg_zaakdocument_toe_lk01,
+)
+
+log = structlog.get_logger(__name__)
+
+DEFAULT_STATUSTYPEN = {"Ontvangen": 1, "Aangevuld": 2, "Afgehandeld": 3}
+
+
+class StufDelivery:
+    name = "stuf-zkn"
+
+    def __init__(
+        self,
+        client: StufClient,
+        mapping: MunicipalMapping,
+        *,
+        zender: Systeem | None = None,
+        ontvanger: Systeem | None = None,
+        statustypen: dict[str, int] | None = None,
+        eindstatus: str = "Afgehandeld",
+        max_document_bytes: int = 200 * 1024 * 1024,
+        now: Callable[[], datetime] = datetime.now,
+    ) -> None:
+        self._client = client
+        self._mapping = mapping
+        self._zender = zender or Systeem(organisatie="Gemeente", applicatie="DSO-gateway")
+        self._ontvanger = ontvanger or Systeem(organisatie="Gemeente", applicatie="ZKN")
+        self._statustypen = statustypen or dict(DEFAULT_STATUSTYPEN)
+        self._eindstatus = eindstatus
+        self._max = max_document_bytes
+        self._now = now
+
+    def _stuurgegevens(self) -> Stuurgegevens:
+        return Stuurgegevens(zender=self._zender, ontvanger=self._ontvanger, tijdstip=self._now())
+
+    def deliver(
+        self,
+        verzoek: Verzoek,
+        previous: Verzoek | None,
+        documents: DocumentSource,
+        checkpoints: Checkpoints,
+    ) -> DeliveryResult:
+        bound = log.bind(verzoeknummer=verzoek.verzoeknummer, volgnummer=verzoek.volgnummer)
+        try:
+            return self._deliver(verzoek, documents, checkpoints, bound)
+        except DeliveryError:
+            raise
+        except OSError as exc:  # the archived bijlage could not be read (disk, NFS): may pass later
+            raise DeliveryRetryableError(f"reading a document failed: {type(exc).__name__}") from exc
+        except StamError as exc:
+            raise DeliveryPermanentError(
+                f"no StUF message for verzoek {verzoek.verzoeknummer}: {exc}"
+            ) from exc
+
+    def _step(
+        self, checkpoints: Checkpoints, key: str, action: Callable[[], dict[str, Any]]
+    ) -> dict[str, Any]:
+        done = checkpoints.get(key)
+        if done is None:
+            done = action()
+            checkpoints.put(key, done)
+        return done
+
+    def _deliver(
+        self, verzoek: Verzoek, documents: DocumentSource, checkpoints: Checkpoints, log: Any
+    ) -> DeliveryResult:
+        client = self._client
+        v = f"v{verzoek.volgnummer}:"
+        # Validate the mapping before anything is sent: a mapping gap must not leave a zaak behind.
+        self._mapping.zaaktype_voor(verzoek)
+        ident = self._step(
+            checkpoints,
+            "zaak:identificatie",
+            lambda: {
+                "identificatie": client.genereer_identificatie(
+                    "genereerZaakIdentificatie_Di02",
+                    build_genereer_zaak_identificatie_di02(self._stuurgegevens()),
+                )
+            },
+        )
+        zaak_id = str(ident["identificatie"])
+
+        def creeer() -> dict[str, Any]:
+            if verzoek.doel in (Doel.AANVULLEN, Doel.INTREKKEN):
+                log.warning("stuf.zaak.missing_for_version", doel=verzoek.doel.value)
+            body = build_creeer_zaak_lk01(
+                verzoek, self._mapping, zaak_identificatie=zaak_id, stuurgegevens=self._stuurgegevens()
+            )
+            client.kennisgeving("creeerZaak_Lk01", body)
+            return {"identificatie": zaak_id, "url": f"urn:stuf-zkn:zaak:{zaak_id}"}
+
+        zaak = self._step(checkpoints, "zaak", creeer)
+        for document in verzoek.documenten():
+            if checkpoints.get(f"document:{document.document_id}") is not None:
+                continue  # delivered with an earlier version
+            doc_ident = self._step(
+                checkpoints,
+                f"{v}document-identificatie:{document.document_id}",
+                lambda: {
+                    "identificatie": client.genereer_identificatie(
+                        "genereerDocumentIdentificatie_Di02",
+                        build_genereer_document_identificatie_di02(self._stuurgegevens()),
+                    )
+                },
+            )
+            size = documents.size(document.document_id)
+            if size > self._max:
+                raise DeliveryPermanentError(
+                    f"document {document.document_id} is {size} bytes; StUF inline limit is {self._max}"
+                )
+            with documents.open(document.document_id) as stream:
+                inhoud = stream.read()
+            body = build_voeg_zaakdocument_toe_lk01(
+                verzoek,
+                document,
+                self._mapping,
+                zaak_identificatie=zaak_id,
+                document_identificatie=str(doc_ident["identificatie"]),
+                inhoud=inhoud,
+                stuurgegevens=self._stuurgegevens(),
+                formaat=documents.media_type(document.document_id),
+            )
+            del inhoud
+            client.kennisgeving("voegZaakdocumentToe_Lk01", body)
+            result = {"identificatie": doc_ident["identificatie"]}
+            checkpoints.put(f"{v}document:{document.document_id}", result)
+            checkpoints.put(f"document:{document.document_id}", result)
+            log.info("stuf.step", step=f"{v}document:{document.document_id}")
+        if verzoek.doel in (Doel.AANVULLEN, Doel.INTREKKEN):
+            self._step(checkpoints, f"{v}status", lambda: self._status(verzoek, zaak_id))
+        return DeliveryResult(zaak_url=str(zaak["url"]), zaak_identificatie=zaak_id)
+
+    def _status(self, verzoek: Verzoek, zaak_id: str) -> dict[str, Any]:
+        intrekken = verzoek.doel is Doel.INTREKKEN
+        status = self._mapping.statussen.voor(verzoek.doel)
+        omschrijving = self._eindstatus if intrekken else (status.statustype or "Ontvangen")
+        volgnummer = self._statustypen.get(omschrijving)
+        if volgnummer is None:
+            raise DeliveryPermanentError(
+                f"statustype {omschrijving!r} has no volgnummer in the StUF configuration"
+            )
+        stuurgegevens = self._stuurgegevens()
+        body = build_update_zaak_status_lk01(
+            zaak_identificatie=zaak_id,
+            statustype_omschrijving=omschrijving,
+            statustype_volgnummer=volgnummer,
+            toelichting=status.toelichting,
+            einddatum=stuurgegevens.tijdstip if intrekken else None,
+            stuurgegevens=stuurgegevens,
+        )
+        self._client.kennisgeving("updateZaak_Lk01", body)
+        return {"status": omschrijving}

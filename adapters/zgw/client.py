@@ -1,0 +1,198 @@
+"""A thin httpx client for the ZGW APIs: JWT per call, CRS headers, one place for error translation."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Iterator, Mapping
+from typing import IO, Any
+
+import httpx
+import jwt
+import structlog
+
+from adapters.errors import DeliveryError, DeliveryPermanentError, DeliveryRetryableError
+
+log = structlog.get_logger(__name__)
+
+_CRS = {"Accept-Crs": "EPSG:4326", "Content-Crs": "EPSG:4326"}
+_MAX_PAGES = 1000  # a guard against a server that keeps returning `next`
+
+
+def _readable_invalid_params(body: Any) -> list[dict[str, Any]]:
+    if not isinstance(body, dict):
+        return []
+    params = body.get("invalidParams") or []
+    return [
+        {"name": str(p.get("name", "")), "code": str(p.get("code", "")), "reason": str(p.get("reason", ""))}
+        for p in params
+        if isinstance(p, dict)
+    ]
+
+
+def _path_of(url: str) -> str:
+    # Paths never carry a BSN (we never filter on one), but query strings are left out anyway.
+    return httpx.URL(url).path
+
+
+class ZgwClient:
+    """Calls one ZGW provider (Zaken, Documenten, Catalogi base URLs, e.g. Open Zaak's
+    `https://host/zaken/api/v1`). Every call gets a fresh HS256 JWT (Open Zaak rejects tokens an
+    hour after `iat`) and a timeout. Raises only DeliveryPermanentError / DeliveryRetryableError."""
+
+    def __init__(
+        self,
+        *,
+        zaken_url: str,
+        documenten_url: str,
+        catalogi_url: str,
+        client_id: str,
+        secret: str,
+        user_id: str = "dso-gateway",
+        user_representation: str = "DSO gateway",
+        timeout: float = 30.0,
+        upload_timeout: float = 300.0,
+        transport: httpx.BaseTransport | None = None,
+        event_hooks: Mapping[str, list[Any]] | None = None,
+    ) -> None:
+        self.zaken_url = zaken_url.rstrip("/")
+        self.documenten_url = documenten_url.rstrip("/")
+        self.catalogi_url = catalogi_url.rstrip("/")
+        self._client_id = client_id
+        self._secret = secret
+        self._user_id = user_id
+        self._user_representation = user_representation
+        self._timeout = httpx.Timeout(timeout)
+        self._upload_timeout = httpx.Timeout(timeout, write=upload_timeout, read=upload_timeout)
+        self._http = httpx.Client(
+            transport=transport, timeout=self._timeout, event_hooks=dict(event_hooks or {})
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> ZgwClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- building blocks ------------------------------------------------------------------
+
+    def token(self) -> str:
+        claims = {
+            "iss": self._client_id,
+            "iat": int(time.time()),
+            "client_id": self._client_id,
+            "user_id": self._user_id,
+            "user_representation": self._user_representation,
+        }
+        return jwt.encode(claims, self._secret, algorithm="HS256")
+
+    def _headers(self, url: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self.token()}", "Accept": "application/json"}
+        if url.startswith(self.zaken_url):
+            headers.update(_CRS)  # geometry may be in any Zaken resource: always declare WGS84
+        headers.update(extra or {})
+        return headers
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        files: Mapping[str, Any] | None = None,
+        data: Mapping[str, str] | None = None,
+        upload: bool = False,
+    ) -> Any:
+        """One call; the decoded JSON body (None for 204)."""
+        try:
+            response = self._http.request(
+                method,
+                url,
+                json=json,
+                params=params,
+                files=files,
+                data=data,
+                headers=self._headers(url),
+                timeout=self._upload_timeout if upload else self._timeout,
+            )
+        except httpx.TimeoutException as exc:
+            raise DeliveryRetryableError(f"ZGW {method} {_path_of(url)} timed out") from exc
+        except httpx.HTTPError as exc:
+            raise DeliveryRetryableError(
+                f"ZGW {method} {_path_of(url)} failed: {type(exc).__name__}"
+            ) from exc
+        return self._result(method, url, response)
+
+    def _result(self, method: str, url: str, response: httpx.Response) -> Any:
+        status = response.status_code
+        try:
+            body: Any = response.json() if response.content else None
+        except ValueError:
+            body = None
+        if status < 400:
+            log.debug("zgw.call", method=method, path=_path_of(url), status=status)
+            return body
+        where = f"ZGW {method} {_path_of(url)} answered {status}"
+        if status == 400:
+            params = _readable_invalid_params(body)
+            reasons = "; ".join(f"{p['name']}: {p['reason']}" for p in params) or "bad request"
+            log.warning("zgw.rejected", method=method, path=_path_of(url), invalid_params=params)
+            raise DeliveryPermanentError(f"{where}: {reasons}", invalid_params=params)
+        detail = body.get("detail") if isinstance(body, dict) else None
+        message = f"{where}: {detail}" if detail else where
+        error: type[DeliveryError]
+        # 408/429 are the provider asking us to come back later, not a verdict on the request.
+        error = DeliveryRetryableError if status >= 500 or status in (408, 429) else DeliveryPermanentError
+        log.warning("zgw.failed", method=method, path=_path_of(url), status=status)
+        raise error(message)
+
+    # --- conveniences -----------------------------------------------------------------------
+
+    def get(self, url: str, params: Mapping[str, str] | None = None) -> Any:
+        return self.request("GET", url, params=params)
+
+    def post(self, url: str, body: Any) -> Any:
+        return self.request("POST", url, json=body)
+
+    def patch(self, url: str, body: Any) -> Any:
+        return self.request("PATCH", url, json=body)
+
+    def put_bestandsdeel(
+        self, url: str, *, lock: str, inhoud: IO[bytes] | io.RawIOBase, bestandsnaam: str
+    ) -> Any:
+        """PUT one part as multipart/form-data; httpx streams `inhoud` from the file object."""
+        return self.request(
+            "PUT",
+            url,
+            data={"lock": lock},
+            files={"inhoud": (bestandsnaam, inhoud, "application/octet-stream")},
+            upload=True,
+        )
+
+    def list_all(self, url: str, params: Mapping[str, str] | None = None) -> Iterator[dict[str, Any]]:
+        """Every item of a list endpoint, following `next` of paginated answers."""
+        page: Any = self.get(url, params)
+        for _ in range(_MAX_PAGES):
+            if isinstance(page, list):
+                yield from page
+                return
+            if not isinstance(page, dict):
+                raise DeliveryPermanentError(f"ZGW GET {_path_of(url)}: not a list answer")
+            yield from page.get("results") or []
+            next_url = page.get("next")
+            if not next_url:
+                return
+            page = self.get(next_url)
+
+    def zaken(self, path: str) -> str:
+        return f"{self.zaken_url}/{path.lstrip('/')}"
+
+    def documenten(self, path: str) -> str:
+        return f"{self.documenten_url}/{path.lstrip('/')}"
+
+    def catalogi(self, path: str) -> str:
+        return f"{self.catalogi_url}/{path.lstrip('/')}"

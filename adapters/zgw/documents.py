@@ -1,0 +1,111 @@
+"""Documents into the Documenten API: base64 `inhoud` for small files, bestandsdelen for large ones.
+
+Large files are streamed from DocumentSource.open() part by part; at most one httpx chunk of
+a part is in memory at a time."""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any, BinaryIO
+
+import structlog
+
+from adapters.base import Checkpoints, DocumentSource
+from adapters.errors import DeliveryPermanentError
+from adapters.zgw.client import ZgwClient
+
+log = structlog.get_logger(__name__)
+
+_READ = 1024 * 1024
+
+
+class _Part(io.RawIOBase):
+    """At most `size` bytes of `source`, read on demand (what httpx's multipart writer streams)."""
+
+    def __init__(self, source: BinaryIO, size: int) -> None:
+        self._source = source
+        self._left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer)
+        wanted = min(len(view), self._left)
+        if wanted == 0:
+            return 0
+        data = self._source.read(wanted)
+        if not data:
+            raise DeliveryPermanentError("document ended before its announced size")
+        view[: len(data)] = data
+        self._left -= len(data)
+        return len(data)
+
+
+def _skip(source: BinaryIO, count: int) -> None:
+    """Move past parts uploaded before a crash: seek when possible, else read and discard."""
+    if count == 0:
+        return
+    if source.seekable():
+        source.seek(count, io.SEEK_CUR)
+        return
+    while count:
+        data = source.read(min(count, _READ))
+        if not data:
+            raise DeliveryPermanentError("document ended before its announced size")
+        count -= len(data)
+
+
+def create_small(
+    client: ZgwClient, body: dict[str, Any], documents: DocumentSource, document_id: str, size: int
+) -> dict[str, Any]:
+    with documents.open(document_id) as stream:
+        inhoud = stream.read()
+    if len(inhoud) != size:
+        raise DeliveryPermanentError(f"document {document_id}: read {len(inhoud)} bytes, expected {size}")
+    created = client.post(
+        client.documenten("enkelvoudiginformatieobjecten"),
+        {**body, "bestandsomvang": size, "inhoud": base64.b64encode(inhoud).decode("ascii")},
+    )
+    return {"url": str(created["url"])}
+
+
+def create_large(
+    client: ZgwClient,
+    body: dict[str, Any],
+    documents: DocumentSource,
+    document_id: str,
+    size: int,
+    checkpoints: Checkpoints,
+    key: str,
+) -> dict[str, Any]:
+    """The bestandsdelen flow, resumable: POST without inhoud (checkpointed with its lock),
+    PUT each part not yet voltooid, then unlock."""
+    state = checkpoints.get(key)
+    if state is None or "lock" not in state:
+        created = client.post(
+            client.documenten("enkelvoudiginformatieobjecten"), {**body, "bestandsomvang": size}
+        )
+        state = {"url": str(created["url"]), "lock": str(created["lock"]), "voltooid": False}
+        checkpoints.put(key, state)
+        delen = created.get("bestandsdelen") or []
+    else:
+        # Resuming: ask the provider which parts it already has.
+        delen = client.get(state["url"]).get("bestandsdelen") or []
+    delen = sorted(delen, key=lambda d: int(d["volgnummer"]))
+    if sum(int(d["omvang"]) for d in delen) != size:
+        raise DeliveryPermanentError(f"document {document_id}: bestandsdelen do not add up to {size} bytes")
+    naam = str(body.get("bestandsnaam") or document_id)
+    with documents.open(document_id) as stream:
+        for deel in delen:
+            omvang = int(deel["omvang"])
+            if deel.get("voltooid"):
+                _skip(stream, omvang)
+                continue
+            client.put_bestandsdeel(
+                str(deel["url"]), lock=state["lock"], inhoud=_Part(stream, omvang), bestandsnaam=naam
+            )
+    client.post(f"{state['url']}/unlock", {"lock": state["lock"]})
+    log.info("zgw.document.bestandsdelen", delen=len(delen), size=size)
+    return {"url": state["url"]}

@@ -1,0 +1,118 @@
+"""Field checks shared by the test server's resources (what Open Zaak's serializers enforce)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from adapters.zgw.testserver.problems import Invalid
+
+
+def required(body: dict[str, Any], invalid: Invalid, *names: str) -> None:
+    for name in names:
+        if body.get(name) in (None, ""):
+            invalid.add(name, "required", "Dit veld is vereist.")
+
+
+def max_length(body: dict[str, Any], invalid: Invalid, limits: dict[str, int]) -> None:
+    for name, limit in limits.items():
+        value = body.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            invalid.add(
+                name, "max_length", f"Zorg ervoor dat dit veld niet meer dan {limit} karakters bevat."
+            )
+
+
+def rsin(body: dict[str, Any], invalid: Invalid, *names: str) -> None:
+    for name in names:
+        value = body.get(name)
+        if value is None:
+            continue
+        if not (isinstance(value, str) and re.fullmatch(r"\d{9}", value)):
+            invalid.add(name, "invalid-length", "Een RSIN moet 9 tekens lang zijn.")
+            continue
+        total = sum(int(d) * w for d, w in zip(value[:8], range(9, 1, -1), strict=True)) - int(value[8])
+        if total % 11:
+            invalid.add(name, "invalid", "Onjuist RSIN nummer.")
+
+
+def is_date(body: dict[str, Any], invalid: Invalid, *names: str) -> None:
+    for name in names:
+        value = body.get(name)
+        if value is None:
+            continue
+        try:
+            date.fromisoformat(str(value))
+        except ValueError:
+            invalid.add(name, "invalid", "Datum heeft het verkeerde formaat.")
+
+
+def is_datetime(body: dict[str, Any], invalid: Invalid, *names: str) -> None:
+    for name in names:
+        value = body.get(name)
+        if value is None:
+            continue
+        try:
+            datetime.fromisoformat(str(value))
+        except ValueError:
+            invalid.add(name, "invalid", "Datetime heeft een verkeerd formaat.")
+
+
+def one_of(body: dict[str, Any], invalid: Invalid, name: str, allowed: tuple[str, ...]) -> None:
+    value = body.get(name)
+    if value is not None and value not in allowed:
+        invalid.add(name, "invalid_choice", f'"{value}" is een ongeldige keuze.')
+
+
+VERTROUWELIJKHEID = (
+    "openbaar",
+    "beperkt_openbaar",
+    "intern",
+    "zaakvertrouwelijk",
+    "vertrouwelijk",
+    "confidentieel",
+    "geheim",
+    "zeer_geheim",
+)
+BETROKKENE_TYPEN = (
+    "natuurlijk_persoon",
+    "niet_natuurlijk_persoon",
+    "vestiging",
+    "organisatorische_eenheid",
+    "medewerker",
+)
+OBJECT_TYPEN = (
+    "adres",
+    "besluit",
+    "buurt",
+    "enkelvoudig_document",
+    "gemeente",
+    "gemeentelijke_openbare_ruimte",
+    "huishouden",
+    "inrichtingselement",
+    "kadastrale_onroerende_zaak",
+    "kunstwerkdeel",
+    "maatschappelijke_activiteit",
+    "medewerker",
+    "natuurlijk_persoon",
+    "niet_natuurlijk_persoon",
+    "openbare_ruimte",
+    "organisatorische_eenheid",
+    "pand",
+    "spoorbaandeel",
+    "status",
+    "terreindeel",
+    "terrein_gebouwd_object",
+    "vestiging",
+    "waterdeel",
+    "wegdeel",
+    "wijk",
+    "woonplaats",
+    "woz_deelobject",
+    "woz_object",
+    "woz_waarde",
+    "zakelijk_recht",
+    "overige",
+)
+DOCUMENT_STATUS = ("in_bewerking", "ter_vaststelling", "definitief", "gearchiveerd")

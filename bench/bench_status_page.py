@@ -1,0 +1,145 @@
+"""Server time of the status page's list with many verzoeken in the store.
+
+    .venv/bin/python bench/bench_status_page.py [--rows 100000] [--store-url URL] [--repeat 30]
+
+Fills a fresh store (SQLite in a temp dir by default; pass a PostgreSQL URL to compare) with
+--rows verzoeken, one version and three events each, logs in as an operator and times, in
+process (no network), GET /status for: the first page, a search by verzoeknummer, a search by
+project name, a state filter, and page 200. Prints median and p95 in ms (target: first page and
+verzoeknummer search under 100 ms median)."""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+
+from gateway.api.app import create_app
+from gateway.auth.users import UserStore
+from gateway.bootstrap import bootstrap
+from gateway.settings import Settings
+from gateway.store import schema as t
+
+STATES = ["reported"] * 90 + ["failed"] * 4 + ["parked"] * 2 + ["received", "fetched", "delivered", "handled"]
+DOELEN = ["Initiëren", "Aanvullen", "Intrekken"]
+TYPES = ["Aanvraag vergunning", "Melding", "Informatie"]
+STREETS = ["Dorpsstraat", "Kerkweg", "Deventerstraat", "Loolaan", "Parklaan", "Stationsplein"]
+WORKS = ["Dakkapel", "Aanbouw", "Kappen van eiken", "Sloop schuur", "Opslagtank", "Verbouwing"]
+
+
+def fill(engine: object, rows: int) -> str:
+    rnd = random.Random(20240314)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    verzoeken, versies, events = [], [], []
+    for i in range(rows):
+        nr = f"2024{i:09d}"
+        at = start + timedelta(minutes=5 * i + rnd.randint(0, 4))
+        state = rnd.choice(STATES)
+        naam = f"{rnd.choice(WORKS)} {rnd.choice(STREETS)} {rnd.randint(1, 200)}"
+        zaak = f"DSO-{nr}" if state in ("reported", "delivered") else None
+        verzoeken.append(
+            {
+                "verzoeknummer": nr,
+                "volgnummer": 1,
+                "state": state,
+                "doel": rnd.choice(DOELEN),
+                "type": rnd.choice(TYPES),
+                "naam": naam,
+                "bevoegd_gezag_oin": "00000001001600820000",
+                "zaak_url": f"http://zgw/zaken/{nr}" if zaak else None,
+                "zaak_identificatie": zaak,
+                "activiteiten": "nl.imow-gm0200.activiteit.Bouwactiviteit",
+                "last_error": "ZRC antwoordde 503" if state == "failed" else None,
+                "created_at": at,
+                "updated_at": at + timedelta(minutes=1),
+            }
+        )
+        versies.append(
+            {
+                "verzoeknummer": nr,
+                "volgnummer": 1,
+                "state": state,
+                "doel": "Initiëren",
+                "attempts": 0,
+                "created_at": at,
+                "updated_at": at + timedelta(minutes=1),
+            }
+        )
+        for kind in ("received", "fetched", "delivered"):
+            events.append({"verzoeknummer": nr, "volgnummer": 1, "at": at, "kind": kind, "detail": None})
+    with engine.begin() as conn:  # type: ignore[attr-defined]
+        for table, data in ((t.verzoeken, verzoeken), (t.versies, versies), (t.events, events)):
+            for k in range(0, len(data), 5000):
+                conn.execute(table.insert(), data[k : k + 5000])
+    return f"2024{rows // 2:09d}"
+
+
+def timed(client: TestClient, filters: dict[str, str], repeat: int) -> tuple[float, float]:
+    """Set the search (a POST into the session, as the page does), then time GET /status."""
+    page = filters.pop("pagina", "1")
+    csrf = client.get("/status").text.split('name="csrf" value="')[1].split('"')[0]
+    client.post("/status/zoeken", data={**filters, "csrf": csrf})
+    client.get("/status", params={"pagina": page})  # warm-up
+    samples = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        r = client.get("/status", params={"pagina": page})
+        samples.append((time.perf_counter() - t0) * 1000)
+        assert r.status_code == 200, r.status_code
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--store-url", default="")
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(
+            _env_file=None,
+            data_dir=Path(tmp),
+            store_url=args.store_url,
+            queue_url="memory://",
+            session_secure_cookie=False,
+        )
+        c = bootstrap(settings)
+        t0 = time.perf_counter()
+        nr = fill(c.store.engine, args.rows)
+        took = time.perf_counter() - t0
+        # What autovacuum / a long-running database would have done by now: fresh statistics.
+        with c.store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE" if conn.dialect.name == "postgresql" else "ANALYZE")
+        print(f"filled {args.rows} verzoeken in {took:.1f} s ({c.store.engine.url.drivername})")
+        UserStore(c.store.engine, PasswordHasher(time_cost=1, memory_cost=1024)).add(
+            "bench", "bench-wachtwoord", ["operator"]
+        )
+        with TestClient(create_app(c)) as client:
+            csrf = client.get("/login").text.split('name="csrf" value="')[1].split('"')[0]
+            client.post(
+                "/login", data={"gebruikersnaam": "bench", "wachtwoord": "bench-wachtwoord", "csrf": csrf}
+            )
+            cases = {
+                "first page": {},
+                "search verzoeknummer": {"zoek": nr},
+                "search project name": {"zoek": "Deventerstraat 12"},
+                "filter state=failed": {"status": "failed"},
+                "page 200": {"pagina": "200"},
+            }
+            print(f"{'case':24} {'median ms':>10} {'p95 ms':>8}")
+            for name, params in cases.items():
+                median, p95 = timed(client, dict(params), args.repeat)
+                print(f"{name:24} {median:10.1f} {p95:8.1f}")
+        c.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,262 @@
+"""The operations API (/v1, JSON): overview, dead letters and operator actions for other tools.
+
+The status page uses the same functions, so the HTML and the JSON always agree. Actions call
+gateway.operations.Operations, which records who did what and why on the timeline."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Body, Depends, Path
+from pydantic import Field
+
+from gateway.api.deps import container
+from gateway.api.problems import PROBLEM_JSON, Problem, ProblemError
+from gateway.api.schemas import _Camel
+from gateway.auth.principal import Principal
+from gateway.auth.session import api_operator, api_principal
+from gateway.bootstrap import Container
+from gateway.events import STAGES, BadMessage, parse_job
+from gateway.operations import OperationError, Operations
+from gateway.store.queries import throughput
+
+log = structlog.get_logger(__name__)
+router = APIRouter(prefix="/v1", tags=["Beheer"])
+_auth_errors: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Ongeldige invoer"},
+    401: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Niet ingelogd"},
+    403: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Geen toegang"},
+}
+
+
+class Actie(StrEnum):
+    OPNIEUW = "opnieuw"  # retry a failed version from the stage that failed
+    PARKEREN = "parkeren"
+    HERVATTEN = "hervatten"  # unpark
+    AFGEHANDELD = "afgehandeld"  # handled by hand, outside the gateway
+
+
+ACTIE_LABELS = {
+    Actie.OPNIEUW: "Opnieuw proberen",
+    Actie.PARKEREN: "Parkeren",
+    Actie.HERVATTEN: "Hervatten",
+    Actie.AFGEHANDELD: "Handmatig afgehandeld",
+}
+
+
+class Wachtrij(_Camel):
+    naam: str
+    diepte: int | None
+
+
+class Doorvoer(_Camel):
+    ontvangen: int
+    geregistreerd: int
+    teruggemeld: int
+    mislukt: int
+
+
+class Overzicht(_Camel):
+    aantallenPerStatus: dict[str, int]
+    wachtrijen: list[Wachtrij]
+    doodBerichten: int
+    doorvoerLaatsteUur: Doorvoer
+
+
+class DoodBericht(_Camel):
+    wachtrij: str
+    berichtId: str
+    verzoeknummer: str | None
+    volgnummer: int | None
+    reden: str
+    tijdstip: str
+
+
+class ActieVerzoek(_Camel):
+    actie: Actie
+    toelichting: str = Field(min_length=1, max_length=2000, description="Waarom; verplicht")
+
+
+class ActieResultaat(_Camel):
+    verzoeknummer: str
+    volgnummer: int
+    actie: Actie
+    status: str
+    door: str
+
+
+class HerplaatsVerzoek(_Camel):
+    wachtrij: str = Field(max_length=100)
+    berichtId: str = Field(max_length=100)
+    toelichting: str = Field(min_length=1, max_length=2000)
+
+
+class HerplaatsResultaat(_Camel):
+    herplaatst: int
+
+
+def overview(c: Container) -> Overzicht:
+    tp = throughput(c.store)
+    return Overzicht(
+        aantallenPerStatus=c.store.counts_by_state(),
+        wachtrijen=[Wachtrij(naam=q, diepte=c.queue.depth(q)) for q in STAGES],
+        doodBerichten=len(c.queue.dead_letters()),
+        doorvoerLaatsteUur=Doorvoer(
+            ontvangen=tp.ontvangen,
+            geregistreerd=tp.geregistreerd,
+            teruggemeld=tp.teruggemeld,
+            mislukt=tp.mislukt,
+        ),
+    )
+
+
+def dead_letters(c: Container) -> list[DoodBericht]:
+    result = []
+    for d in c.queue.dead_letters():
+        try:
+            _, job = parse_job(d.body)
+            nr, vnr = job.verzoeknummer, job.volgnummer
+        except BadMessage:  # an unreadable body is still shown, without a verzoek
+            nr, vnr = None, None
+        result.append(
+            DoodBericht(
+                wachtrij=d.queue,
+                berichtId=d.message_id,
+                verzoeknummer=nr,
+                volgnummer=vnr,
+                reden=d.reason,
+                tijdstip=d.dead_lettered_at.isoformat(),
+            )
+        )
+    return result
+
+
+def apply_action(
+    c: Container, verzoeknummer: str, volgnummer: int, actie: Actie, note: str, who: Principal
+) -> str:
+    """Perform `actie` for `who`; returns the version's new state. OperationError when it does
+    not apply (wrong state, empty note)."""
+    if not who.can_operate:
+        raise PermissionError("operator role required")
+    note = note.strip()
+    if not note:
+        raise OperationError("een toelichting is verplicht")
+    ops = Operations(c.context)
+    if actie is Actie.OPNIEUW:
+        ops.retry(verzoeknummer, volgnummer, actor=who.actor, note=note)
+    elif actie is Actie.PARKEREN:
+        ops.park(verzoeknummer, volgnummer, actor=who.actor, note=note)
+    elif actie is Actie.HERVATTEN:
+        ops.unpark(verzoeknummer, volgnummer, actor=who.actor, note=note)
+    else:
+        ops.mark_handled(verzoeknummer, volgnummer, actor=who.actor, note=note)
+    log.info(
+        "operator-action",
+        verzoeknummer=verzoeknummer,
+        volgnummer=volgnummer,
+        actie=actie.value,
+        user=who.actor,
+    )
+    versie = c.store.get_versie(verzoeknummer, volgnummer)
+    return versie.state if versie else "onbekend"
+
+
+def replay(c: Container, queue: str, message_id: str, note: str, who: Principal) -> int:
+    if not who.can_operate:
+        raise PermissionError("operator role required")
+    if not note.strip():
+        raise OperationError("een toelichting is verplicht")
+    letter = next((d for d in dead_letters(c) if d.wachtrij == queue and d.berichtId == message_id), None)
+    if letter is None:
+        raise OperationError("dit dode bericht bestaat niet (meer)")
+    count = c.queue.replay(queue, message_id)
+    if letter.verzoeknummer:
+        c.store.add_event(
+            letter.verzoeknummer,
+            letter.volgnummer,
+            "dead-letter-replayed",
+            f"{queue}: {note.strip()}",
+            who.actor,
+        )
+    log.info("dead-letter-replayed", queue=queue, message_id=message_id, user=who.actor)
+    return count
+
+
+@router.get(
+    "/overzicht",
+    response_model=Overzicht,
+    summary="Aantallen, wachtrijen en doorvoer",
+    responses=_auth_errors,
+)
+def get_overzicht(
+    c: Annotated[Container, Depends(container)], _: Annotated[Principal, Depends(api_principal)]
+) -> Overzicht:
+    return overview(c)
+
+
+@router.get(
+    "/dode-berichten",
+    response_model=list[DoodBericht],
+    summary="Berichten in de dead-letter-wachtrijen",
+    responses=_auth_errors,
+)
+def get_dode_berichten(
+    c: Annotated[Container, Depends(container)], _: Annotated[Principal, Depends(api_principal)]
+) -> list[DoodBericht]:
+    return dead_letters(c)
+
+
+@router.post(
+    "/dode-berichten/herplaatsingen",
+    response_model=HerplaatsResultaat,
+    summary="Zet een dood bericht terug op zijn wachtrij",
+    responses={
+        **_auth_errors,
+        409: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Kan niet"},
+    },
+)
+def post_herplaatsing(
+    c: Annotated[Container, Depends(container)],
+    who: Annotated[Principal, Depends(api_operator)],
+    body: Annotated[HerplaatsVerzoek, Body()],
+) -> HerplaatsResultaat:
+    try:
+        return HerplaatsResultaat(herplaatst=replay(c, body.wachtrij, body.berichtId, body.toelichting, who))
+    except OperationError as exc:
+        raise ProblemError(409, "Actie niet mogelijk", str(exc)) from exc
+
+
+@router.post(
+    "/verzoeken/{verzoeknummer}/versies/{volgnummer}/acties",
+    response_model=ActieResultaat,
+    summary="Voer een beheeractie uit op een versie van een verzoek",
+    responses={
+        **_auth_errors,
+        404: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Niet gevonden"},
+        409: {
+            "model": Problem,
+            "content": {PROBLEM_JSON: {}},
+            "description": "Actie past niet bij de status",
+        },
+    },
+)
+def post_actie(
+    c: Annotated[Container, Depends(container)],
+    who: Annotated[Principal, Depends(api_operator)],
+    verzoeknummer: Annotated[str, Path(pattern=r"^\d{13}$")],
+    volgnummer: Annotated[int, Path(ge=1, le=10000)],
+    body: Annotated[ActieVerzoek, Body()],
+) -> ActieResultaat:
+    if c.store.get_versie(verzoeknummer, volgnummer) is None:
+        raise ProblemError(
+            404, "Niet gevonden", f"Versie {volgnummer} van verzoek {verzoeknummer} is niet bekend."
+        )
+    try:
+        state = apply_action(c, verzoeknummer, volgnummer, body.actie, body.toelichting, who)
+    except OperationError as exc:
+        raise ProblemError(409, "Actie niet mogelijk", str(exc)) from exc
+    return ActieResultaat(
+        verzoeknummer=verzoeknummer, volgnummer=volgnummer, actie=body.actie, status=state, door=who.actor
+    )

@@ -1,0 +1,1 @@
+"""Package data: the example municipal mapping file."""

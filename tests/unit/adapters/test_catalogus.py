@@ -1,0 +1,151 @@
+"""CatalogusResolver: valid-on-date resolution, never a concept, caching, missing names."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+
+from adapters.errors import DeliveryPermanentError
+from adapters.zgw.catalogus import CatalogusResolver
+from adapters.zgw.client import ZgwClient
+
+C = "http://oz.test/catalogi/api/v1"
+CATALOGUS = f"{C}/catalogussen/1"
+
+
+def _page(*items: dict[str, Any]) -> dict[str, Any]:
+    return {"count": len(items), "next": None, "previous": None, "results": list(items)}
+
+
+def _catalogue(zaaktypen: list[dict[str, Any]]) -> tuple[ZgwClient, list[str]]:
+    calls: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        kind = request.url.path.rsplit("/", 1)[-1]
+        params = request.url.params
+        if kind == "catalogussen":
+            ok = params.get("domein") == "DSO" and params.get("rsin") == "002220647"
+            return httpx.Response(200, json=_page(*([{"url": CATALOGUS}] if ok else [])))
+        if kind == "zaaktypen":
+            # This provider ignores the status filter: the resolver must still skip concepts.
+            return httpx.Response(200, json=_page(*zaaktypen))
+        zaaktype = params.get("zaaktype", "")
+        by_kind: dict[str, list[dict[str, Any]]] = {
+            "statustypen": [
+                {
+                    "url": f"{zaaktype}/s3",
+                    "volgnummer": 3,
+                    "omschrijving": "Afgehandeld",
+                    "isEindstatus": True,
+                },
+                {
+                    "url": f"{zaaktype}/s1",
+                    "volgnummer": 1,
+                    "omschrijving": "Ontvangen",
+                    "isEindstatus": False,
+                },
+                {
+                    "url": f"{zaaktype}/s2",
+                    "volgnummer": 2,
+                    "omschrijving": "Aangevuld",
+                    "isEindstatus": False,
+                },
+            ],
+            "roltypen": [
+                {"url": f"{zaaktype}/r1", "omschrijving": "Aanvrager", "omschrijvingGeneriek": "initiator"},
+                {
+                    "url": f"{zaaktype}/r2",
+                    "omschrijving": "Gemachtigde",
+                    "omschrijvingGeneriek": "belanghebbende",
+                },
+            ],
+            "informatieobjecttypen": [
+                {
+                    "url": f"{C}/iot/1",
+                    "omschrijving": "Bijlage",
+                    "concept": False,
+                    "beginGeldigheid": "2020-01-01",
+                },
+                {
+                    "url": f"{C}/iot/2",
+                    "omschrijving": "Rapport",
+                    "concept": True,
+                    "beginGeldigheid": "2020-01-01",
+                },
+            ],
+            "eigenschappen": [{"url": f"{zaaktype}/e1", "naam": "Bouwkosten"}],
+        }
+        return httpx.Response(200, json=_page(*by_kind[kind]))
+
+    client = ZgwClient(
+        zaken_url="http://oz.test/zaken/api/v1",
+        documenten_url="http://oz.test/documenten/api/v1",
+        catalogi_url=C,
+        client_id="gw",
+        secret="unit-test-secret-0123456789abcdef0123",
+        transport=httpx.MockTransport(handle),
+    )
+    return client, calls
+
+
+def _zaaktype(url: str, begin: str, *, concept: bool = False, einde: str | None = None) -> dict[str, Any]:
+    return {
+        "url": url,
+        "identificatie": "DSO-MELDING",
+        "concept": concept,
+        "beginGeldigheid": begin,
+        "eindeGeldigheid": einde,
+    }
+
+
+def test_resolves_the_published_version_valid_on_the_date_and_caches_it() -> None:
+    client, calls = _catalogue(
+        [
+            _zaaktype(f"{C}/zaaktypen/old", "2020-01-01", einde="2022-12-31"),
+            _zaaktype(f"{C}/zaaktypen/new", "2023-01-01"),
+            _zaaktype(f"{C}/zaaktypen/concept", "2024-01-01", concept=True),
+        ]
+    )
+    resolver = CatalogusResolver(client)
+
+    zaaktype = resolver.zaaktype("DSO", "002220647", "DSO-MELDING", date(2024, 3, 14))
+
+    assert zaaktype.url == f"{C}/zaaktypen/new"
+    assert zaaktype.statustype().omschrijving == "Ontvangen"
+    assert zaaktype.statustype(eind=True).omschrijving == "Afgehandeld"
+    assert zaaktype.statustype(omschrijving="Aangevuld").volgnummer == 2
+    assert zaaktype.roltype(omschrijving_generiek=None, omschrijving="Gemachtigde").url.endswith("/r2")
+    assert zaaktype.roltype(omschrijving_generiek="initiator", omschrijving=None).url.endswith("/r1")
+    assert zaaktype.informatieobjecttypen == {"Bijlage": f"{C}/iot/1"}  # the concept one is left out
+    assert zaaktype.eigenschap("Bouwkosten").endswith("/e1")
+    before = len(calls)
+    assert resolver.zaaktype("DSO", "002220647", "DSO-MELDING", date(2024, 3, 14)) is zaaktype
+    assert len(calls) == before
+    old = resolver.zaaktype("DSO", "002220647", "DSO-MELDING", date(2021, 5, 1))
+    assert old.url == f"{C}/zaaktypen/old"
+
+
+def test_only_a_concept_is_not_found() -> None:
+    client, _ = _catalogue([_zaaktype(f"{C}/zaaktypen/concept", "2020-01-01", concept=True)])
+    with pytest.raises(DeliveryPermanentError, match="DSO-MELDING"):
+        CatalogusResolver(client).zaaktype("DSO", "002220647", "DSO-MELDING", date(2024, 3, 14))
+
+
+def test_missing_names_are_permanent_errors_naming_them() -> None:
+    client, _ = _catalogue([_zaaktype(f"{C}/zaaktypen/new", "2020-01-01")])
+    resolver = CatalogusResolver(client)
+    with pytest.raises(DeliveryPermanentError, match="catalogus with domein 'XYZ'"):
+        resolver.zaaktype("XYZ", "002220647", "DSO-MELDING", date(2024, 3, 14))
+    zaaktype = resolver.zaaktype("DSO", "002220647", "DSO-MELDING", date(2024, 3, 14))
+    with pytest.raises(DeliveryPermanentError, match="'Beslisser'"):
+        zaaktype.roltype(omschrijving_generiek=None, omschrijving="Beslisser")
+    with pytest.raises(DeliveryPermanentError, match="'Foto'"):
+        zaaktype.informatieobjecttype("Foto")
+    with pytest.raises(DeliveryPermanentError, match="'Oppervlakte'"):
+        zaaktype.eigenschap("Oppervlakte")
+    with pytest.raises(DeliveryPermanentError, match="'Geschorst'"):
+        zaaktype.statustype(omschrijving="Geschorst")

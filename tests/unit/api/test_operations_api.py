@@ -1,0 +1,82 @@
+"""The JSON operations API: NL API Design Rules behaviour and no BSN anywhere."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from gateway.events import FETCH
+from message_queue.base import Message
+from tests.unit.api.conftest import API_TOKEN, FAILED_NR, Seeded
+
+AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
+
+
+def test_overzicht_camel_case(client: TestClient, seeded: Seeded) -> None:
+    r = client.get("/v1/overzicht", headers=AUTH)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["aantallenPerStatus"] == {"failed": 1, "received": 2}
+    assert body["doorvoerLaatsteUur"]["ontvangen"] == 3
+    assert body["doorvoerLaatsteUur"]["mislukt"] == 1
+    assert r.headers["api-version"] == "1.0.0"
+
+
+def test_action_in_wrong_state_is_409(client: TestClient, seeded: Seeded) -> None:
+    r = client.post(
+        "/v1/verzoeken/2024031400043/versies/1/acties",
+        json={"actie": "opnieuw", "toelichting": "x"},
+        headers=AUTH,
+    )
+    assert r.status_code == 409
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_invalid_input_is_400_not_422(client: TestClient, seeded: Seeded) -> None:
+    r = client.post(f"/v1/verzoeken/{FAILED_NR}/versies/1/acties", json={"actie": "weg"}, headers=AUTH)
+    assert r.status_code == 400
+    assert r.json()["status"] == 400
+
+
+def test_unknown_version_is_404(client: TestClient, seeded: Seeded) -> None:
+    r = client.post(
+        f"/v1/verzoeken/{FAILED_NR}/versies/9/acties",
+        json={"actie": "opnieuw", "toelichting": "x"},
+        headers=AUTH,
+    )
+    assert r.status_code == 404
+
+
+def test_retry_via_api(client: TestClient, seeded: Seeded) -> None:
+    r = client.post(
+        f"/v1/verzoeken/{FAILED_NR}/versies/1/acties",
+        json={"actie": "opnieuw", "toelichting": "ZRC weer up"},
+        headers=AUTH,
+    )
+    assert r.status_code == 200
+    assert r.json()["status"] == "fetched"
+
+
+def test_dead_letter_listing_and_replay(client: TestClient, seeded: Seeded) -> None:
+    c = seeded.container
+    job = c.context.job(FETCH, __import__("gateway.events", fromlist=["StageJob"]).StageJob(FAILED_NR, 1))
+    c.queue.publish(FETCH, job.body, message_id=job.message_id, headers=job.headers)
+    msg = c.queue.receive(FETCH, 1.0)
+    assert isinstance(msg, Message)
+    c.queue.dead_letter(msg, "te vaak geprobeerd")
+    letters = client.get("/v1/dode-berichten", headers=AUTH).json()
+    assert letters[0]["verzoeknummer"] == FAILED_NR and letters[0]["berichtId"] == job.message_id
+    r = client.post(
+        "/v1/dode-berichten/herplaatsingen",
+        json={"wachtrij": FETCH, "berichtId": job.message_id, "toelichting": "DSO weer bereikbaar"},
+        headers=AUTH,
+    )
+    assert r.status_code == 200 and r.json()["herplaatst"] == 1
+    assert c.queue.dead_letters() == []
+    assert any(e.kind == "dead-letter-replayed" for e in c.store.events_for(FAILED_NR))
+
+
+def test_json_never_holds_a_bsn(client: TestClient, seeded: Seeded) -> None:
+    for url in ("/v1/verzoeken", f"/v1/verzoeken/{FAILED_NR}", "/v1/overzicht", "/v1/dode-berichten"):
+        r = client.get(url, headers=AUTH)
+        assert r.status_code == 200
+        assert "999993653" not in r.text

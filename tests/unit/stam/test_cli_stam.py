@@ -1,0 +1,94 @@
+"""`stam parse` / `stam map` through an argparse parser of our own, as gateway/cli.py wires it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from gateway.cli_stam import add_stam_commands
+from tests.unit.stam.corpus import EXAMPLES, FIXTURES, REJECTED
+
+
+def _run(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="dso-gateway")
+    add_stam_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(list(argv))
+    result: int = args.func(None, args)
+    return result
+
+
+def test_parse_prints_canonical_json(capsys: pytest.CaptureFixture[str]) -> None:
+    xml = FIXTURES / "valid" / "01-dakkapel-initieren.xml"
+    assert _run("stam", "parse", str(xml)) == 0
+    out = capsys.readouterr().out
+    assert out == (FIXTURES / "valid" / "01-dakkapel-initieren.verzoek.json").read_text("utf-8")
+
+
+def test_map_zgw_with_previous(capsys: pytest.CaptureFixture[str]) -> None:
+    code = _run(
+        "stam", "map", str(EXAMPLES / "verzoek-dakkapel-aanvullen.xml"), "--to", "zgw",
+        "--previous", str(EXAMPLES / "verzoek-dakkapel-initieren.xml"), "--registratiedatum", "2024-07-01",
+    )  # fmt: skip
+    assert code == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["vervallen_document_ids"] == ["DOC-2024031400042-0001"]
+    assert plan["zaak"]["registratiedatum"] == "2024-07-01"
+
+
+def test_map_stuf(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run("stam", "map", str(EXAMPLES / "verzoek-dakkapel-initieren.xml"), "--to", "stuf-zkn") == 0
+    root = etree.fromstring(capsys.readouterr().out.encode())
+    assert root.tag == "{http://www.egem.nl/StUF/sector/zkn/0310}zakLk01"
+    assert root.findtext(".//{http://www.egem.nl/StUF/sector/zkn/0310}identificatie") == "DSO-2024031400042"
+
+
+def test_rejected_input_exit_2_one_line_no_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    bad = next(p for p in REJECTED if p.name == "bsn-elfproef.xml")
+    assert _run("stam", "parse", str(bad)) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "bsn fails the 11-proef" in lines[0] and "123456788" not in lines[0]
+    assert "Traceback" not in captured.err
+
+
+def test_missing_file_and_bad_mapping(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run("stam", "parse", str(tmp_path / "nope.xml")) == 2
+    assert "cannot read" in capsys.readouterr().err
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("catalogus: 1\n", encoding="utf-8")
+    xml = str(EXAMPLES / "verzoek-dakkapel-initieren.xml")
+    assert _run("stam", "map", xml, "--to", "zgw", "--mapping", str(mapping)) == 2
+    assert "m.yaml" in capsys.readouterr().err
+
+
+def test_mapping_gap_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    gap = FIXTURES / "mapping_gap" / "01-onbekende-activiteit.xml"
+    assert _run("stam", "map", str(gap), "--to", "zgw") == 2
+    assert "nl.imow-gm0999.activiteit.Onbekend" in capsys.readouterr().err
+
+
+def test_as_a_separate_process(tmp_path: Path) -> None:
+    import subprocess
+
+    script = (
+        "import argparse, sys\n"
+        "from gateway.cli_stam import add_stam_commands\n"
+        "p = argparse.ArgumentParser(); add_stam_commands(p.add_subparsers(dest='c', required=True))\n"
+        "a = p.parse_args(sys.argv[1:]); sys.exit(a.func(None, a))\n"
+    )
+    bad = tmp_path / "bad.xml"
+    bad.write_bytes(b"<vx:verzoek xmlns:vx='http://www.omgevingswet.nl/koppelvlak/stam-v4/verzoek'><vx:doel>")
+    result = subprocess.run(
+        [sys.executable, "-c", script, "stam", "parse", str(bad)],
+        capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[3], check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert (
+        result.stderr.count("\n") == 1 and "truncated" in result.stderr and "Traceback" not in result.stderr
+    )
