@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint typecheck services unit bench clean
+.PHONY: demo test lint lint-openapi typecheck services unit bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) services lint typecheck
+# The NL API Design Rules linter (Spectral) on our committed OpenAPI document.
+lint-openapi: $(STAMP)
+	bash scripts/lint-openapi.sh
+
+test: $(STAMP) services lint typecheck lint-openapi
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 unit: $(STAMP)

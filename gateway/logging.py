@@ -51,6 +51,8 @@ def scrub_bsn(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableM
 
 def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
     logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level.upper())
+    # httpx logs every request line at INFO; our clients log their own calls with context.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     renderer: Any = (
         structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
     )

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     zgw_documenten_url: str = "http://127.0.0.1:8002/documenten/api/v1"
     zgw_catalogi_url: str = "http://127.0.0.1:8002/catalogi/api/v1"
     zgw_client_id: str = "dso-gateway"
-    zgw_secret: SecretStr = SecretStr("dso-gateway-demo-secret")
+    zgw_secret: SecretStr = SecretStr("dso-gateway-demo-secret-change-me-0001")
     zgw_timeout: float = 30.0
     zgw_bestandsdelen_threshold: int = 4 * 1024 * 1024
     stuf_zkn_url: str = "http://127.0.0.1:8003/stuf-zkn"
