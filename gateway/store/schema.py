@@ -69,6 +69,8 @@ events = Table(
     Column("actor", String(120)),
 )
 Index("ix_events_verzoek", events.c.verzoeknummer, events.c.id)
+# The status page counts the last hour's events.
+Index("ix_events_at", events.c.at)
 
 # Results of finished delivery steps (adapters' Checkpoints), per verzoeknummer.
 checkpoints = Table(
