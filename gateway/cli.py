@@ -8,6 +8,7 @@ import sys
 import threading
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from gateway.logging import configure_logging
 from gateway.settings import Settings
@@ -25,6 +26,28 @@ def _cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if outcome.failed == 0 else 1
 
 
+def api_tls_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn options for terminating TLS ourselves. Client certificates are optional at the TLS
+    level (staff browsers have none) and required by the notification endpoint itself."""
+    if settings.notification_auth != "mtls":
+        return {}
+    if not (settings.api_tls_cert and settings.api_tls_key and settings.api_client_ca):
+        raise SystemExit(
+            "notification_auth=mtls needs DSOGW_API_TLS_CERT, DSOGW_API_TLS_KEY and DSOGW_API_CLIENT_CA"
+        )
+    import ssl
+
+    from gateway.tls_protocol import ClientCertH11Protocol
+
+    return {
+        "ssl_certfile": str(settings.api_tls_cert),
+        "ssl_keyfile": str(settings.api_tls_key),
+        "ssl_ca_certs": str(settings.api_client_ca),
+        "ssl_cert_reqs": ssl.CERT_OPTIONAL,
+        "http": ClientCertH11Protocol,
+    }
+
+
 def _cmd_api(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -33,7 +56,13 @@ def _cmd_api(settings: Settings, args: argparse.Namespace) -> int:
 
     container = bootstrap(settings)
     try:
-        uvicorn.run(create_app(container), host=settings.api_host, port=settings.api_port, access_log=False)
+        uvicorn.run(
+            create_app(container),
+            host=settings.api_host,
+            port=settings.api_port,
+            access_log=False,
+            **api_tls_options(settings),
+        )
     finally:
         container.close()
     return 0

@@ -66,6 +66,14 @@ class Settings(BaseSettings):
     # HTTP API
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # Who may post verzoeknotificaties (gateway/api/inbound_auth.py). "none" only for the demo/tests.
+    notification_auth: Literal["none", "mtls", "proxy"] = "none"
+    notification_sender_oins: Annotated[list[str], NoDecode] = Field(default_factory=list)  # DSO-LV's OIN(s)
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)  # addresses or CIDRs
+    proxy_cert_header: str = "X-SSL-Client-Cert"  # URL-encoded PEM, e.g. nginx $ssl_client_escaped_cert
+    api_tls_cert: Path | None = None  # mode "mtls": our server certificate and key...
+    api_tls_key: Path | None = None
+    api_client_ca: Path | None = None  # ...and the CA bundle client certificates must chain to
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
 
@@ -81,7 +89,14 @@ class Settings(BaseSettings):
     api_token_sha256: Annotated[list[str], NoDecode] = Field(default_factory=list)  # hex digests
     api_token_roles: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["viewer", "operator"])
 
-    @field_validator("our_oins", "api_token_sha256", "api_token_roles", mode="before")
+    @field_validator(
+        "our_oins",
+        "api_token_sha256",
+        "api_token_roles",
+        "notification_sender_oins",
+        "trusted_proxies",
+        mode="before",
+    )
     @classmethod
     def _split_oins(cls, value: object) -> object:
         if isinstance(value, str):

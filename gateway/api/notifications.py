@@ -11,6 +11,7 @@ import structlog
 from fastapi import APIRouter, Depends, Request
 
 from gateway.api.deps import container
+from gateway.api.inbound_auth import notification_sender
 from gateway.api.problems import PROBLEM_JSON, Problem, ProblemError
 from gateway.api.schemas import NotificatieOntvangen
 from gateway.bootstrap import Container
@@ -37,10 +38,16 @@ MAX_NOTIFICATION_BYTES = 64 * 1024
             },
         }
     },
-    responses={400: {"model": Problem, "content": {PROBLEM_JSON: {}}}},
+    responses={
+        400: {"model": Problem, "content": {PROBLEM_JSON: {}}},
+        401: {"model": Problem, "content": {PROBLEM_JSON: {}}},
+        403: {"model": Problem, "content": {PROBLEM_JSON: {}}},
+    },
 )
 async def receive_notification(
-    request: Request, c: Annotated[Container, Depends(container)]
+    request: Request,
+    c: Annotated[Container, Depends(container)],
+    sender: Annotated[str | None, Depends(notification_sender)],
 ) -> NotificatieOntvangen:
     body = await request.body()
     if len(body) > MAX_NOTIFICATION_BYTES:
@@ -61,13 +68,14 @@ async def receive_notification(
         notificatie.volgnummer,
         oin,
         job,
-        detail="verzoeknotificatie van DSO ontvangen",
+        detail="verzoeknotificatie van DSO ontvangen" + (f" (afzender OIN {sender})" if sender else ""),
     )
     log.info(
         "notification.received",
         verzoeknummer=notificatie.verzoeknummer,
         volgnummer=notificatie.volgnummer,
         duplicate=not new,
+        sender=sender,
     )
     return NotificatieOntvangen(
         verzoeknummer=notificatie.verzoeknummer,
