@@ -11,7 +11,7 @@ from gateway.archive import ArchivedDocuments
 from gateway.errors import RetryableError
 from gateway.events import REPORT, StageJob
 from gateway.pipeline.context import StageContext
-from gateway.store import DELIVERED_STATES, FINAL_STATES, SqlStore, State
+from gateway.store import DELIVERED_STATES, FINAL_STATES, OutboxMessage, SqlStore, State
 from stam_mapping import parse_verzoek
 from stam_mapping.model import Doel, Verzoek
 
@@ -73,53 +73,46 @@ class TranslateStage:
         settings = self.ctx.settings
         oin = versie.oin or settings.default_oin
 
-        if verzoek.bevoegd_gezag.oin not in settings.our_oins:
+        def settle(to: State, event: str, detail: str, job: OutboxMessage | None = None) -> None:
+            # Every outcome other than a delivery: recorded on the version, nothing sent to the zaak.
             store.transition(
                 vnr,
                 volgnummer,
-                to=State.FETCHED,
-                event="reroute-requested",
-                detail="bevoegd gezag is niet een van onze OIN's: verzoek wordt gererouteerd",
+                to=to,
+                event=event,
+                detail=detail,
                 expect={State.FETCHED},
-                job=self.ctx.job(REPORT, StageJob(vnr, volgnummer, oin, action="reroute")),
+                job=job,
                 versie_values={"doel": verzoek.doel.value},
+            )
+
+        if verzoek.bevoegd_gezag.oin not in settings.our_oins:
+            settle(
+                State.FETCHED,
+                "reroute-requested",
+                "bevoegd gezag is niet een van onze OIN's: verzoek wordt gererouteerd",
+                self.ctx.job(REPORT, StageJob(vnr, volgnummer, oin, action="reroute")),
             )
             return
         uitvoerend = verzoek.uitvoerende_instantie
         if uitvoerend and uitvoerend.oin not in settings.our_oins and settings.skip_kopieberichten:
-            store.transition(
-                vnr,
-                volgnummer,
-                to=State.SKIPPED,
-                event="kopiebericht",
-                detail=f"kopiebericht: uitvoerende instantie {uitvoerend.oin} behandelt dit verzoek",
-                expect={State.FETCHED},
-                versie_values={"doel": verzoek.doel.value},
+            settle(
+                State.SKIPPED,
+                "kopiebericht",
+                f"kopiebericht: uitvoerende instantie {uitvoerend.oin} behandelt dit verzoek",
             )
             return
 
         previous = self._previous(verzoek)
         if previous is _PARK:
-            store.transition(
-                vnr,
-                volgnummer,
-                to=State.PARKED,
-                event="parked",
-                detail="intrekking van een verzoek dat wij niet kennen: geparkeerd, geen zaak aangemaakt",
-                expect={State.FETCHED},
-                versie_values={"doel": verzoek.doel.value},
+            settle(
+                State.PARKED,
+                "parked",
+                "intrekking van een verzoek dat wij niet kennen: geparkeerd, geen zaak aangemaakt",
             )
             return
         if previous is _SUPERSEDED:
-            store.transition(
-                vnr,
-                volgnummer,
-                to=State.SUPERSEDED,
-                event="superseded",
-                detail="een nieuwere versie van dit verzoek is al verwerkt",
-                expect={State.FETCHED},
-                versie_values={"doel": verzoek.doel.value},
-            )
+            settle(State.SUPERSEDED, "superseded", "een nieuwere versie van dit verzoek is al verwerkt")
             return
         assert previous is None or isinstance(previous, Verzoek)
 

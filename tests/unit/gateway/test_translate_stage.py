@@ -1,0 +1,141 @@
+"""What the translate stage decides for each version: deliver, reroute, skip, park, supersede, wait."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from adapters.memory import RecordingDelivery
+from gateway.archive import Archive
+from gateway.errors import RetryableError
+from gateway.events import REPORT, TRANSLATE, StageJob
+from gateway.pipeline.context import StageContext
+from gateway.pipeline.translate import TranslateStage
+from gateway.settings import APELDOORN_OIN, OMGEVINGSDIENST_OIN, Settings
+from gateway.store import OutboxMessage, SqlStore, State
+from stam_mapping import parse_verzoek
+
+EXAMPLES = resources.files("dso_client.sandbox.examples")
+VERBOUWING = "2026031000101"
+
+
+def example(name: str) -> bytes:
+    return EXAMPLES.joinpath(f"{name}.xml").read_bytes()
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> StageContext:
+    store = SqlStore.from_url(f"sqlite:///{tmp_path / 'gw.db'}")
+    return StageContext(Settings(data_dir=tmp_path), store, Archive(tmp_path / "archive", store))
+
+
+@pytest.fixture
+def delivery() -> RecordingDelivery:
+    return RecordingDelivery()
+
+
+def fetched(ctx: StageContext, vnr: str, volgnummer: int, xml: bytes) -> None:
+    """Put a version in the state the fetch stage leaves it in."""
+    job = OutboxMessage(queue="dso.fetch", message_id=f"n-{vnr}-{volgnummer}", body=b"{}")
+    ctx.store.record_notification(vnr, volgnummer, APELDOORN_OIN, job)
+    ctx.archive.put_bytes(vnr, volgnummer, "stam", xml, "samenvatting.xml")
+    for doc in parse_verzoek(xml).documenten():
+        path = ctx.archive.document_path(vnr, volgnummer, doc.document_id)
+        path.write_bytes(b"%PDF-1.4 test")
+        ctx.archive.register_file(
+            vnr,
+            volgnummer,
+            kind="document",
+            path=path,
+            size=13,
+            sha256="0" * 64,
+            document_id=doc.document_id,
+            bestandsnaam=doc.bestandsnaam,
+            media_type="application/pdf",
+        )
+    ctx.store.transition(vnr, volgnummer, to=State.FETCHED, event="fetched")
+
+
+def state(ctx: StageContext, vnr: str, volgnummer: int) -> str:
+    versie = ctx.store.get_versie(vnr, volgnummer)
+    assert versie is not None
+    return versie.state
+
+
+def queued(ctx: StageContext) -> list[str]:
+    out: list[str] = []
+    ctx.store.relay_outbox(lambda row: out.append(row.queue))
+    return [q for q in out if q != "dso.fetch"]
+
+
+def test_delivers_and_queues_the_report(ctx: StageContext, delivery: RecordingDelivery) -> None:
+    fetched(ctx, VERBOUWING, 1, example("verbouwing-initieren"))
+    TranslateStage(ctx, delivery).handle(StageJob(VERBOUWING, 1))
+    assert state(ctx, VERBOUWING, 1) == State.DELIVERED
+    assert queued(ctx) == [REPORT]
+    record = ctx.store.get_verzoek(VERBOUWING)
+    assert record is not None and record.zaak_url and record.doel == "Initiëren"
+    # Redelivered: a no-op, nothing delivered twice.
+    TranslateStage(ctx, delivery).handle(StageJob(VERBOUWING, 1))
+    assert len(delivery.zaken) == 1
+
+
+def test_aanvulling_waits_for_an_older_version_in_flight(
+    ctx: StageContext, delivery: RecordingDelivery
+) -> None:
+    fetched(ctx, VERBOUWING, 1, example("verbouwing-initieren"))
+    fetched(ctx, VERBOUWING, 2, example("verbouwing-aanvullen"))
+    stage = TranslateStage(ctx, delivery)
+    with pytest.raises(RetryableError, match="eerdere versie"):
+        stage.handle(StageJob(VERBOUWING, 2))
+    stage.handle(StageJob(VERBOUWING, 1))
+    stage.handle(StageJob(VERBOUWING, 2))
+    assert state(ctx, VERBOUWING, 2) == State.DELIVERED
+    assert len(delivery.zaken) == 1  # the aanvulling went to the same zaak
+
+
+def test_older_version_after_a_newer_one_is_superseded(
+    ctx: StageContext, delivery: RecordingDelivery
+) -> None:
+    fetched(ctx, VERBOUWING, 2, example("verbouwing-aanvullen"))
+    stage = TranslateStage(ctx, delivery)
+    stage.handle(StageJob(VERBOUWING, 2))  # an aanvulling for a verzoek we never saw: a new zaak
+    fetched(ctx, VERBOUWING, 1, example("verbouwing-initieren"))
+    stage.handle(StageJob(VERBOUWING, 1))
+    assert state(ctx, VERBOUWING, 1) == State.SUPERSEDED
+    assert len(delivery.zaken) == 1
+    record = ctx.store.get_verzoek(VERBOUWING)
+    assert record is not None and record.volgnummer == 2
+
+
+def test_intrekking_of_an_unknown_verzoek_is_parked(ctx: StageContext, delivery: RecordingDelivery) -> None:
+    fetched(ctx, "2026031100202", 2, example("sloop-intrekken"))
+    TranslateStage(ctx, delivery).handle(StageJob("2026031100202", 2))
+    assert state(ctx, "2026031100202", 2) == State.PARKED
+    assert len(delivery.zaken) == 0
+
+
+def test_wrong_bevoegd_gezag_is_rerouted_not_delivered(
+    ctx: StageContext, delivery: RecordingDelivery
+) -> None:
+    other = b"00000001234567890000"
+    xml = example("kap-percelen").replace(APELDOORN_OIN.encode(), other)
+    fetched(ctx, "2026031300404", 1, xml)
+    TranslateStage(ctx, delivery).handle(StageJob("2026031300404", 1))
+    assert state(ctx, "2026031300404", 1) == State.FETCHED
+    assert queued(ctx) == [REPORT]
+    assert len(delivery.zaken) == 0
+
+
+def test_kopiebericht_is_recorded_and_skipped(ctx: StageContext, delivery: RecordingDelivery) -> None:
+    settings = ctx.settings.model_copy(update={"our_oins": [APELDOORN_OIN]})
+    ctx = StageContext(settings, ctx.store, ctx.archive)
+    xml = example("melding-opslag-gemachtigde")
+    assert OMGEVINGSDIENST_OIN.encode() in xml
+    fetched(ctx, "2026031200303", 1, xml)
+    TranslateStage(ctx, delivery).handle(StageJob("2026031200303", 1))
+    assert state(ctx, "2026031200303", 1) == State.SKIPPED
+    assert len(delivery.zaken) == 0
+    assert TRANSLATE not in queued(ctx)
