@@ -101,9 +101,21 @@ def build_delivery(
 ) -> Delivery:
     from stam_mapping.zgw import build_zgw_plan
 
+    if settings.delivery == "stuf-zkn":
+        base = settings.stuf_zkn_url.rstrip("/")
+        return create_delivery(
+            "stuf-zkn",
+            mapping=mapping,
+            vrije_berichten_url=f"{base}/VrijeBerichten",
+            ontvang_asynchroon_url=f"{base}/OntvangAsynchroon",
+            timeout=settings.stuf_zkn_timeout,
+        )
+    planner = lambda verzoek, previous: build_zgw_plan(verzoek, mapping, previous)  # noqa: E731
+    if settings.delivery == "memory":
+        return create_delivery("memory", planner=planner)
     return create_delivery(
-        settings.delivery,
-        planner=lambda verzoek, previous: build_zgw_plan(verzoek, mapping, previous),
+        "zgw",
+        planner=planner,
         zaken_url=settings.zgw_zaken_url,
         documenten_url=settings.zgw_documenten_url,
         catalogi_url=settings.zgw_catalogi_url,

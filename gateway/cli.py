@@ -164,6 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     from gateway.cli_users import add_user_commands
 
     add_user_commands(sub)
+    from gateway.cli_deliver import add_deliver_command
+
+    add_deliver_command(sub)
     sandbox = sub.add_parser("sandbox", help="the DSO sandbox and the ZGW test server")
     sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", required=True)
     from adapters.zgw.cli import add_zgw_commands

@@ -53,7 +53,9 @@ class Settings(BaseSettings):
     zgw_secret: SecretStr = SecretStr("dso-gateway-demo-secret-change-me-0001")
     zgw_timeout: float = 30.0
     zgw_bestandsdelen_threshold: int = 4 * 1024 * 1024
+    # StUF-ZKN 3.10 (ZDS 1.1): the base under which /VrijeBerichten and /OntvangAsynchroon live.
     stuf_zkn_url: str = "http://127.0.0.1:8003/stuf-zkn"
+    stuf_zkn_timeout: float = 60.0
 
     # Processing
     max_attempts: int = Field(default=6, ge=1)

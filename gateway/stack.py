@@ -10,6 +10,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fastapi import FastAPI
+
+from adapters.stuf_zkn.testserver import create_stuf_app
 from adapters.zgw.testserver import ZgwTestServerConfig
 from adapters.zgw.testserver import create_app as create_zgw_app
 from dso_client.sandbox.app import SandboxConfig
@@ -37,11 +40,12 @@ class LocalStack:
     zgw: ServerThread = field(init=False)
     sandbox: ServerThread = field(init=False)
     api: ServerThread = field(init=False)
+    stuf: ServerThread = field(init=False)
 
     def start(self) -> LocalStack:
         data_dir = self.data_dir or Path(tempfile.mkdtemp(prefix="dso-gateway-"))
         api_port = self.api_port or free_port()
-        sandbox_port, zgw_port = free_port(), free_port()
+        sandbox_port, zgw_port, stuf_port = free_port(), free_port(), free_port()
         zgw_url, dso_url = f"http://127.0.0.1:{zgw_port}", f"http://127.0.0.1:{sandbox_port}"
         self.settings = self.base_settings.model_copy(
             update={
@@ -52,11 +56,16 @@ class LocalStack:
                 "zgw_documenten_url": f"{zgw_url}/documenten/api/v1",
                 "zgw_catalogi_url": f"{zgw_url}/catalogi/api/v1",
                 "api_port": api_port,
+                "stuf_zkn_url": f"http://127.0.0.1:{stuf_port}/stuf-zkn",
             }
         )
         notify_url = f"http://127.0.0.1:{api_port}/v1/dso/verzoeknotificaties"
         self.zgw_app = create_zgw_app(ZgwTestServerConfig(secret=self.settings.zgw_secret.get_secret_value()))
         self.zgw = ServerThread(self.zgw_app, port=zgw_port).start()
+        # The StUF-ZKN test endpoint runs too, so DSOGW_DELIVERY=stuf-zkn works on the same stack.
+        self.stuf_app = FastAPI()
+        self.stuf_app.mount("/stuf-zkn", create_stuf_app())
+        self.stuf = ServerThread(self.stuf_app, port=stuf_port).start()
         self.sandbox_app = create_sandbox_app(SandboxConfig(notify_url=notify_url))
         self.sandbox = ServerThread(self.sandbox_app, port=sandbox_port).start()
         self.container = bootstrap(self.settings)
@@ -71,6 +80,7 @@ class LocalStack:
         self.api.stop()
         self.sandbox.stop()
         self.zgw.stop()
+        self.stuf.stop()
         self.container.close()
 
     def __enter__(self) -> LocalStack:

@@ -34,3 +34,10 @@ def test_demo_on_postgresql_store(postgres_url: str, tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, store_url=postgres_url)
     outcome = run_demo(settings, once=True, data_dir=tmp_path, timeout=120)
     assert outcome.failed == 0, outcome.lines
+
+
+def test_demo_delivers_every_example_over_stuf_zkn(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, delivery="stuf-zkn")
+    outcome = run_demo(settings, once=True, data_dir=tmp_path, timeout=120)
+    assert outcome.failed == 0, outcome.lines
+    assert outcome.delivered == 6
