@@ -88,11 +88,13 @@ def _cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
 def _cmd_queue(settings: Settings, args: argparse.Namespace) -> int:
     import message_queue
+    from gateway.events import STAGES
 
     queue = message_queue.connect(settings.effective_queue_url)
     try:
         if args.queue_command == "dead-letters":
-            letters = queue.dead_letters(args.queue)
+            # Name the queues: a STOMP connection only sees dead letters of queues it knows.
+            letters = [d for q in ([args.queue] if args.queue else STAGES) for d in queue.dead_letters(q)]
             for letter in letters:
                 print(
                     f"{letter.queue}\t{letter.message_id}\t{letter.dead_lettered_at.isoformat()}\t{letter.reason}"

@@ -102,7 +102,7 @@ def overview(c: Container) -> Overzicht:
     return Overzicht(
         aantallenPerStatus=c.store.counts_by_state(),
         wachtrijen=[Wachtrij(naam=q, diepte=c.queue.depth(q)) for q in STAGES],
-        doodBerichten=len(c.queue.dead_letters()),
+        doodBerichten=len(dead_letters(c)),
         doorvoerLaatsteUur=Doorvoer(
             ontvangen=tp.ontvangen,
             geregistreerd=tp.geregistreerd,
@@ -114,7 +114,8 @@ def overview(c: Container) -> Overzicht:
 
 def dead_letters(c: Container) -> list[DoodBericht]:
     result = []
-    for d in c.queue.dead_letters():
+    # Per stage queue: a STOMP connection only sees dead letters of queues it knows.
+    for d in (letter for q in STAGES for letter in c.queue.dead_letters(q)):
         try:
             _, job = parse_job(d.body)
             nr, vnr = job.verzoeknummer, job.volgnummer
