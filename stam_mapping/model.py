@@ -1,8 +1,8 @@
 """The canonical model of a DSO verzoek: what the gateway understands, independent of the
 STAM schema version it came in. Frozen, validated on construction; no I/O.
 
-Field names are Dutch domain words in snake_case. `to_json()` never needs a BSN masked here:
-masking is the concern of whoever shows or logs it (see `Verzoek.redacted()`).
+Field names are Dutch domain words in snake_case. BSNs are kept as they are: masking is the
+concern of whoever shows or logs them (gateway.logging.mask_bsns; `Verzoek.bsns()` lists them).
 """
 
 from __future__ import annotations
