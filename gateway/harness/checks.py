@@ -1,0 +1,111 @@
+"""Checking a scenario's expectations: gateway store, ZGW target, DSO sandbox, status API.
+
+Each check returns human-readable mismatches; an empty list means the scenario passed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from adapters.zgw.testserver.app import store_of
+from gateway.harness.scenario import ApiExpectation, Expect, ZgwExpectation
+from gateway.harness.steps import ScenarioRun
+
+
+def check(run: ScenarioRun, expect: Expect, api: httpx.Client) -> list[str]:
+    problems = _versions(run, expect.versions)
+    problems += _zgw(run, expect.zgw)
+    problems += _dso(run, "samenwerkingen", expect.samenwerkingen)
+    problems += _dso(run, "rerouteringen", expect.rerouteringen)
+    problems += _api(run, expect.api, api)
+    return problems
+
+
+def _versions(run: ScenarioRun, wanted: dict[int, str]) -> list[str]:
+    problems = []
+    for volgnummer, state in sorted(wanted.items()):
+        record = run.stack.container.store.get_versie(run.verzoeknummer, volgnummer)
+        got = record.state if record else "unknown"
+        if got != state:
+            why = f": {record.last_error}" if record and record.last_error else ""
+            problems.append(f"version {volgnummer} is {got}, expected {state}{why}")
+    return problems
+
+
+def _zgw(run: ScenarioRun, wanted: ZgwExpectation) -> list[str]:
+    zgw = store_of(run.stack.zgw_app)
+    with zgw.lock:  # the ZGW server thread writes these dicts
+        kenmerk = {"kenmerk": run.verzoeknummer, "bron": "DSO"}
+        zaken = [z for z in zgw.zaken.values() if kenmerk in z.get("kenmerken", [])]
+        urls = {z["url"] for z in zaken}
+        zios = [z for z in zgw.zaakinformatieobjecten.values() if z["zaak"] in urls]
+        rollen = [r for r in zgw.rollen.values() if r["zaak"] in urls]
+        documents = [zgw.documenten.get(_uuid(z["informatieobject"])) for z in zios]
+    problems = _count("zaken at ZGW", len(zaken), wanted.zaken)
+    problems += _count("documenten at ZGW", len(zios), wanted.documenten)
+    problems += _count("rollen at ZGW", len(rollen), wanted.rollen)
+    if wanted.zaaktype is not None:
+        types = sorted({_zaaktype(zgw.find("zaaktypen", z["zaaktype"])) for z in zaken})
+        if types != [wanted.zaaktype]:
+            problems.append(f"zaaktype {types}, expected {wanted.zaaktype}")
+    for doc in documents:
+        if doc is None:
+            problems.append("a zaakinformatieobject points at no document")
+            continue
+        # The blob on disk must hold every byte the document claims (no truncated download).
+        path = zgw.blob_path(_uuid(doc["url"]))
+        size = path.stat().st_size if path.exists() else -1
+        if size != doc["bestandsomvang"]:
+            problems.append(
+                f"document {doc['bestandsnaam']}: {size} bytes stored, {doc['bestandsomvang']} claimed"
+            )
+    if wanted.largest_document is not None:
+        largest = max((d["bestandsomvang"] for d in documents if d), default=0)
+        problems += _count("largest document (bytes)", largest, wanted.largest_document)
+    return problems
+
+
+def _dso(run: ScenarioRun, what: str, wanted: int | None) -> list[str]:
+    if wanted is None:
+        return []
+    entries = run.sandbox.get(f"/_sandbox/{what}").json()
+    return _count(f"{what} at DSO", sum(e["verzoeknummer"] == run.verzoeknummer for e in entries), wanted)
+
+
+def _api(run: ScenarioRun, wanted: ApiExpectation, api: httpx.Client) -> list[str]:
+    if wanted == ApiExpectation():
+        return []
+    answer = api.get(f"/v1/verzoeken/{run.verzoeknummer}")
+    if answer.status_code != 200:
+        return [f"status API answered {answer.status_code}"]
+    body: dict[str, Any] = answer.json()
+    problems = []
+    if wanted.status is not None and body.get("status") != wanted.status:
+        problems.append(f"status API says {body.get('status')}, expected {wanted.status}")
+    # Never echo the forbidden text itself: it is a BSN.
+    problems += [
+        f"status API shows forbidden text #{i + 1}"
+        for i, t in enumerate(wanted.never_shows)
+        if t in answer.text
+    ]
+    versies = {v["volgnummer"]: v["status"] for v in body.get("versies", [])}
+    for volgnummer, state in sorted(wanted.versies.items()):
+        if versies.get(volgnummer) != state:
+            problems.append(f"status API version {volgnummer} is {versies.get(volgnummer)}, expected {state}")
+    # The archive lists the STAM XML too (soort "stam"); only bijlagen count here.
+    bijlagen = [d for d in body.get("documenten", []) if d.get("soort") == "document"]
+    problems += _count("bijlagen in status API", len(bijlagen), wanted.documenten)
+    return problems
+
+
+def _count(what: str, got: int, wanted: int | None) -> list[str]:
+    return [] if wanted is None or got == wanted else [f"{got} {what}, expected {wanted}"]
+
+
+def _uuid(url: str) -> str:
+    return url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _zaaktype(found: dict[str, Any] | None) -> str:
+    return str(found.get("identificatie")) if found else "unknown"

@@ -1,0 +1,119 @@
+"""Scenario files: YAML readable by a person, validated into pydantic models on load."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SCENARIO_PACKAGE = "gateway.harness.scenarios"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Submit(_Strict):
+    """One verzoek version submitted at DSO: a shipped example or a Jinja2 template in scenarios/templates.
+
+    The example's own verzoeknummer is replaced everywhere (document ids include it) by the
+    scenario's fresh one; `replace` then edits the XML text; `{nr}` in bijlage ids is the fresh number."""
+
+    example: str | None = None
+    template: str | None = None
+    volgnummer: int = Field(1, ge=1)
+    vars: dict[str, Any] = Field(default_factory=dict)
+    replace: dict[str, str] = Field(default_factory=dict)
+    bijlagen: dict[str, int] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Submit:
+        if (self.example is None) == (self.template is None):
+            raise ValueError("submit needs exactly one of example or template")
+        return self
+
+
+class Wait(_Strict):
+    volgnummers: list[int]
+    timeout: float = 60.0
+
+
+class Step(_Strict):
+    """Exactly one action per step."""
+
+    submit: Submit | None = None
+    faults: dict[str, Any] | None = None
+    reconcile: bool = False
+    flush: bool = False
+    wait: Wait | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_wait(cls, data: Any) -> Any:
+        # `wait: [1, 2]` is the common case; the long form adds a timeout.
+        if isinstance(data, dict) and isinstance(data.get("wait"), list):
+            return {**data, "wait": {"volgnummers": data["wait"]}}
+        return data
+
+    @model_validator(mode="after")
+    def _one_action(self) -> Step:
+        actions = [self.submit, self.faults, self.reconcile or None, self.flush or None, self.wait]
+        if sum(a is not None for a in actions) != 1:
+            raise ValueError("a step has exactly one of submit, faults, reconcile, flush, wait")
+        return self
+
+
+class ZgwExpectation(_Strict):
+    zaken: int | None = None
+    documenten: int | None = None
+    rollen: int | None = None
+    zaaktype: str | None = None  # identificatie, e.g. DSO-OMGEVINGSVERGUNNING
+    largest_document: int | None = None  # bytes
+
+
+class ApiExpectation(_Strict):
+    status: str | None = None
+    versies: dict[int, str] = Field(default_factory=dict)
+    # Text that must never appear in the answer, e.g. the initiatiefnemer's BSN.
+    never_shows: list[str] = Field(default_factory=list)
+    documenten: int | None = None  # archived bijlagen (the STAM XML itself not counted)
+
+
+class Expect(_Strict):
+    versions: dict[int, str] = Field(default_factory=dict)
+    zgw: ZgwExpectation = Field(default_factory=ZgwExpectation)
+    samenwerkingen: int | None = None
+    rerouteringen: int | None = None
+    api: ApiExpectation = Field(default_factory=ApiExpectation)
+
+
+class Scenario(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    description: str = ""
+    sandbox_only: bool = True  # uses sandbox control endpoints (faults, reconcile trigger)
+    steps: list[Step]
+    expect: Expect
+
+
+def parse_scenario(text: str, source: str = "<string>") -> Scenario:
+    try:
+        return Scenario.model_validate(yaml.safe_load(text))
+    except (yaml.YAMLError, ValueError) as exc:
+        raise ValueError(f"scenario {source}: {exc}") from exc
+
+
+def load_scenarios(directory: Path | None = None) -> list[Scenario]:
+    """All *.yaml scenarios, sorted by file name, from `directory` or the shipped package data."""
+    if directory is not None:
+        files = [(p.name, p.read_text(encoding="utf-8")) for p in directory.glob("*.yaml")]
+    else:
+        root = resources.files(SCENARIO_PACKAGE)
+        files = [(p.name, p.read_text(encoding="utf-8")) for p in root.iterdir() if p.name.endswith(".yaml")]
+    return [parse_scenario(text, name) for name, text in sorted(files)]
+
+
+def template_text(name: str) -> str:
+    return resources.files(SCENARIO_PACKAGE).joinpath("templates", name).read_text(encoding="utf-8")

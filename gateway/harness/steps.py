@@ -1,0 +1,84 @@
+"""Running a scenario's steps against a LocalStack: submit at the sandbox, set faults, reconcile, wait."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import httpx
+import jinja2
+import structlog
+
+from dso_client.sandbox.examples import get_example
+from gateway.harness.scenario import Step, Submit, template_text
+from gateway.reconcile import reconcile
+from gateway.stack import LocalStack
+from gateway.store import FINAL_STATES, VersieRecord
+
+log = structlog.get_logger(__name__)
+
+
+class StepError(Exception):
+    """A step could not be carried out (the scenario fails with this reason)."""
+
+
+@dataclass
+class ScenarioRun:
+    stack: LocalStack
+    sandbox: httpx.Client
+    verzoeknummer: str
+    started: datetime
+
+
+def render_submit(submit: Submit, verzoeknummer: str) -> tuple[bytes, dict[str, int]]:
+    """The STAM XML and bijlage sizes for one submit step, with the scenario's verzoeknummer."""
+    if submit.example is not None:
+        example = get_example(submit.example)
+        if example is None:
+            raise StepError(f"unknown example {submit.example!r}")
+        text = example.xml.decode("utf-8").replace(example.verzoeknummer, verzoeknummer)
+        sizes = {k.replace(example.verzoeknummer, verzoeknummer): v for k, v in example.bijlage_sizes.items()}
+    else:
+        assert submit.template is not None
+        env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+        text = env.from_string(template_text(submit.template)).render(
+            nr=verzoeknummer, volgnummer=submit.volgnummer, **submit.vars
+        )
+        sizes = {}
+    for old, new in submit.replace.items():
+        if old not in text:
+            raise StepError(f"replace: {old!r} not in the STAM text")
+        text = text.replace(old, new)
+    sizes.update({k.replace("{nr}", verzoeknummer): v for k, v in submit.bijlagen.items()})
+    return text.encode("utf-8"), sizes
+
+
+def run_step(run: ScenarioRun, step: Step) -> None:
+    if step.submit is not None:
+        xml, sizes = render_submit(step.submit, run.verzoeknummer)
+        params = {"bijlage": [f"{doc}={size}" for doc, size in sizes.items()]}
+        _ok(run.sandbox.post("/_sandbox/verzoeken", content=xml, params=params), "submit")
+    elif step.faults is not None:
+        _ok(run.sandbox.post("/_sandbox/faults", json=step.faults), "faults")
+    elif step.flush:
+        _ok(run.sandbox.post("/_sandbox/notificaties/flush"), "flush")
+    elif step.reconcile:
+        container = run.stack.container
+        # A minute of slack: the sandbox stamps beschikbaarOp with its own clock.
+        result = reconcile(container.context, container.dso, since=run.started - timedelta(minutes=1))
+        log.info("harness.reconciled", seen=result.seen, taken_in=result.taken_in)
+    elif step.wait is not None:
+        versions = [(run.verzoeknummer, n) for n in step.wait.volgnummers]
+        found = run.stack.wait_final(versions, timeout=step.wait.timeout)
+        late = [f"{n}={r.state if r else 'unknown'}" for (_, n), r in found.items() if not _final(r)]
+        if late:
+            raise StepError(f"not final after {step.wait.timeout:g}s: {', '.join(late)}")
+
+
+def _final(record: VersieRecord | None) -> bool:
+    return record is not None and record.state in FINAL_STATES
+
+
+def _ok(response: httpx.Response, what: str) -> None:
+    if response.is_error:
+        raise StepError(f"{what}: sandbox answered {response.status_code} {response.text[:200]}")
