@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     dso_ca_bundle: Path | None = None
     dso_timeout: float = 30.0
     kenmerk_systeem: str = "dso-gateway"  # what DSO shows next to our case number
+    # DSO's public APIs (/publiek/..., e.g. Verzoek indienen, used only by the harness) want an x-api-key.
+    dso_api_key: SecretStr | None = None
+    # The harness against a deployed gateway (`harness run --gateway-url`): a token for its /v1 API.
+    harness_api_token: SecretStr | None = None
 
     # Municipal target
     delivery: Literal["zgw", "stuf-zkn", "memory"] = "zgw"

@@ -16,20 +16,13 @@ from pydantic import BaseModel, Field
 from dso_client.sandbox.config import FaultConfig, SandboxConfig
 from dso_client.sandbox.content import summary_pdf
 from dso_client.sandbox.examples import get_example, list_examples
+from dso_client.sandbox.indienen import indienen_router
+from dso_client.sandbox.problems import PROBLEM, Oin, ProblemError
 from dso_client.sandbox.stam import StamInputError
 from dso_client.sandbox.state import InjectedFault, Sandbox, StoredDocument, StoredVersie
 
 FAULT_HEADER = "X-Sandbox-Fault"
-PROBLEM = "application/problem+json"
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-
-
-class ProblemError(Exception):
-    def __init__(self, status: int, title: str, *, headers: dict[str, str] | None = None) -> None:
-        super().__init__(title)
-        self.status = status
-        self.title = title
-        self.headers = headers or {}
 
 
 class DroppedConnection(Exception):
@@ -77,17 +70,6 @@ async def faults(request: Request) -> None:
         raise ProblemError(fault.status, "Sandbox: injected fault", headers=headers)
     if "drop" in wanted:
         request.state.drop_after = int(wanted["drop"])
-
-
-def caller_oin(request: Request) -> str:
-    config: SandboxConfig = request.app.state.sandbox.config
-    oin = request.headers.get(config.oin_header)
-    if not oin:
-        raise ProblemError(401, f"Header {config.oin_header} (OIN) ontbreekt")
-    return oin
-
-
-Oin = Annotated[str, Depends(caller_oin)]
 
 
 def create_app(config: SandboxConfig | None = None, *, sandbox: Sandbox | None = None) -> FastAPI:
@@ -221,6 +203,7 @@ def create_app(config: SandboxConfig | None = None, *, sandbox: Sandbox | None =
 
     app.include_router(api)
     app.include_router(samen)
+    app.include_router(indienen_router(sandbox))
     app.include_router(_control_router(sandbox))
     return app
 

@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 
 DEFAULT_BASE_PATH = "/overheid/verzoeken/api/afhandelen/v2"
 DEFAULT_SAMENWERKING_PATH = "/overheid/samenwerken/api/behandelen/v4"
+DEFAULT_INDIENEN_PATH = "/publiek/verzoeken/api/indienen/v4"
 
 
 class FaultConfig(BaseModel):
@@ -37,6 +38,9 @@ class FaultConfig(BaseModel):
 class SandboxConfig(BaseModel):
     base_path: str = DEFAULT_BASE_PATH
     samenwerking_path: str = DEFAULT_SAMENWERKING_PATH
+    indienen_path: str = DEFAULT_INDIENEN_PATH
+    # The public indienen API wants an x-api-key when this is set (as DSO's /publiek APIs do).
+    indienen_api_key: str | None = None
     oin_header: str = "X-DSO-OIN"
     notify_url: str | None = None
     # Absolute links in verzoekreferenties use this; default: the URL the request came in on.

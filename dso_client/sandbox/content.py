@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
 
 BLOCK_SIZE = 64 * 1024
 
@@ -44,6 +46,40 @@ class GeneratedDocument:
             for part in self.iter_range(0, self.size, chunk=BLOCK_SIZE):
                 hasher.update(part)
             self._sha256 = hasher.hexdigest()
+        return self._sha256
+
+
+class DocumentContent(Protocol):
+    """What the afhandelen API serves a document from."""
+
+    @property
+    def size(self) -> int: ...
+
+    def iter_range(self, start: int, end: int, chunk: int = ...) -> Iterator[bytes]: ...
+
+    def sha256(self) -> str: ...
+
+
+class UploadedDocument:
+    """A bijlage uploaded through the indienen API, spooled to a file (never held in memory)."""
+
+    def __init__(self, path: Path, size: int, sha256: str) -> None:
+        self.path = path
+        self.size = size
+        self._sha256 = sha256
+
+    def iter_range(self, start: int, end: int, chunk: int = 256 * 1024) -> Iterator[bytes]:
+        with self.path.open("rb") as fh:
+            fh.seek(start)
+            left = end - start
+            while left > 0:
+                data = fh.read(min(chunk, left))
+                if not data:
+                    return
+                left -= len(data)
+                yield data
+
+    def sha256(self) -> str:
         return self._sha256
 
 

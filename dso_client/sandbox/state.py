@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dso_client.sandbox.config import FaultConfig, SandboxConfig
-from dso_client.sandbox.content import GeneratedDocument
+from dso_client.sandbox.content import DocumentContent, GeneratedDocument
 from dso_client.sandbox.notifier import Notifier
 from dso_client.sandbox.stam import StamSummary, notificatie_xml, read_verzoek
 
@@ -23,7 +23,7 @@ class StoredDocument:
     document_id: str
     bestandsnaam: str
     media_type: str
-    content: GeneratedDocument
+    content: DocumentContent
 
     @property
     def size(self) -> int:
@@ -81,20 +81,41 @@ class Sandbox:
 
     # -- submitting ----------------------------------------------------------------------------
 
-    def submit(self, xml: bytes, bijlage_sizes: Mapping[str, int] | None = None) -> StoredVersie:
-        """Store a verzoek version (as if an initiatiefnemer submitted it) and notify the gateway."""
+    def submit(
+        self,
+        xml: bytes,
+        bijlage_sizes: Mapping[str, int] | None = None,
+        *,
+        uploaded: Mapping[str, DocumentContent] | None = None,
+    ) -> StoredVersie:
+        """Store a verzoek version (as if an initiatiefnemer submitted it) and notify the gateway.
+
+        Documents come from `uploaded` (the indienen API), else an earlier version, else they are
+        generated with the size from `bijlage_sizes` (the control API)."""
         summary = read_verzoek(xml)
         sizes = dict(bijlage_sizes or {})
         with self._lock:
-            documenten = {}
+            documenten: dict[str, StoredDocument] = {}
             for doc in summary.documenten:
-                size = sizes.get(doc.document_id)
-                if size is None:
-                    earlier = self._earlier_document(summary.verzoeknummer, doc.document_id)
-                    size = earlier.size if earlier else self.config.default_document_size
                 media_type = mimetypes.guess_type(doc.bestandsnaam)[0] or "application/octet-stream"
+                if uploaded and doc.document_id in uploaded:
+                    documenten[doc.document_id] = StoredDocument(
+                        doc.document_id, doc.bestandsnaam, media_type, uploaded[doc.document_id]
+                    )
+                    continue
+                size = sizes.get(doc.document_id)
+                earlier = self._earlier_document(summary.verzoeknummer, doc.document_id)
+                if size is None and earlier is not None:
+                    # An aanvulling repeats the documents it keeps: the same content as before.
+                    documenten[doc.document_id] = StoredDocument(
+                        doc.document_id, doc.bestandsnaam, media_type, earlier.content
+                    )
+                    continue
+                if size is None:
+                    size = self.config.default_document_size
+                content = GeneratedDocument(doc.document_id, size)
                 documenten[doc.document_id] = StoredDocument(
-                    doc.document_id, doc.bestandsnaam, media_type, GeneratedDocument(doc.document_id, size)
+                    doc.document_id, doc.bestandsnaam, media_type, content
                 )
             versie = StoredVersie(
                 summary=summary,

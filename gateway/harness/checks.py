@@ -18,7 +18,7 @@ def check(run: ScenarioRun, expect: Expect, api: httpx.Client) -> list[str]:
     problems += _zgw(run, expect.zgw)
     problems += _dso(run, "samenwerkingen", expect.samenwerkingen)
     problems += _dso(run, "rerouteringen", expect.rerouteringen)
-    problems += _api(run, expect.api, api)
+    problems += api_problems(run.verzoeknummer, expect.api, api)
     return problems
 
 
@@ -42,9 +42,9 @@ def _zgw(run: ScenarioRun, wanted: ZgwExpectation) -> list[str]:
         zios = [z for z in zgw.zaakinformatieobjecten.values() if z["zaak"] in urls]
         rollen = [r for r in zgw.rollen.values() if r["zaak"] in urls]
         documents = [zgw.documenten.get(_uuid(z["informatieobject"])) for z in zios]
-    problems = _count("zaken at ZGW", len(zaken), wanted.zaken)
-    problems += _count("documenten at ZGW", len(zios), wanted.documenten)
-    problems += _count("rollen at ZGW", len(rollen), wanted.rollen)
+    problems = count_problem("zaken at ZGW", len(zaken), wanted.zaken)
+    problems += count_problem("documenten at ZGW", len(zios), wanted.documenten)
+    problems += count_problem("rollen at ZGW", len(rollen), wanted.rollen)
     if wanted.zaaktype is not None:
         types = sorted({_zaaktype(zgw.find("zaaktypen", z["zaaktype"])) for z in zaken})
         if types != [wanted.zaaktype]:
@@ -62,7 +62,7 @@ def _zgw(run: ScenarioRun, wanted: ZgwExpectation) -> list[str]:
             )
     if wanted.largest_document is not None:
         largest = max((d["bestandsomvang"] for d in documents if d), default=0)
-        problems += _count("largest document (bytes)", largest, wanted.largest_document)
+        problems += count_problem("largest document (bytes)", largest, wanted.largest_document)
     return problems
 
 
@@ -70,13 +70,16 @@ def _dso(run: ScenarioRun, what: str, wanted: int | None) -> list[str]:
     if wanted is None:
         return []
     entries = run.sandbox.get(f"/_sandbox/{what}").json()
-    return _count(f"{what} at DSO", sum(e["verzoeknummer"] == run.verzoeknummer for e in entries), wanted)
+    return count_problem(
+        f"{what} at DSO", sum(e["verzoeknummer"] == run.verzoeknummer for e in entries), wanted
+    )
 
 
-def _api(run: ScenarioRun, wanted: ApiExpectation, api: httpx.Client) -> list[str]:
+def api_problems(verzoeknummer: str, wanted: ApiExpectation, api: httpx.Client) -> list[str]:
+    """The gateway's own status API (`api` has its base URL and credentials) against `wanted`."""
     if wanted == ApiExpectation():
         return []
-    answer = api.get(f"/v1/verzoeken/{run.verzoeknummer}")
+    answer = api.get(f"/v1/verzoeken/{verzoeknummer}")
     if answer.status_code != 200:
         return [f"status API answered {answer.status_code}"]
     body: dict[str, Any] = answer.json()
@@ -95,11 +98,11 @@ def _api(run: ScenarioRun, wanted: ApiExpectation, api: httpx.Client) -> list[st
             problems.append(f"status API version {volgnummer} is {versies.get(volgnummer)}, expected {state}")
     # The archive lists the STAM XML too (soort "stam"); only bijlagen count here.
     bijlagen = [d for d in body.get("documenten", []) if d.get("soort") == "document"]
-    problems += _count("bijlagen in status API", len(bijlagen), wanted.documenten)
+    problems += count_problem("bijlagen in status API", len(bijlagen), wanted.documenten)
     return problems
 
 
-def _count(what: str, got: int, wanted: int | None) -> list[str]:
+def count_problem(what: str, got: int, wanted: int | None) -> list[str]:
     return [] if wanted is None or got == wanted else [f"{got} {what}, expected {wanted}"]
 
 

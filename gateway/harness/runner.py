@@ -57,6 +57,7 @@ class ScenarioResult:
 @dataclass
 class HarnessResult:
     results: list[ScenarioResult] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # scenarios this environment cannot stage
 
     @property
     def passed(self) -> int:

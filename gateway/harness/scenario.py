@@ -93,9 +93,21 @@ class Expect(_Strict):
 class Scenario(_Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     description: str = ""
-    sandbox_only: bool = True  # uses sandbox control endpoints (faults, reconcile trigger)
+    # True: only our sandbox can stage it (e.g. DSO would never let us submit it), even though no
+    # step touches the sandbox's control endpoints.
+    sandbox_only: bool = False
     steps: list[Step]
     expect: Expect
+
+    def needs_sandbox(self) -> str | None:
+        """Why this scenario cannot run against a real DSO environment, or None if it can."""
+        if self.sandbox_only:
+            return "marked sandbox_only"
+        if any(step.reconcile for step in self.steps):
+            return "needs the sandbox to withhold a notification"
+        if any(step.faults is not None or step.flush for step in self.steps):
+            return "needs the sandbox's fault switches"
+        return None
 
 
 def parse_scenario(text: str, source: str = "<string>") -> Scenario:

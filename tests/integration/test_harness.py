@@ -89,7 +89,7 @@ def test_cli_runs_one_scenario_writes_junit_and_exits_0(
     assert [c.get("name") for c in cases] == ["plain-flow"]
 
 
-def test_cli_refuses_unknown_scenario_and_preproduction_with_exit_2(
+def test_cli_refuses_unknown_scenarios_and_incomplete_preproduction_arguments_with_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = _parse(["harness", "run", "--only", "no-such-scenario"])
@@ -100,7 +100,10 @@ def test_cli_refuses_unknown_scenario_and_preproduction_with_exit_2(
     argv = ["harness", "run", "--dso-url", "https://pre.example", "--cert", str(cert), "--oin", "0" * 20]
     args = _parse(argv)
     assert args.func(Settings(data_dir=tmp_path), args) == 2
-    assert "Verzoek indienen" in capsys.readouterr().out
+    assert "--gateway-url" in capsys.readouterr().out
+    args = _parse([*argv[:-2], "--gateway-url", "https://gateway.example"])
+    assert args.func(Settings(data_dir=tmp_path), args) == 2
+    assert "--oin" in capsys.readouterr().out
 
 
 def test_scenario_files_are_validated() -> None:

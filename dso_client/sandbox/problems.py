@@ -1,0 +1,30 @@
+"""What every sandbox API shares: problem+json errors and the caller's OIN header."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from dso_client.sandbox.config import SandboxConfig
+
+PROBLEM = "application/problem+json"
+
+
+class ProblemError(Exception):
+    def __init__(self, status: int, title: str, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(title)
+        self.status = status
+        self.title = title
+        self.headers = headers or {}
+
+
+def caller_oin(request: Request) -> str:
+    config: SandboxConfig = request.app.state.sandbox.config
+    oin = request.headers.get(config.oin_header)
+    if not oin:
+        raise ProblemError(401, f"Header {config.oin_header} (OIN) ontbreekt")
+    return oin
+
+
+Oin = Annotated[str, Depends(caller_oin)]
