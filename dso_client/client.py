@@ -72,6 +72,14 @@ class DsoClient:
         )
         return response.content
 
+    def pdf(self, refs: Verzoekreferenties, *, oin: str) -> bytes | None:
+        """The verzoek's publishable PDF rendition, or None when DSO offers none. Small (a summary
+        without privacy-sensitive data), so it is read whole."""
+        if not refs.pdf_url:
+            return None
+        response = self._request("GET", refs.pdf_url, oin, "GET pdf", headers={"Accept": "application/pdf"})
+        return response.content
+
     def download_document(self, ref: DocumentReferentie, dest: Path, *, oin: str) -> DownloadResult:
         _check_oin(oin)
         return download_to(self._http, ref, Path(dest), headers={self.oin_header: oin})

@@ -36,7 +36,13 @@ class Archive:
         return self.version_dir(verzoeknummer, volgnummer) / f"doc-{safe_name(document_id)}"
 
     def put_bytes(
-        self, verzoeknummer: str, volgnummer: int, kind: str, data: bytes, name: str
+        self,
+        verzoeknummer: str,
+        volgnummer: int,
+        kind: str,
+        data: bytes,
+        name: str,
+        media_type: str | None = None,
     ) -> ArchiveRecord:
         target = self.version_dir(verzoeknummer, volgnummer) / safe_name(name)
         tmp = target.with_name(target.name + ".part")
@@ -53,7 +59,7 @@ class Archive:
             path=str(target),
             size=len(data),
             sha256=digest,
-            media_type="application/xml" if kind == "stam" else None,
+            media_type=media_type or ("application/xml" if kind == "stam" else None),
             bestandsnaam=name,
         )
         return self._latest(verzoeknummer, volgnummer, kind, None)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import structlog
 
 from dso_client import DsoClient
+from dso_client.errors import DsoError, DsoNotAvailableError
+from dso_client.models import Verzoekreferenties
 from gateway.events import TRANSLATE, StageJob
 from gateway.pipeline.context import StageContext
 from gateway.store import State
@@ -38,6 +40,7 @@ class FetchStage:
 
         xml = self.dso.samenvatting(job.verzoeknummer, volgnummer, oin=oin)
         archive.put_bytes(job.verzoeknummer, volgnummer, "stam", xml, "samenvatting.xml")
+        pdf_note = self._archive_pdf(refs, oin)
 
         fetched = reused = 0
         for ref in refs.documenten:
@@ -70,8 +73,31 @@ class FetchStage:
             volgnummer,
             to=State.FETCHED,
             event="fetched",
-            detail=f"STAM-bericht en {fetched} bijlage(n) opgehaald, {reused} al aanwezig",
+            detail=f"STAM-bericht{pdf_note} en {fetched} bijlage(n) opgehaald, {reused} al aanwezig",
             expect={State.RECEIVED},
             job=self.ctx.job(TRANSLATE, StageJob(job.verzoeknummer, volgnummer, oin)),
         )
         log.info("fetch.done", verzoeknummer=job.verzoeknummer, volgnummer=volgnummer, documents=fetched)
+
+    def _archive_pdf(self, refs: Verzoekreferenties, oin: str) -> str:
+        """Archive DSO's PDF rendition; returns a note for the event. The PDF is for people, the
+        zaak is made from the STAM XML: a PDF DSO does not have (404) or refuses is noted and
+        the verzoek goes on; any other retryable failure retries the stage as usual."""
+        try:
+            pdf = self.dso.pdf(refs, oin=oin)
+        except DsoError as exc:
+            if exc.retryable and not isinstance(exc, DsoNotAvailableError):
+                raise
+            log.warning(
+                "fetch.pdf_unavailable",
+                verzoeknummer=refs.verzoeknummer,
+                volgnummer=refs.volgnummer,
+                error=str(exc),
+            )
+            return " (PDF niet beschikbaar)"
+        if pdf is None:
+            return ""
+        self.ctx.archive.put_bytes(
+            refs.verzoeknummer, refs.volgnummer, "pdf", pdf, "verzoek.pdf", media_type="application/pdf"
+        )
+        return ", PDF"
