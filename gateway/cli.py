@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import signal
 import sys
 import threading
@@ -48,12 +49,33 @@ def api_tls_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def exposure_problem(settings: Settings) -> str | None:
+    """Why the API must not start as configured: unauthenticated notifications are for the demo
+    on 127.0.0.1 only. Anyone who can reach the endpoint could otherwise make us fetch verzoeken."""
+    if settings.notification_auth != "none":
+        return None
+    try:
+        loopback = ipaddress.ip_address(settings.api_host).is_loopback
+    except ValueError:
+        loopback = settings.api_host == "localhost"
+    if loopback:
+        return None
+    return (
+        f"refusing to listen on {settings.api_host} with DSOGW_NOTIFICATION_AUTH=none: set it to "
+        "mtls (we terminate TLS) or proxy (a reverse proxy verifies DSO's certificate)"
+    )
+
+
 def _cmd_api(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from gateway.api.app import create_app
     from gateway.bootstrap import bootstrap
 
+    problem = exposure_problem(settings)
+    if problem:
+        print(f"dso-gateway api: {problem}", file=sys.stderr)
+        return 2
     container = bootstrap(settings)
     try:
         uvicorn.run(
