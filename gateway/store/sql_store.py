@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+import structlog
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from gateway.store import schema as t
 from gateway.store.records import (
@@ -28,6 +29,8 @@ from gateway.store.records import (
     row_dict,
 )
 from gateway.store.states import State
+
+log = structlog.get_logger(__name__)
 
 
 def _now() -> datetime:
@@ -89,6 +92,26 @@ class SqlStore:
 
     def create_schema(self) -> None:
         t.metadata.create_all(self.engine)
+        if self._postgres:
+            self._trigram_indexes()
+
+    def _trigram_indexes(self) -> None:
+        """Staff search for a word in the project name or activiteiten (ILIKE '%word%'): without a
+        trigram index PostgreSQL scans every row (about 280 ms at 100,000 verzoeken). pg_trgm is a
+        trusted extension, but a locked-down database user may still not create it: then search
+        works, only slower, and we say so once."""
+        statements = [
+            "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+            "CREATE INDEX IF NOT EXISTS ix_verzoeken_naam_trgm ON verzoeken USING gin (naam gin_trgm_ops)",
+            "CREATE INDEX IF NOT EXISTS ix_verzoeken_activiteiten_trgm "
+            "ON verzoeken USING gin (activiteiten gin_trgm_ops)",
+        ]
+        try:
+            with self.engine.begin() as conn:
+                for statement in statements:
+                    conn.execute(sa.text(statement))
+        except DBAPIError as exc:
+            log.warning("store.trigram_index_unavailable", error=type(exc.orig).__name__)
 
     def close(self) -> None:
         self.engine.dispose()
