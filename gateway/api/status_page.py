@@ -229,23 +229,33 @@ def _actions_for(state: State) -> list[Actie]:
     return acties
 
 
+class ExpiredForm(Exception):
+    """A posted form whose CSRF token does not match the session (stale page or forged post)."""
+
+
+def operator_form(
+    request: Request,
+    who: Annotated[Principal, Depends(page_principal)],
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> Principal:
+    """Every state-changing form: first a valid CSRF token, then the operator role."""
+    if not csrf_ok(request, csrf):
+        raise ExpiredForm()
+    if not who.can_operate:
+        raise Forbidden()
+    return who
+
+
 @router.post("/status/verzoeken/{verzoeknummer}/versies/{volgnummer}/acties")
 def action(
     request: Request,
     c: Annotated[Container, Depends(container)],
-    who: Annotated[Principal, Depends(page_principal)],
+    who: Annotated[Principal, Depends(operator_form)],
     verzoeknummer: Annotated[str, Path(pattern=r"^\d{13}$")],
     volgnummer: Annotated[int, Path(ge=1, le=10000)],
     actie: Annotated[Actie, Form()],
     toelichting: Annotated[str, Form(max_length=2000)] = "",
-    csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    if not csrf_ok(request, csrf):
-        return render(
-            request, "fout.html", {"titel": "Verlopen formulier", "tekst": "Laad de pagina opnieuw."}, 400
-        )
-    if not who.can_operate:
-        raise Forbidden()
     try:
         state = apply_action(c, verzoeknummer, volgnummer, actie, toelichting, who)
         request.session["melding"] = (
@@ -260,18 +270,11 @@ def action(
 def replay_action(
     request: Request,
     c: Annotated[Container, Depends(container)],
-    who: Annotated[Principal, Depends(page_principal)],
+    who: Annotated[Principal, Depends(operator_form)],
     wachtrij: Annotated[str, Form(max_length=100)],
     bericht_id: Annotated[str, Form(alias="berichtId", max_length=100)],
     toelichting: Annotated[str, Form(max_length=2000)] = "",
-    csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    if not csrf_ok(request, csrf):
-        return render(
-            request, "fout.html", {"titel": "Verlopen formulier", "tekst": "Laad de pagina opnieuw."}, 400
-        )
-    if not who.can_operate:
-        raise Forbidden()
     try:
         n = replay(c, wachtrij, bericht_id, toelichting, who)
         request.session["melding"] = f"{n} bericht(en) teruggezet op {wachtrij}."
@@ -281,6 +284,12 @@ def replay_action(
 
 
 def install_page_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ExpiredForm)
+    async def _expired(request: Request, exc: ExpiredForm) -> Response:
+        return render(
+            request, "fout.html", {"titel": "Verlopen formulier", "tekst": "Laad de pagina opnieuw."}, 400
+        )
+
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse("/login", status_code=303)

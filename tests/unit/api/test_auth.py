@@ -119,3 +119,16 @@ def test_logout(client: TestClient) -> None:
     csrf = csrf_of(client.get("/status").text)
     client.post("/logout", data={"csrf": csrf})
     assert client.get("/status", follow_redirects=False).status_code == 303
+
+
+def test_dead_letter_replay_form_needs_csrf_and_the_operator_role(client: TestClient, seeded: Seeded) -> None:
+    form = {"wachtrij": "dso.translate", "berichtId": "onbekend", "toelichting": "opnieuw"}
+    login(client, "olga")
+    assert (
+        client.post("/status/dode-berichten/herplaatsingen", data={**form, "csrf": "verkeerd"}).status_code
+        == 400
+    )
+    login(client, "vera")
+    csrf = csrf_of(client.get("/status").text)
+    r = client.post("/status/dode-berichten/herplaatsingen", data={**form, "csrf": csrf})
+    assert r.status_code == 403
