@@ -38,7 +38,7 @@ def api_tls_options(settings: Settings) -> dict[str, Any]:
         )
     import ssl
 
-    from gateway.tls_protocol import ClientCertH11Protocol
+    from dso_client.tls_server import ClientCertH11Protocol
 
     return {
         "ssl_certfile": str(settings.api_tls_cert),

@@ -23,6 +23,13 @@ def add_sandbox_commands(subparsers: Any) -> None:
     parser.add_argument("--tls-key", type=Path)
     parser.add_argument("--client-ca", type=Path, help="require client certificates signed by this CA (mTLS)")
     parser.add_argument(
+        "--certificate-oin",
+        action="append",
+        default=[],
+        metavar="CERT_OIN=OIN",
+        help="with mTLS: the certificate with CERT_OIN may also act for OIN (repeatable)",
+    )
+    parser.add_argument(
         "--make-certs", type=Path, metavar="DIR", help="write a test CA and certificates, then exit"
     )
     parser.set_defaults(func=run_sandbox_command)
@@ -44,8 +51,13 @@ def run_sandbox_command(_settings: object, args: argparse.Namespace) -> int:
     import uvicorn
 
     from dso_client.sandbox.app import create_app
+    from dso_client.tls_server import ClientCertH11Protocol
 
-    config = SandboxConfig(notify_url=args.notify_url, public_url=args.public_url)
+    whitelist: dict[str, list[str]] = {}
+    for item in args.certificate_oin:
+        cert_oin, _, oin = item.partition("=")
+        whitelist.setdefault(cert_oin.strip(), []).append(oin.strip())
+    config = SandboxConfig(notify_url=args.notify_url, public_url=args.public_url, certificate_oins=whitelist)
     uvicorn.run(
         create_app(config),
         host=args.host,
@@ -54,5 +66,6 @@ def run_sandbox_command(_settings: object, args: argparse.Namespace) -> int:
         ssl_keyfile=str(args.tls_key) if args.tls_key else None,
         ssl_ca_certs=str(args.client_ca) if args.client_ca else None,
         ssl_cert_reqs=ssl.CERT_REQUIRED if args.client_ca else ssl.CERT_NONE,
+        http=ClientCertH11Protocol if args.client_ca else "auto",
     )
     return 0

@@ -42,6 +42,10 @@ class SandboxConfig(BaseModel):
     # The public indienen API wants an x-api-key when this is set (as DSO's /publiek APIs do).
     indienen_api_key: str | None = None
     oin_header: str = "X-DSO-OIN"
+    # With mTLS, DSO lets a certificate act only for the OINs on its whitelist: its own (the
+    # subject serialNumber) plus those listed here under it, e.g. a municipality's certificate
+    # also acting for its omgevingsdienst.
+    certificate_oins: dict[str, list[str]] = Field(default_factory=dict)
     notify_url: str | None = None
     # Absolute links in verzoekreferenties use this; default: the URL the request came in on.
     public_url: str | None = None

@@ -15,6 +15,7 @@ import uvicorn
 from dso_client.sandbox.app import create_app
 from dso_client.sandbox.config import SandboxConfig
 from dso_client.sandbox.state import Sandbox
+from dso_client.tls_server import ClientCertH11Protocol
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -52,6 +53,8 @@ class SandboxServer:
             # mTLS: with a client CA, a handshake without a certificate signed by it is refused.
             ssl_ca_certs=str(client_ca) if client_ca else None,
             ssl_cert_reqs=ssl.CERT_REQUIRED if client_ca else ssl.CERT_NONE,
+            # The app needs the client certificate to check the OIN header against it.
+            http=ClientCertH11Protocol if client_ca else "auto",
         )
         self.server = uvicorn.Server(config_)
         self._thread = threading.Thread(target=self.server.run, name=f"dso-sandbox-{self.port}", daemon=True)

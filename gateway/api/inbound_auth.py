@@ -2,7 +2,7 @@
 
 The sender is identified by its PKIoverheid certificate: the OIN in the subject serialNumber
 must be one of `notification_sender_oins`. The certificate reaches us either from our own TLS
-termination (mode "mtls", see gateway/tls_protocol.py) or from a reverse proxy that verified it
+termination (mode "mtls", see dso_client/tls_server.py) or from a reverse proxy that verified it
 and forwards it, URL-encoded PEM, in a header (mode "proxy"); that header is believed only from
 the proxy addresses in `trusted_proxies`. Mode "none" is for the demo and tests on 127.0.0.1.
 Refused requests get 401 (no usable certificate) or 403 (not DSO), and nothing is stored."""
@@ -17,6 +17,7 @@ import structlog
 from fastapi import Depends, Request
 
 from dso_client.auth import oin_from_certificate
+from dso_client.tls_server import client_cert_der
 from gateway.api.deps import container
 from gateway.api.problems import ProblemError
 from gateway.bootstrap import Container
@@ -37,9 +38,7 @@ def _from_trusted_proxy(settings: Settings, host: str | None) -> bool:
 
 def _certificate(request: Request, settings: Settings) -> bytes | str | None:
     if settings.notification_auth == "mtls":
-        tls = (request.scope.get("extensions") or {}).get("tls") or {}
-        der = tls.get("client_cert_der")
-        return bytes(der) if der else None
+        return client_cert_der(request.scope)
     client = request.client.host if request.client else None
     if not _from_trusted_proxy(settings, client):
         log.warning("notification.untrusted_proxy", client=client)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from dso_client import DsoClient, DsoError, DsoPermanentError
 from dso_client.auth import oin_from_certificate
 from dso_client.sandbox.certs import SandboxPki, make_certs
+from dso_client.sandbox.config import SandboxConfig
 from dso_client.sandbox.examples import list_examples
 from dso_client.sandbox.server import SandboxServer
 
@@ -82,3 +84,33 @@ def test_oin_from_the_client_certificate(pki: SandboxPki) -> None:
         assert oin_from_certificate(client.cert.read_text()) == oin
     assert oin_from_certificate(pki.server_cert.read_bytes()) is None
     assert oin_from_certificate(b"not a certificate") is None
+
+
+OMGEVINGSDIENST = "00000001823288444000"
+
+
+def test_an_oin_that_is_not_on_the_certificates_whitelist_is_refused(
+    server: SandboxServer, pki: SandboxPki
+) -> None:
+    apeldoorn = pki.clients[OIN]
+    with DsoClient(
+        server.base_url, cert=(str(apeldoorn.cert), str(apeldoorn.key)), verify=str(pki.ca_cert)
+    ) as dso:
+        with pytest.raises(DsoPermanentError) as info:
+            list(dso.zoek(oin=OMGEVINGSDIENST, vanaf=datetime(2020, 1, 1, tzinfo=UTC)))
+        assert info.value.status == 403 and "whitelist" in str(info.value)
+        # Its own OIN is always on it.
+        assert isinstance(list(dso.zoek(oin=OIN, vanaf=datetime(2020, 1, 1, tzinfo=UTC))), list)
+
+
+def test_a_certificate_may_act_for_the_oins_dso_whitelisted_for_it(pki: SandboxPki) -> None:
+    config = SandboxConfig(certificate_oins={OIN: [OMGEVINGSDIENST]})
+    tls = {"tls_cert": pki.server_cert, "tls_key": pki.server_key, "client_ca": pki.ca_cert}
+    apeldoorn = pki.clients[OIN]
+    with (
+        SandboxServer(config, **tls) as srv,
+        DsoClient(
+            srv.base_url, cert=(str(apeldoorn.cert), str(apeldoorn.key)), verify=str(pki.ca_cert)
+        ) as dso,
+    ):
+        assert list(dso.zoek(oin=OMGEVINGSDIENST, vanaf=datetime(2020, 1, 1, tzinfo=UTC))) == []

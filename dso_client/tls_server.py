@@ -2,8 +2,9 @@
 
 Uvicorn (0.54) verifies client certificates but does not pass them to the application (the ASGI
 TLS extension is not implemented). This h11 protocol reads the peer certificate once per
-connection and puts it in `scope["extensions"]["tls"]["client_cert_der"]`, so the notification
-endpoint can take the sender's OIN from it."""
+connection and puts it in `scope["extensions"]["tls"]["client_cert_der"]`, so the application can
+take the caller's OIN from it: the gateway's notification endpoint, and the DSO sandbox, which checks
+the OIN in the header against the certificate's whitelist as DSO does."""
 
 from __future__ import annotations
 
@@ -29,3 +30,10 @@ class ClientCertH11Protocol(H11Protocol):
             await inner(scope, receive, send)
 
         self.app = app_with_cert
+
+
+def client_cert_der(scope: Any) -> bytes | None:
+    """The DER client certificate ClientCertH11Protocol put in an ASGI scope, if any."""
+    tls = (scope.get("extensions") or {}).get("tls") or {}
+    der = tls.get("client_cert_der")
+    return der if isinstance(der, bytes) else None
