@@ -18,7 +18,7 @@ import structlog
 
 from dso_client.download import download_to
 from dso_client.errors import DsoError, DsoPermanentError
-from dso_client.http_errors import error_for_response, translate_exception
+from dso_client.http_errors import error_for_response, json_object, translate_exception
 from dso_client.models import DocumentReferentie, DownloadResult, Verzoekreferenties, ZoekResultaat
 from dso_client.tls import CertTypes, VerifyTypes, build_ssl_context
 
@@ -171,13 +171,7 @@ class DsoClient:
 
     @staticmethod
     def _json(response: httpx.Response) -> dict[str, Any]:
-        try:
-            data = response.json()
-        except ValueError as exc:
-            raise DsoPermanentError(f"{response.request.url.path}: response is not JSON") from exc
-        if not isinstance(data, dict):
-            raise DsoPermanentError(f"{response.request.url.path}: response is not a JSON object")
-        return data
+        return json_object(response, response.request.url.path)
 
 
 def _check_oin(oin: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ssl
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import httpx
 
@@ -60,6 +61,17 @@ def error_for_response(response: httpx.Response, what: str) -> DsoError | None:
             message, status=status, retry_after=parse_retry_after(response.headers.get("Retry-After"))
         )
     return DsoPermanentError(message, status=status)
+
+
+def json_object(response: httpx.Response, what: str) -> dict[str, Any]:
+    """The JSON object DSO answered; anything else is a permanent error (a contract mismatch)."""
+    try:
+        data = response.json()
+    except ValueError as exc:
+        raise DsoPermanentError(f"{what}: response is not JSON") from exc
+    if not isinstance(data, dict):
+        raise DsoPermanentError(f"{what}: response is not a JSON object")
+    return data
 
 
 def parse_retry_after(value: str | None) -> float | None:

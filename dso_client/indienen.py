@@ -30,7 +30,7 @@ import httpx
 import structlog
 
 from dso_client.errors import DsoError, DsoPermanentError
-from dso_client.http_errors import error_for_response, translate_exception
+from dso_client.http_errors import error_for_response, json_object, translate_exception
 from dso_client.tls import CertTypes, VerifyTypes, build_ssl_context
 
 log = structlog.get_logger(__name__)
@@ -102,7 +102,7 @@ class IndienenClient:
         """A werkmap for a new verzoek (DSO assigns the verzoeknummer) or for a next version of one."""
         body = {"verzoeknummer": verzoeknummer} if verzoeknummer else {}
         url = f"{self.base_url}/werkmappen"
-        data = _json(self._call("POST", url, "POST werkmappen", json=body), "POST werkmappen")
+        data = json_object(self._call("POST", url, "POST werkmappen", json=body), "POST werkmappen")
         try:
             links = data["_links"]
             return Werkmap(
@@ -152,7 +152,7 @@ class IndienenClient:
             content=stam_xml,
             headers={"Content-Type": "application/xml"},
         )
-        data = _json(response, "POST indienen")
+        data = json_object(response, "POST indienen")
         try:
             return Ingediend(str(data["verzoeknummer"]), int(data["volgnummer"]))
         except (KeyError, TypeError, ValueError) as exc:
@@ -197,16 +197,6 @@ def _exactly(chunks: Iterator[bytes], size: int, document_id: str) -> Iterator[b
         yield chunk
     if sent != size:
         raise DsoPermanentError(f"bijlage {document_id}: {sent} bytes instead of the announced {size}")
-
-
-def _json(response: httpx.Response, what: str) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError as exc:
-        raise DsoPermanentError(f"{what}: the answer is not JSON") from exc
-    if not isinstance(data, dict):
-        raise DsoPermanentError(f"{what}: the answer is not a JSON object")
-    return data
 
 
 def _header_safe(name: str) -> str:
