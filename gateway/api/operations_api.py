@@ -18,8 +18,9 @@ from gateway.api.schemas import _Camel
 from gateway.auth.principal import Principal
 from gateway.auth.session import api_operator, api_principal
 from gateway.bootstrap import Container
-from gateway.events import STAGES, BadMessage, parse_job
+from gateway.events import FETCH, REPORT, STAGES, TRANSLATE, BadMessage, parse_job
 from gateway.operations import OperationError, Operations
+from gateway.store import State
 from gateway.store.queries import throughput
 
 log = structlog.get_logger(__name__)
@@ -48,7 +49,10 @@ ACTIE_LABELS = {
 
 class Wachtrij(_Camel):
     naam: str
+    # What the broker reports; null where it cannot say (STOMP has no way to ask).
     diepte: int | None
+    # Verzoeken whose state says they wait for this step, from our own store: always known.
+    wachtend: int
 
 
 class Doorvoer(_Camel):
@@ -97,11 +101,18 @@ class HerplaatsResultaat(_Camel):
     herplaatst: int
 
 
+# The state a verzoek is in while it waits for a stage's queue.
+WAITING_FOR = {FETCH: State.RECEIVED, TRANSLATE: State.FETCHED, REPORT: State.DELIVERED}
+
+
 def overview(c: Container) -> Overzicht:
     tp = throughput(c.store)
+    counts = c.store.counts_by_state()
     return Overzicht(
-        aantallenPerStatus=c.store.counts_by_state(),
-        wachtrijen=[Wachtrij(naam=q, diepte=c.queue.depth(q)) for q in STAGES],
+        aantallenPerStatus=counts,
+        wachtrijen=[
+            Wachtrij(naam=q, diepte=c.queue.depth(q), wachtend=counts.get(WAITING_FOR[q], 0)) for q in STAGES
+        ],
         doodBerichten=len(dead_letters(c)),
         doorvoerLaatsteUur=Doorvoer(
             ontvangen=tp.ontvangen,

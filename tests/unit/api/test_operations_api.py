@@ -19,6 +19,9 @@ def test_overzicht_camel_case(client: TestClient, seeded: Seeded) -> None:
     assert body["doorvoerLaatsteUur"]["ontvangen"] == 3
     assert body["doorvoerLaatsteUur"]["mislukt"] == 1
     assert r.headers["api-version"] == "1.0.0"
+    # Two verzoeken were received and not yet fetched: the store says so whatever the broker can tell.
+    wachtend = {w["naam"]: w["wachtend"] for w in body["wachtrijen"]}
+    assert wachtend == {"dso.fetch": 2, "dso.translate": 0, "dso.report": 0}
 
 
 def test_action_in_wrong_state_is_409(client: TestClient, seeded: Seeded) -> None:
