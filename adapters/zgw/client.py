@@ -161,6 +161,9 @@ class ZgwClient:
     def patch(self, url: str, body: Any) -> Any:
         return self.request("PATCH", url, json=body)
 
+    def delete(self, url: str) -> Any:
+        return self.request("DELETE", url)
+
     def put_bestandsdeel(
         self, url: str, *, lock: str, inhoud: IO[bytes] | io.RawIOBase, bestandsnaam: str
     ) -> Any:

@@ -6,6 +6,11 @@ version resumes at its first missing step. "document:<id>" (verzoek-level) remem
 document and its zaakinformatieobject, so no version creates a second copy and an aanvulling
 can mark the ones it no longer lists as vervallen.
 
+Lost answers (the provider stored the object, we never heard): every creating step writes a
+"<key>:pending" marker first and only a retry that finds it looks the object up (steps.py,
+recovery.py). The zaak is looked up on every first attempt, by its identificatie: one call per
+verzoek, and it also covers checkpoints that never existed (`dso-gateway deliver`).
+
 Vervallen documents: Documenten 1.4 has no "vervallen" document status and changing a
 document needs lock/patch/unlock. The Zaken API allows PATCH of a zaakinformatieobject's
 `titel`/`beschrijving`, so the relation is marked there: one call, idempotent, visible to the
@@ -23,12 +28,13 @@ import structlog
 
 from adapters.base import Checkpoints, DeliveryResult, DocumentSource
 from adapters.errors import DeliveryError, DeliveryPermanentError, DeliveryRetryableError
-from adapters.zgw import documents as docs
+from adapters.zgw import recovery
 from adapters.zgw.catalogus import CatalogusResolver, Zaaktype
 from adapters.zgw.client import ZgwClient
+from adapters.zgw.document_steps import DocumentSteps
 from stam_mapping.errors import StamError
 from stam_mapping.model import Doel, Verzoek
-from stam_mapping.zgw_plan import ZgwDocument, ZgwPlan
+from stam_mapping.zgw_plan import ZgwPlan
 
 log = structlog.get_logger(__name__)
 
@@ -60,10 +66,11 @@ class ZgwDelivery:
         identificatie_prefix: str | None = "DSO-",
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        """`identificatie_prefix`: the zaak gets identificatie prefix+verzoeknummer, so a zaak
-        created just before a crash (before its checkpoint was written) is found again with
-        GET /zaken?identificatie=. None lets the provider number the zaak (then that window
-        can produce a second zaak)."""
+        """`identificatie_prefix`: the zaak gets identificatie prefix+verzoeknummer and each
+        document prefix+verzoeknummer+documentId (documents.identificatie), so an object created
+        just before a crash (before its checkpoint was written) is found again with
+        ?identificatie=. None lets the provider number them (then that window can produce a
+        second zaak, or a document that no zaak points at)."""
         self._client = client
         self._planner = planner
         self._threshold = bestandsdelen_threshold
@@ -94,7 +101,7 @@ class ZgwDelivery:
             raise DeliveryPermanentError(f"unexpected ZGW answer: {type(exc).__name__}: {exc}") from exc
 
 
-class _Run:
+class _Run(DocumentSteps):
     """One delivery of one verzoek version."""
 
     def __init__(
@@ -106,23 +113,15 @@ class _Run:
         checkpoints: Checkpoints,
         log: Any,
     ) -> None:
+        super().__init__(delivery._client, checkpoints, log)
         self.d = delivery
-        self.c = delivery._client
         self.plan = plan
         self.verzoek = verzoek
         self.documents = documents
-        self.cp = checkpoints
-        self.log = log
         self.v = f"v{plan.volgnummer}:"
-
-    def step(self, key: str, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        done = self.cp.get(key)
-        if done is not None:
-            return done
-        result = action()
-        self.cp.put(key, result)
-        self.log.info("zgw.step", step=key)
-        return result
+        self.verzoeknummer = plan.verzoeknummer
+        self.threshold = delivery._threshold
+        self.prefix = delivery._prefix
 
     def run(self) -> DeliveryResult:
         plan = self.plan
@@ -136,16 +135,15 @@ class _Run:
                 omschrijving_generiek=rol.roltype_omschrijving_generiek, omschrijving=rol.roltype_omschrijving
             )
             body = {**rol.body, "zaak": zaak_url, "roltype": roltype.url}
-            self.step(self.v + rol.key, partial(self.post_url, self.c.zaken("rollen"), body))
+            self.create_in(self.v + rol.key, "rollen", body, recovery.find_rol)
         if not plan.eindstatus:
             self.status(zaak_url, zaaktype)
         for obj in plan.zaakobjecten:
             body = {**obj.body, "zaak": zaak_url}
-            self.step(self.v + obj.key, partial(self.post_url, self.c.zaken("zaakobjecten"), body))
+            self.create_in(self.v + obj.key, "zaakobjecten", body, recovery.find_zaakobject)
         for eigenschap in plan.eigenschappen:
-            self.step(
-                self.v + eigenschap.key,
-                partial(self.zaakeigenschap, zaak_url, zaaktype, eigenschap.naam, eigenschap.waarde),
+            self.zaakeigenschap(
+                self.v + eigenschap.key, zaak_url, zaaktype, eigenschap.naam, eigenschap.waarde
             )
         for document in plan.documenten:
             self.document(zaak_url, zaaktype, document)
@@ -156,9 +154,6 @@ class _Run:
         return DeliveryResult(zaak_url=zaak_url, zaak_identificatie=str(zaak["identificatie"]))
 
     # --- steps --------------------------------------------------------------------------------
-
-    def post_url(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
-        return {"url": str(self.c.post(url, body)["url"])}
 
     def create_zaak(self, zaaktype: Zaaktype) -> dict[str, Any]:
         body: dict[str, Any] = {**self.plan.zaak, "zaaktype": zaaktype.url}
@@ -188,71 +183,42 @@ class _Run:
         body = {
             "zaak": zaak_url,
             "statustype": statustype.url,
-            "datumStatusGezet": self.d._now().isoformat(),
             "statustoelichting": plan.status_toelichting[:1000],
         }
-        self.step(self.v + "status", lambda: self.post_url(self.c.zaken("statussen"), body))
+        # The moment goes into the pending marker: a retry sends the same one, which is how the
+        # lookup tells our status from an earlier version's of the same statustype.
+        memo = {"datumStatusGezet": self.d._now().isoformat()}
+        self.create_in(self.v + "status", "statussen", body, recovery.find_status, memo)
 
-    def zaakeigenschap(self, zaak_url: str, zaaktype: Zaaktype, naam: str, waarde: str) -> dict[str, Any]:
+    def zaakeigenschap(self, key: str, zaak_url: str, zaaktype: Zaaktype, naam: str, waarde: str) -> None:
         """A new eigenschap, or (aanvulling) a new value for one set by an earlier version."""
         eerder = self.cp.get(f"eigenschap:{naam}")
-        if eerder is not None:
-            self.c.patch(
-                str(eerder["url"]), {"zaak": zaak_url, "eigenschap": eerder["eigenschap"], "waarde": waarde}
-            )
-            result = {**eerder, "waarde": waarde}
-        else:
-            eigenschap = zaaktype.eigenschap(naam)
-            url = self.c.zaken(f"zaken/{_uuid_of(zaak_url)}/zaakeigenschappen")
-            created = self.c.post(url, {"zaak": zaak_url, "eigenschap": eigenschap, "waarde": waarde})
-            result = {"url": str(created["url"]), "eigenschap": eigenschap, "waarde": waarde}
+        if eerder is not None:  # a PATCH of the value is safe to repeat: no marker needed
+            self.step(key, partial(self.nieuwe_waarde, zaak_url, eerder, waarde))
+            return
+        eigenschap = zaaktype.eigenschap(naam)
+        body = {"zaak": zaak_url, "eigenschap": eigenschap, "waarde": waarde}
+        url = self.c.zaken(f"zaken/{_uuid_of(zaak_url)}/zaakeigenschappen")
+
+        def post(_: dict[str, Any]) -> dict[str, Any]:
+            return {"url": str(self.c.post(url, body)["url"]), "eigenschap": eigenschap, "waarde": waarde}
+
+        def find(_: dict[str, Any]) -> dict[str, Any] | None:
+            found = recovery.find_zaakeigenschap(self.c, zaak_url, eigenschap)
+            if found is None:
+                return None
+            if found.get("waarde") != waarde:  # one value per eigenschap: ours is the newest
+                self.c.patch(str(found["url"]), body)
+            return {"url": str(found["url"]), "eigenschap": eigenschap, "waarde": waarde}
+
+        result = self.create_once(key, post, find)
+        # Verzoek-level: a later version PATCHes this zaakeigenschap instead of adding one.
         self.cp.put(f"eigenschap:{naam}", result)
-        return result
 
-    def document(self, zaak_url: str, zaaktype: Zaaktype, document: ZgwDocument) -> None:
-        verzoek_key = f"document:{document.document_id}"
-        bekend = self.cp.get(verzoek_key)
-        if bekend is not None and bekend.get("zaakinformatieobject"):
-            return  # delivered by an earlier version (or an earlier run of this one)
-        key = self.v + document.key
-        informatieobject = self.cp.get(key)
-        if informatieobject is None or not informatieobject.get("voltooid", True):
-            size = self.documents.size(document.document_id)
-            body: dict[str, Any] = {
-                **document.body,
-                "informatieobjecttype": zaaktype.informatieobjecttype(
-                    document.informatieobjecttype_omschrijving
-                ),
-            }
-            if not body.get("formaat"):
-                body["formaat"] = self.documents.media_type(document.document_id)[:255]
-            if size > self.d._threshold:
-                created = docs.create_large(
-                    self.c, body, self.documents, document.document_id, size, self.cp, key
-                )
-            else:
-                created = docs.create_small(self.c, body, self.documents, document.document_id, size)
-            informatieobject = {"url": created["url"], "voltooid": True}
-            self.cp.put(key, informatieobject)
-            self.log.info("zgw.step", step=key)
-        document_url = str(informatieobject["url"])
-        zio = self.step(
-            self.v + f"zaakinformatieobject:{document.document_id}",
-            partial(self.zaakinformatieobject, zaak_url, document_url, str(document.body.get("titel", ""))),
-        )
-        self.cp.put(verzoek_key, {"url": document_url, "zaakinformatieobject": zio["url"]})
-
-    def zaakinformatieobject(self, zaak_url: str, document_url: str, titel: str) -> dict[str, Any]:
-        # The pair is unique in the ZRC: after a crash between POST and checkpoint, adopt it.
-        bestaand = list(
-            self.c.list_all(
-                self.c.zaken("zaakinformatieobjecten"), {"zaak": zaak_url, "informatieobject": document_url}
-            )
-        )
-        if bestaand:
-            return {"url": str(bestaand[0]["url"])}
-        body = {"zaak": zaak_url, "informatieobject": document_url, "titel": titel[:200]}
-        return self.post_url(self.c.zaken("zaakinformatieobjecten"), body)
+    def nieuwe_waarde(self, zaak_url: str, eerder: dict[str, Any], waarde: str) -> dict[str, Any]:
+        patch = {"zaak": zaak_url, "eigenschap": eerder["eigenschap"], "waarde": waarde}
+        self.c.patch(str(eerder["url"]), patch)
+        return {**eerder, "waarde": waarde}
 
     def vervallen(self, document_id: str) -> dict[str, Any]:
         bekend = self.cp.get(f"document:{document_id}")

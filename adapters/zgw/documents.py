@@ -6,6 +6,7 @@ a part is in memory at a time."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 from typing import Any, BinaryIO
 
@@ -18,6 +19,20 @@ from adapters.zgw.client import ZgwClient
 log = structlog.get_logger(__name__)
 
 _READ = 1024 * 1024
+_IDENTIFICATIE_MAX = 40  # EnkelvoudigInformatieObject.identificatie, Documenten 1.4.3
+
+
+def identificatie(prefix: str, verzoeknummer: str, document_id: str) -> str:
+    """A stable identificatie for a bijlage, so that a document whose POST answer was lost is
+    found again with ?bronorganisatie=&identificatie= (the Documenten API leaves identificatie
+    to the client; the provider only makes one up when it is empty). Readable when it fits the
+    40 characters (DSO's "DOC-<verzoeknummer>-0001" does: exactly 40 with "DSO-"), else the
+    readable start plus a hash of the whole, still unique per verzoek and document."""
+    leesbaar = f"{prefix}{verzoeknummer}-{document_id}"
+    if len(leesbaar) <= _IDENTIFICATIE_MAX:
+        return leesbaar
+    digest = hashlib.sha256(leesbaar.encode("utf-8")).hexdigest()[:16]
+    return f"{leesbaar[: _IDENTIFICATIE_MAX - len(digest) - 1]}-{digest}"
 
 
 class _Part(io.RawIOBase):
@@ -78,21 +93,46 @@ def create_large(
     document_id: str,
     size: int,
     checkpoints: Checkpoints,
-    key: str,
+    state_key: str,
 ) -> dict[str, Any]:
-    """The bestandsdelen flow, resumable: POST without inhoud (checkpointed with its lock),
-    PUT each part not yet voltooid, then unlock."""
-    state = checkpoints.get(key)
-    if state is None or "lock" not in state:
-        created = client.post(
-            client.documenten("enkelvoudiginformatieobjecten"), {**body, "bestandsomvang": size}
-        )
-        state = {"url": str(created["url"]), "lock": str(created["lock"]), "voltooid": False}
-        checkpoints.put(key, state)
-        delen = created.get("bestandsdelen") or []
-    else:
-        # Resuming: ask the provider which parts it already has.
-        delen = client.get(state["url"]).get("bestandsdelen") or []
+    """The bestandsdelen flow: POST without inhoud, checkpoint the URL and lock under
+    `state_key` (the lock is known only from this answer; it is what lets a later run resume),
+    PUT each part, unlock."""
+    created = client.post(
+        client.documenten("enkelvoudiginformatieobjecten"), {**body, "bestandsomvang": size}
+    )
+    state = {"url": str(created["url"]), "lock": str(created["lock"])}
+    checkpoints.put(state_key, state)
+    return _upload(client, state, created.get("bestandsdelen") or [], body, documents, document_id, size)
+
+
+def resume_large(
+    client: ZgwClient,
+    state: dict[str, Any],
+    body: dict[str, Any],
+    documents: DocumentSource,
+    document_id: str,
+    size: int,
+) -> dict[str, Any]:
+    """Continue a bestandsdelen upload begun by an earlier run (`state`: its URL and lock)."""
+    current = client.get(str(state["url"]))
+    if not current.get("locked"):
+        # Only our unlock (which needs every part) releases the lock: it went through and its
+        # answer was lost. The provider has dropped the parts by now, so there is nothing to check.
+        return {"url": str(state["url"])}
+    return _upload(client, state, current.get("bestandsdelen") or [], body, documents, document_id, size)
+
+
+def _upload(
+    client: ZgwClient,
+    state: dict[str, Any],
+    delen: list[dict[str, Any]],
+    body: dict[str, Any],
+    documents: DocumentSource,
+    document_id: str,
+    size: int,
+) -> dict[str, Any]:
+    """PUT each part the provider does not have yet (voltooid), then unlock."""
     delen = sorted(delen, key=lambda d: int(d["volgnummer"]))
     if sum(int(d["omvang"]) for d in delen) != size:
         raise DeliveryPermanentError(f"document {document_id}: bestandsdelen do not add up to {size} bytes")
@@ -108,4 +148,4 @@ def create_large(
             )
     client.post(f"{state['url']}/unlock", {"lock": state["lock"]})
     log.info("zgw.document.bestandsdelen", delen=len(delen), size=size)
-    return {"url": state["url"]}
+    return {"url": str(state["url"])}

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
 import httpx
 import pytest
 
 from adapters.errors import DeliveryRetryableError
 from adapters.zgw.delivery import ZgwDelivery
 from adapters.zgw.testserver import ZgwStore
-from stam_mapping.model import Doel
+from stam_mapping.model import Betrokkene, Doel, NietNatuurlijkPersoon
 from tests import zgw_spec
 from tests.unit.adapters.support import BSN, MemoryCheckpoints, MemoryDocuments, demo_verzoek, planner
 from tests.zgw_spec import ZgwEnv
@@ -142,21 +145,186 @@ def test_crash_between_bestandsdelen_resumes_upload(zgw_env: ZgwEnv) -> None:
     assert len(puts) == 5 + 1  # five parts, one of them twice (the failed attempt)
 
 
-@pytest.mark.parametrize("path", ["/zaken/api/v1/zaken", "/zaken/api/v1/zaakinformatieobjecten"])
-def test_lost_answer_after_create_is_adopted_not_duplicated(zgw_env: ZgwEnv, path: str) -> None:
+EXPECTED = {
+    "zaken": 1,
+    "rollen": 2,
+    "statussen": 1,
+    "zaakobjecten": 2,
+    "zaakeigenschappen": 2,
+    "zaakinformatieobjecten": 2,
+    "documenten": 2,
+}
+
+
+def _assert_delivered_once(store: ZgwStore) -> None:
+    """One of everything the demo verzoek creates, the documents complete and unlocked."""
+    assert store.counts() == EXPECTED
+    assert sorted(store.content_of(d["url"]) for d in store.documenten.values()) == sorted([SMALL, LARGE])
+    assert not store.locks
+    assert not store.bestandsdelen
+    linked = {z["informatieobject"] for z in store.zaakinformatieobjecten.values()}
+    assert linked == {d["url"] for d in store.documenten.values()}
+
+
+# The call whose answer is lost: every creating step of a delivery. `skip` picks a later call of
+# the same kind (the gemachtigde, the perceel, the large document, its zaakinformatieobject).
+LOST_ANSWERS = [
+    pytest.param("POST", "/zaken/api/v1/zaken", 0, id="zaak"),
+    pytest.param("POST", "/zaken/api/v1/rollen", 0, id="rol-initiator"),
+    pytest.param("POST", "/zaken/api/v1/rollen", 1, id="rol-gemachtigde"),
+    pytest.param("POST", "/zaken/api/v1/statussen", 0, id="status"),
+    pytest.param("POST", "/zaken/api/v1/zaakobjecten", 0, id="zaakobject-adres"),
+    pytest.param("POST", "/zaken/api/v1/zaakobjecten", 1, id="zaakobject-perceel"),
+    pytest.param("POST", "/zaakeigenschappen", 0, id="zaakeigenschap"),
+    pytest.param("POST", "/zaakeigenschappen", 1, id="zaakeigenschap-2"),
+    pytest.param("POST", "/documenten/api/v1/enkelvoudiginformatieobjecten", 0, id="document-small"),
+    # Large: created locked, its lock only in the lost answer; the orphan is deleted.
+    pytest.param("POST", "/documenten/api/v1/enkelvoudiginformatieobjecten", 1, id="document-large"),
+    pytest.param("PUT", "/bestandsdelen/", 2, id="bestandsdeel"),
+    pytest.param("POST", "/unlock", 0, id="unlock"),
+    pytest.param("POST", "/zaken/api/v1/zaakinformatieobjecten", 0, id="zaakinformatieobject"),
+    pytest.param("POST", "/zaken/api/v1/zaakinformatieobjecten", 1, id="zaakinformatieobject-large"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "skip"), LOST_ANSWERS)
+def test_lost_answer_after_create_is_adopted_not_duplicated(
+    zgw_env: ZgwEnv, method: str, path: str, skip: int
+) -> None:
     """The provider stored the object but the answer never arrived (no checkpoint written)."""
     store = zgw_env.store
     delivery = ZgwDelivery(zgw_env.client, planner, bestandsdelen_threshold=THRESHOLD)
     checkpoints = MemoryCheckpoints()
-    store.inject_fault(500, method="POST", path_contains=path, after_handling=True)
+    store.inject_fault(500, method=method, path_contains=path, skip=skip, after_handling=True)
+
+    with pytest.raises(DeliveryRetryableError):
+        delivery.deliver(demo_verzoek(), None, _documents(), checkpoints)
+    assert store.faults[0].times == 0  # the fault was hit: the object exists, we never heard
+    result = delivery.deliver(demo_verzoek(), None, _documents(), checkpoints)
+
+    _assert_delivered_once(store)
+    assert result.zaak_url == next(iter(store.zaken.values()))["url"]
+    # And a third delivery changes nothing.
+    delivery.deliver(demo_verzoek(), None, _documents(), checkpoints)
+    _assert_delivered_once(store)
+
+
+@pytest.mark.parametrize(("method", "path", "skip"), LOST_ANSWERS)
+def test_failure_before_create_posts_again(zgw_env: ZgwEnv, method: str, path: str, skip: int) -> None:
+    """The same calls failing before the provider handled them: the retry finds nothing, creates."""
+    store = zgw_env.store
+    delivery = ZgwDelivery(zgw_env.client, planner, bestandsdelen_threshold=THRESHOLD)
+    checkpoints = MemoryCheckpoints()
+    store.inject_fault(500, method=method, path_contains=path, skip=skip)
 
     with pytest.raises(DeliveryRetryableError):
         delivery.deliver(demo_verzoek(), None, _documents(), checkpoints)
     delivery.deliver(demo_verzoek(), None, _documents(), checkpoints)
 
-    assert len(store.zaken) == 1
-    assert len(store.zaakinformatieobjecten) == 2
-    assert len(store.documenten) == 2
+    _assert_delivered_once(store)
+
+
+def test_happy_path_makes_no_lookups(zgw_env: ZgwEnv) -> None:
+    """Lookups cost a call per step; without a lost answer there are none, only the zaak's
+    (one per verzoek, by its identificatie) and the catalogue's."""
+    store = zgw_env.store
+    delivery = ZgwDelivery(zgw_env.client, planner, bestandsdelen_threshold=THRESHOLD)
+    checkpoints = MemoryCheckpoints()
+    documents = _documents()
+
+    v1 = demo_verzoek()
+    delivery.deliver(v1, None, documents, checkpoints)
+
+    _assert_delivered_once(store)
+    gets = [path for method, path in store.calls if method == "GET" and not path.startswith("/catalogi/")]
+    assert gets == ["/zaken/api/v1/zaken"]
+    assert any(key.endswith(":pending") for key in checkpoints.data)
+
+    calls = len(store.calls)
+    v2 = demo_verzoek(volgnummer=2, doel=Doel.AANVULLEN, documenten=("DOC-1", "DOC-3"), bouwkosten="30000")
+    delivery.deliver(v2, v1, documents, checkpoints)
+    # An aanvulling: status, new Bouwkosten, DOC-3 and its relation, DOC-2 vervallen; no lookup.
+    assert [m for m, _ in store.calls[calls:]] == ["POST", "PATCH", "POST", "POST", "PATCH"]
+
+
+def _clock() -> Callable[[], datetime]:
+    moments = (datetime(2024, 3, 14, 9, 0, tzinfo=UTC) + timedelta(minutes=n) for n in range(1000))
+    return lambda: next(moments)
+
+
+def test_retried_status_is_not_mistaken_for_an_earlier_one_of_the_same_type(zgw_env: ZgwEnv) -> None:
+    """Two aanvullingen each set "Aangevuld": when the second one's POST fails, the lookup finds the
+    first one's status (same zaak, same statustype) and must not adopt it."""
+    store = zgw_env.store
+    delivery = ZgwDelivery(zgw_env.client, planner, bestandsdelen_threshold=THRESHOLD, now=_clock())
+    checkpoints, documents = MemoryCheckpoints(), _documents()
+    v1 = demo_verzoek()
+    v2 = demo_verzoek(volgnummer=2, doel=Doel.AANVULLEN, bouwkosten="30000")
+    v3 = demo_verzoek(volgnummer=3, doel=Doel.AANVULLEN, bouwkosten="35000")
+    delivery.deliver(v1, None, documents, checkpoints)
+    delivery.deliver(v2, v1, documents, checkpoints)
+    store.inject_fault(500, method="POST", path_contains="/statussen")
+
+    with pytest.raises(DeliveryRetryableError):
+        delivery.deliver(v3, v2, documents, checkpoints)
+    delivery.deliver(v3, v2, documents, checkpoints)
+
+    assert len(store.statussen) == 3
+    laatste = next(s for s in store.statussen.values() if s["indicatieLaatstGezetteStatus"])
+    assert laatste["url"] == checkpoints.data["v3:status"]["url"]
+    # The retry sent the moment of the first attempt (kept in the pending marker).
+    assert laatste["datumStatusGezet"] == checkpoints.data["v3:status:pending"]["datumStatusGezet"]
+
+
+def test_retried_rol_is_not_mistaken_for_another_betrokkene_of_the_same_roltype(zgw_env: ZgwEnv) -> None:
+    """An aanvulling with another gemachtigde: its rol has the roltype of the first one's."""
+    store = zgw_env.store
+    delivery = ZgwDelivery(zgw_env.client, planner, bestandsdelen_threshold=THRESHOLD)
+    checkpoints, documents = MemoryCheckpoints(), _documents()
+    v1 = demo_verzoek()
+    v2 = demo_verzoek(volgnummer=2, doel=Doel.AANVULLEN).model_copy(
+        update={
+            "gemachtigde": Betrokkene(
+                niet_natuurlijk_persoon=NietNatuurlijkPersoon(kvk_nummer="87654321", naam="Ander Bureau B.V.")
+            )
+        }
+    )
+    delivery.deliver(v1, None, documents, checkpoints)
+    store.inject_fault(500, method="POST", path_contains="/rollen")
+
+    with pytest.raises(DeliveryRetryableError):
+        delivery.deliver(v2, v1, documents, checkpoints)
+    delivery.deliver(v2, v1, documents, checkpoints)
+
+    kvk = sorted(
+        r["betrokkeneIdentificatie"]["innNnpId"]
+        for r in store.rollen.values()
+        if r["betrokkeneType"] == "niet_natuurlijk_persoon"
+    )
+    assert kvk == ["12345678", "87654321"]
+
+
+def test_lost_answer_of_a_large_document_leaves_no_orphan(zgw_env: ZgwEnv) -> None:
+    """The large document was created (locked) but its answer, and so its lock, was lost."""
+    store = zgw_env.store
+    delivery = ZgwDelivery(zgw_env.client, planner, bestandsdelen_threshold=THRESHOLD)
+    checkpoints = MemoryCheckpoints()
+    verzoek = demo_verzoek(documenten=("DOC-2",))
+    store.inject_fault(
+        500, method="POST", path_contains="/enkelvoudiginformatieobjecten", after_handling=True
+    )
+
+    with pytest.raises(DeliveryRetryableError):
+        delivery.deliver(verzoek, None, _documents(), checkpoints)
+    [orphan] = store.documenten.values()
+    assert orphan["uuid"] in store.locks
+    delivery.deliver(verzoek, None, _documents(), checkpoints)
+
+    [doc] = store.documenten.values()
+    assert doc["url"] != orphan["url"]
+    assert doc["identificatie"] == "DSO-2024031400042-DOC-2"
+    assert store.content_of(doc["url"]) == LARGE
+    assert ("DELETE", f"/documenten/api/v1/enkelvoudiginformatieobjecten/{orphan['uuid']}") in store.calls
 
 
 def test_delivery_against_a_catalogi_133_provider(zgw_server: zgw_spec.ServerHandle) -> None:
@@ -175,3 +343,47 @@ def test_delivery_against_a_catalogi_133_provider(zgw_server: zgw_spec.ServerHan
     assert result.zaak_url == next(iter(zgw_server.store.zaken.values()))["url"]
     catalogi_checked = [p for m, p in zgw_server.store.calls if p.startswith("/catalogi/")]
     assert len(catalogi_checked) == 6
+
+
+def test_a_provider_refusing_the_delete_keeps_the_orphan_and_delivers(zgw_env: ZgwEnv) -> None:
+    """Without the documenten.verwijderen scope the locked orphan stays; the verzoek still goes on."""
+    store = zgw_env.store
+    delivery = ZgwDelivery(zgw_env.client, planner, bestandsdelen_threshold=THRESHOLD)
+    checkpoints = MemoryCheckpoints()
+    verzoek = demo_verzoek(documenten=("DOC-2",))
+    store.inject_fault(
+        500, method="POST", path_contains="/enkelvoudiginformatieobjecten", after_handling=True
+    )
+    store.inject_fault(403, method="DELETE", path_contains="/enkelvoudiginformatieobjecten/")
+
+    with pytest.raises(DeliveryRetryableError):
+        delivery.deliver(verzoek, None, _documents(), checkpoints)
+    delivery.deliver(verzoek, None, _documents(), checkpoints)
+
+    assert len(store.documenten) == 2  # the orphan: locked, empty, linked to nothing
+    [zio] = store.zaakinformatieobjecten.values()
+    assert store.content_of(zio["informatieobject"]) == LARGE
+
+
+def test_upload_state_kept_under_the_document_key_by_older_releases_resumes(zgw_env: ZgwEnv) -> None:
+    """Before ":upload" existed the URL and lock were stored under the document's own key."""
+    store = zgw_env.store
+    delivery = ZgwDelivery(zgw_env.client, planner, bestandsdelen_threshold=THRESHOLD)
+    verzoek = demo_verzoek(documenten=("DOC-2",))
+    store.inject_fault(500, method="PUT", path_contains="/bestandsdelen/", skip=2)
+    first = MemoryCheckpoints()
+    with pytest.raises(DeliveryRetryableError):
+        delivery.deliver(verzoek, None, _documents(), first)
+    old = MemoryCheckpoints()
+    for key, value in first.data.items():
+        if key == "v1:document:DOC-2:upload":
+            old.put("v1:document:DOC-2", {**value, "voltooid": False})
+        elif not key.startswith("v1:document:DOC-2"):
+            old.put(key, value)
+
+    delivery.deliver(verzoek, None, _documents(), old)
+
+    [doc] = store.documenten.values()
+    assert store.content_of(doc["url"]) == LARGE
+    assert not store.locks
+    assert len(store.zaakinformatieobjecten) == 1

@@ -11,6 +11,7 @@ _TITLES = {
     403: "U heeft geen toestemming om deze actie uit te voeren.",
     404: "Niet gevonden.",
     406: "Niet-ondersteunde Accept-Crs header.",
+    409: "Conflict.",
     412: "Precondition failed",
     500: "Er is een serverfout opgetreden.",
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from adapters.zgw.testserver import validation as v
 from adapters.zgw.testserver.common import (
+    filtered,
     get_or_404,
     json_body,
     new_uuid,
@@ -24,6 +26,45 @@ from adapters.zgw.testserver.store import ZAKEN, ZgwStore
 
 router = APIRouter(prefix=ZAKEN)
 _CRS = {"Content-Crs": "EPSG:4326"}
+_ROLOMSCHRIJVINGEN_GENERIEK = (
+    "adviseur",
+    "behandelaar",
+    "belanghebbende",
+    "beslisser",
+    "initiator",
+    "klantcontacter",
+    "zaakcoordinator",
+    "mede_initiator",
+)
+# Zaken 1.5.1 GET /rollen: betrokkeneIdentificatie__<group>__<field> filters; a group applies to
+# rollen of its betrokkeneType only (the identification is stored per type).
+_ROL_IDENTIFICATIE = {
+    "natuurlijkPersoon": ("natuurlijk_persoon", ("inpBsn", "anpIdentificatie", "inpA_nummer")),
+    "nietNatuurlijkPersoon": ("niet_natuurlijk_persoon", ("innNnpId", "annIdentificatie")),
+    "vestiging": ("vestiging", ("vestigingsNummer",)),
+    "organisatorischeEenheid": ("organisatorische_eenheid", ("identificatie",)),
+    "medewerker": ("medewerker", ("identificatie",)),
+}
+
+
+def _identificatie_field(betrokkene_type: str, name: str) -> Callable[[dict[str, Any]], Any]:
+    def get(rol: dict[str, Any]) -> Any:
+        if rol.get("betrokkeneType") != betrokkene_type:
+            return None
+        return (rol.get("betrokkeneIdentificatie") or {}).get(name)
+
+    return get
+
+
+_ROL_FILTERS: dict[str, str | Callable[[dict[str, Any]], Any]] = {
+    **{name: name for name in ("zaak", "betrokkene", "betrokkeneType", "roltype", "omschrijving")},
+    "omschrijvingGeneriek": "omschrijvingGeneriek",
+    **{
+        f"betrokkeneIdentificatie__{group}__{name}": _identificatie_field(betrokkene_type, name)
+        for group, (betrokkene_type, names) in _ROL_IDENTIFICATIE.items()
+        for name in names
+    },
+}
 
 
 def _url(store: ZgwStore, path: str) -> str:
@@ -204,8 +245,14 @@ async def create_rol(request: Request) -> JSONResponse:
 @router.get("/rollen")
 async def list_rollen(request: Request) -> JSONResponse:
     store = store_of(request)
-    zaak = request.query_params.get("zaak")
-    return ok(page([r for r in store.rollen.values() if zaak is None or r["zaak"] == zaak]))
+    rollen = filtered(
+        request,
+        list(store.rollen.values()),
+        _ROL_FILTERS,
+        urls=("zaak", "betrokkene", "roltype"),
+        choices={"betrokkeneType": v.BETROKKENE_TYPEN, "omschrijvingGeneriek": _ROLOMSCHRIJVINGEN_GENERIEK},
+    )
+    return ok(page(rollen))
 
 
 # --- statussen ----------------------------------------------------------------------------------
@@ -254,8 +301,20 @@ async def create_status(request: Request) -> JSONResponse:
 @router.get("/statussen")
 async def list_statussen(request: Request) -> JSONResponse:
     store = store_of(request)
-    zaak = request.query_params.get("zaak")
-    return ok(page([s for s in store.statussen.values() if zaak is None or s["zaak"] == zaak]))
+    statussen = filtered(
+        request,
+        list(store.statussen.values()),
+        {
+            "zaak": "zaak",
+            "statustype": "statustype",
+            "indicatieLaatstGezetteStatus": lambda s: (
+                "true" if s["indicatieLaatstGezetteStatus"] else "false"
+            ),
+        },
+        urls=("zaak", "statustype"),
+        choices={"indicatieLaatstGezetteStatus": ("true", "false")},
+    )
+    return ok(page(statussen))
 
 
 # --- zaakobjecten -------------------------------------------------------------------------------
@@ -300,8 +359,14 @@ async def create_zaakobject(request: Request) -> JSONResponse:
 @router.get("/zaakobjecten")
 async def list_zaakobjecten(request: Request) -> JSONResponse:
     store = store_of(request)
-    zaak = request.query_params.get("zaak")
-    return ok(page([o for o in store.zaakobjecten.values() if zaak is None or o["zaak"] == zaak]))
+    objecten = filtered(
+        request,
+        list(store.zaakobjecten.values()),
+        {"zaak": "zaak", "object": "object", "objectType": "objectType"},
+        urls=("zaak", "object"),
+        choices={"objectType": v.OBJECT_TYPEN},
+    )
+    return ok(page(objecten))
 
 
 # --- zaakeigenschappen --------------------------------------------------------------------------
@@ -407,14 +472,9 @@ async def create_zaakinformatieobject(request: Request) -> JSONResponse:
 @router.get("/zaakinformatieobjecten")
 async def list_zaakinformatieobjecten(request: Request) -> JSONResponse:
     store = store_of(request)
-    params = request.query_params
-    items = [
-        z
-        for z in store.zaakinformatieobjecten.values()
-        if ("zaak" not in params or z["zaak"] == params["zaak"])
-        and ("informatieobject" not in params or z["informatieobject"] == params["informatieobject"])
-    ]
-    return ok(items)
+    fields = {"zaak": "zaak", "informatieobject": "informatieobject"}
+    items = filtered(request, list(store.zaakinformatieobjecten.values()), fields, urls=tuple(fields))
+    return ok(items)  # not paginated in Zaken 1.5.1
 
 
 @router.patch("/zaakinformatieobjecten/{uuid}")

@@ -33,6 +33,8 @@ BSN = "111222333"  # passes the 11-proef; a test value
 
 
 class MemoryCheckpoints:
+    """Like the store (tests/contract/test_store_contract.py): the first value under a key stays."""
+
     def __init__(self) -> None:
         self.data: dict[str, dict[str, Any]] = {}
         self.puts: list[str] = []
@@ -41,7 +43,7 @@ class MemoryCheckpoints:
         return self.data.get(key)
 
     def put(self, key: str, value: dict[str, Any]) -> None:
-        self.data[key] = dict(value)
+        self.data.setdefault(key, dict(value))
         self.puts.append(key)
 
 

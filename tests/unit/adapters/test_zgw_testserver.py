@@ -196,3 +196,126 @@ def test_faults_and_counts(server: tuple[TestClient, ZgwStore]) -> None:
     assert failed.json()["code"] == "injected_fault"
     assert client.get(f"{C}/catalogussen").status_code == 200  # times=1: used up
     assert client.get("/_testserver/counts").json()["zaken"] == 0
+
+
+def _zaak_with_rollen(client: TestClient) -> tuple[str, dict[str, str]]:
+    """A zaak with an initiator (natuurlijk persoon) and a belanghebbende (niet-natuurlijk)."""
+    zaaktype = _zaaktype(client, "DSO-MELDING")
+    zaak = client.post(f"{Z}/zaken", json=_zaak_body(zaaktype["url"]), headers=CRS).json()["url"]
+    roltypen = {
+        r["omschrijvingGeneriek"]: r["url"]
+        for r in client.get(f"{C}/roltypen", params={"zaaktype": zaaktype["url"]}).json()["results"]
+    }
+    for generiek, betrokkene_type, identificatie in (
+        ("initiator", "natuurlijk_persoon", {"inpBsn": "111222333"}),
+        ("belanghebbende", "niet_natuurlijk_persoon", {"innNnpId": "12345678"}),
+    ):
+        body = {
+            "zaak": zaak,
+            "roltype": roltypen[generiek],
+            "betrokkeneType": betrokkene_type,
+            "roltoelichting": generiek,
+            "betrokkeneIdentificatie": identificatie,
+        }
+        assert client.post(f"{Z}/rollen", json=body).status_code == 201
+    return zaak, roltypen
+
+
+def test_list_filters_of_zaken_151(server: tuple[TestClient, ZgwStore]) -> None:
+    """The query parameters the adapter's lost-answer lookups use, as Zaken 1.5.1 defines them."""
+    client, _ = server
+    zaak, roltypen = _zaak_with_rollen(client)
+
+    def rollen(**params: str) -> list[str]:
+        answer = client.get(f"{Z}/rollen", params=params)
+        assert answer.status_code == 200, answer.text
+        return sorted(r["roltoelichting"] for r in answer.json()["results"])
+
+    assert rollen(zaak=zaak) == ["belanghebbende", "initiator"]
+    assert rollen(zaak=zaak, roltype=roltypen["initiator"]) == ["initiator"]
+    assert rollen(betrokkeneType="niet_natuurlijk_persoon") == ["belanghebbende"]
+    assert rollen(omschrijvingGeneriek="initiator") == ["initiator"]
+    assert rollen(betrokkeneIdentificatie__natuurlijkPersoon__inpBsn="111222333") == ["initiator"]
+    assert rollen(betrokkeneIdentificatie__nietNatuurlijkPersoon__innNnpId="111222333") == []
+    assert rollen(zaak="http://zgw.test/zaken/api/v1/zaken/other") == []
+    assert rollen(onbekend="x") == ["belanghebbende", "initiator"]  # unknown parameters are ignored
+    bad = client.get(f"{Z}/rollen", params={"zaak": "geen-url", "betrokkeneType": "kat"})
+    assert bad.status_code == 400
+    assert sorted(p["name"] for p in bad.json()["invalidParams"]) == ["betrokkeneType", "zaak"]
+
+    statustypen = client.get(f"{C}/statustypen", params={"zaaktype": _zaaktype(client, "DSO-MELDING")["url"]})
+    ontvangen, aangevuld = (s["url"] for s in statustypen.json()["results"][:2])
+    for statustype, moment in ((ontvangen, "2024-03-14T09:00:00Z"), (aangevuld, "2024-03-15T09:00:00Z")):
+        body = {"zaak": zaak, "statustype": statustype, "datumStatusGezet": moment}
+        assert client.post(f"{Z}/statussen", json=body).status_code == 201
+
+    def statussen(**params: str) -> list[str]:
+        return [s["statustype"] for s in client.get(f"{Z}/statussen", params=params).json()["results"]]
+
+    assert statussen(zaak=zaak, statustype=ontvangen) == [ontvangen]
+    assert statussen(zaak=zaak, indicatieLaatstGezetteStatus="true") == [aangevuld]
+    assert statussen(indicatieLaatstGezetteStatus="false") == [ontvangen]
+    assert client.get(f"{Z}/statussen", params={"indicatieLaatstGezetteStatus": "ja"}).status_code == 400
+
+    adres = {
+        "identificatie": "0200200000123456",
+        "wplWoonplaatsNaam": "A",
+        "gorOpenbareRuimteNaam": "M",
+        "huisnummer": 1,
+    }
+    for body in (
+        {"zaak": zaak, "objectType": "adres", "objectIdentificatie": adres},
+        {"zaak": zaak, "objectType": "pand", "object": "http://bag.test/panden/1"},
+    ):
+        assert client.post(f"{Z}/zaakobjecten", json=body, headers=CRS).status_code == 201
+
+    def objecten(**params: str) -> list[str]:
+        answer = client.get(f"{Z}/zaakobjecten", params=params, headers=CRS).json()
+        return [o["objectType"] for o in answer["results"]]
+
+    assert objecten(zaak=zaak, objectType="adres") == ["adres"]
+    assert objecten(object="http://bag.test/panden/1") == ["pand"]
+    assert client.get(f"{Z}/zaakobjecten", params={"objectType": "fiets"}, headers=CRS).status_code == 400
+
+
+def test_documents_by_identificatie_and_deleted_only_without_zaak(
+    server: tuple[TestClient, ZgwStore],
+) -> None:
+    client, store = server
+    iot = client.get(f"{C}/informatieobjecttypen", params={"omschrijving": "Bijlage"}).json()["results"][0][
+        "url"
+    ]
+    body = {
+        "bronorganisatie": "002220647",
+        "creatiedatum": "2024-03-14",
+        "titel": "t",
+        "auteur": "a",
+        "taal": "dut",
+        "informatieobjecttype": iot,
+    }
+    locked = client.post(
+        f"{D}/enkelvoudiginformatieobjecten", json={**body, "identificatie": "DSO-1-A", "bestandsomvang": 25}
+    ).json()
+    linked = client.post(
+        f"{D}/enkelvoudiginformatieobjecten",
+        json={**body, "identificatie": "DSO-1-B", "inhoud": base64.b64encode(b"abc").decode()},
+    ).json()
+    found = client.get(
+        f"{D}/enkelvoudiginformatieobjecten",
+        params={"bronorganisatie": "002220647", "identificatie": "DSO-1-A"},
+    ).json()["results"]
+    assert [d["url"] for d in found] == [locked["url"]]
+
+    zaak = client.post(
+        f"{Z}/zaken", json=_zaak_body(_zaaktype(client, "DSO-MELDING")["url"]), headers=CRS
+    ).json()
+    zio = {"zaak": zaak["url"], "informatieobject": linked["url"]}
+    assert client.post(f"{Z}/zaakinformatieobjecten", json=zio).status_code == 201
+
+    refused = client.delete(linked["url"])
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "pending-relations"
+    assert client.delete(locked["url"]).status_code == 204  # locked, but a lock does not stop a delete
+    assert client.get(locked["url"]).status_code == 404
+    assert not store.locks
+    assert not store.bestandsdelen

@@ -1,0 +1,88 @@
+"""Checkpointed delivery steps, and the guard against lost answers.
+
+A POST the provider handled but whose answer never reached us (a timeout, a 5xx after the
+commit, a worker that died before writing the checkpoint) must not create a second object when
+the message is redelivered. Asking the provider before every POST would cost a call per step
+(hundreds for a verzoek with 100 bijlagen), so `create_once` writes a marker "<key>:pending"
+before the POST instead: one local write. Only a run that finds the marker without the step's
+result asks the provider (recovery.py) and adopts what it finds; the happy path never looks up.
+
+The Checkpoints store keeps the first value written under a key (tests/contract), so every key
+is written once, with its final value; markers and intermediate states get keys of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from adapters.base import Checkpoints
+from adapters.zgw.client import ZgwClient
+
+PENDING = ":pending"  # suffix: a POST was (about to be) sent, its result not yet recorded
+UPLOAD = ":upload"  # suffix: URL and lock of a bestandsdelen upload in progress
+
+Result = dict[str, Any]
+Post = Callable[[Result], Result]
+Find = Callable[[Result], Result | None]
+
+
+class Steps:
+    def __init__(self, client: ZgwClient, checkpoints: Checkpoints, log: Any) -> None:
+        self.c = client
+        self.cp = checkpoints
+        self.log = log
+
+    def step(self, key: str, action: Callable[[], Result]) -> Result:
+        """A step that is safe to repeat as it is (a lookup-first create, a PATCH)."""
+        done = self.cp.get(key)
+        if done is not None:
+            return done
+        result = action()
+        self.cp.put(key, result)
+        self.log.info("zgw.step", step=key)
+        return result
+
+    def create_once(self, key: str, post: Post, find: Find, memo: Result | None = None) -> Result:
+        """A step that creates one object at the provider, safe against a lost answer.
+
+        The marker holds `memo`: what a retry must send unchanged for the object to be
+        recognisable (a status's datumStatusGezet). Only a run that finds the marker without a
+        result calls `find`, and POSTs when it finds nothing. `post` and `find` get the memo as
+        it was first written."""
+        done = self.cp.get(key)
+        if done is not None:
+            return done
+        marker = self.cp.get(key + PENDING)
+        if marker is None:
+            marker = dict(memo or {})
+            self.cp.put(key + PENDING, marker)
+            result = post(marker)
+        elif (adopted := find(marker)) is not None:
+            self.log.info("zgw.step.adopted", step=key)
+            result = adopted
+        else:
+            result = post(marker)
+        self.cp.put(key, result)
+        self.log.info("zgw.step", step=key)
+        return result
+
+    def create_in(
+        self,
+        key: str,
+        resource: str,
+        body: Result,
+        find: Callable[[ZgwClient, Result], Result | None],
+        memo: Result | None = None,
+    ) -> Result:
+        """POST `body` (with the memo's fields) to a Zaken collection, once."""
+        url = self.c.zaken(resource)
+        return self.create_once(
+            key,
+            lambda m: self.post_url(url, {**body, **m}),
+            lambda m: find(self.c, {**body, **m}),
+            memo,
+        )
+
+    def post_url(self, url: str, body: Result) -> Result:
+        return {"url": str(self.c.post(url, body)["url"])}
