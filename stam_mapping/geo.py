@@ -24,21 +24,28 @@ def _transformer(epsg: int) -> Transformer:
     return Transformer.from_crs(f"EPSG:{epsg}", "EPSG:4326", always_xy=True)
 
 
-def _ring_to_wgs84(epsg: int, ring: tuple[tuple[float, float], ...]) -> list[list[float]]:
-    if SUPPORTED_EPSG[epsg]:  # the message has lat, lon: swap to x=lon, y=lat
-        xs = [p[1] for p in ring]
-        ys = [p[0] for p in ring]
-    else:
-        xs = [p[0] for p in ring]
-        ys = [p[1] for p in ring]
-    lons, lats = _transformer(epsg).transform(xs, ys)
-    return [[round(lon, _DECIMALS), round(lat, _DECIMALS)] for lon, lat in zip(lons, lats, strict=True)]
+def _rounded(lon: float, lat: float) -> list[float]:
+    return [round(lon, _DECIMALS), round(lat, _DECIMALS)]
 
 
 def to_geojson(geometrie: Geometrie) -> dict[str, Any]:
-    rings = [_ring_to_wgs84(geometrie.epsg, ring) for ring in geometrie.rings]
+    transformer = _transformer(geometrie.epsg)
+    lat_lon = SUPPORTED_EPSG[geometrie.epsg]  # the message has lat, lon: swap to x=lon, y=lat
     if geometrie.type == "Point":
-        return {"type": "Point", "coordinates": rings[0][0]}
+        # pyproj's scalar path costs a third of its sequence path, and a point is the common case
+        (first, second), *_ = geometrie.rings[0]
+        x, y = (second, first) if lat_lon else (first, second)
+        return {"type": "Point", "coordinates": _rounded(*transformer.transform(x, y))}
+    # Every ring in one pyproj call (one call has a fixed cost of several microseconds).
+    positions = [p for ring in geometrie.rings for p in ring]
+    xs = [p[1] if lat_lon else p[0] for p in positions]
+    ys = [p[0] if lat_lon else p[1] for p in positions]
+    lons, lats = transformer.transform(xs, ys)
+    coordinates = [_rounded(lon, lat) for lon, lat in zip(lons, lats, strict=True)]
+    rings, start = [], 0
+    for ring in geometrie.rings:
+        rings.append(coordinates[start : start + len(ring)])
+        start += len(ring)
     return {"type": "Polygon", "coordinates": rings}
 
 

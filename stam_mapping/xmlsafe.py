@@ -51,7 +51,9 @@ def parse_xml(data: bytes, *, max_bytes: int, what: str) -> etree._Element:
     if size > max_bytes:
         raise StamRejected(f"{what}: input of {size} bytes exceeds the limit of {max_bytes} bytes")
     head = bytes(data[:_PROLOG_SCAN])
-    if any(marker in head for marker in _DOCTYPE_MARKERS):
+    # Every marker, in every encoding, contains the byte "!"; most messages have none at all,
+    # and one memchr is far cheaper than nine substring searches.
+    if b"!" in head and any(marker in head for marker in _DOCTYPE_MARKERS):
         raise StamRejected(f"{what}: a DOCTYPE or entity declaration is not allowed")
     try:
         root = etree.fromstring(bytes(data), _parser())

@@ -375,49 +375,46 @@ def _documenten(
     documenten: tuple[Document, ...], verzoek: Verzoek, mapping: MunicipalMapping
 ) -> tuple[ZgwDocument, ...]:
     """One ZgwDocument per document. A verzoek can carry tens of thousands of documents, so what
-    depends only on the verzoek or the documentsoort is worked out once, and all of them are
-    validated in one call."""
+    depends only on the verzoek or the documentsoort is worked out once, each body is one dict
+    display (no merging of a shared dict), and all of them are validated in one call."""
     vertrouwelijkheid = mapping.vertrouwelijkheid
+    openbaar, vertrouwelijk = vertrouwelijkheid.document, vertrouwelijkheid.vertrouwelijk_document
+    bronorganisatie = mapping.bronorganisatie
+    auteur, taal, status = mapping.documenten.auteur, mapping.documenten.taal, mapping.documenten.status
     ontvangen = _datum(verzoek.indien_datum)
-    gemeenschappelijk = {
-        "bronorganisatie": mapping.bronorganisatie,
-        "creatiedatum": ontvangen,
-        "auteur": mapping.documenten.auteur,
-        "taal": mapping.documenten.taal,
-        "status": mapping.documenten.status,
-        "ontvangstdatum": ontvangen,
-        "indicatieGebruiksrecht": False,
-    }
     per_soort: dict[str | None, tuple[str, str]] = {}  # soort -> (beschrijving, informatieobjecttype)
     items = []
     for document in documenten:
         soort = document.documentsoort_dso
-        beschrijving, iotype = per_soort.get(soort) or per_soort.setdefault(
-            soort,
-            (
+        per = per_soort.get(soort)
+        if per is None:
+            per = per_soort[soort] = (
                 _cut(f"{soort or 'Bijlage'} bij DSO-verzoek {verzoek.verzoeknummer}", 1000) or "",
                 mapping.informatieobjecttype_voor(soort),
-            ),
-        )
+            )
+        beschrijving, iotype = per
         naam = document.bestandsnaam
         body = {
-            **gemeenschappelijk,
+            "bronorganisatie": bronorganisatie,
+            "creatiedatum": ontvangen,
+            "auteur": auteur,
+            "taal": taal,
+            "status": status,
+            "ontvangstdatum": ontvangen,
+            "indicatieGebruiksrecht": False,
             "titel": naam if len(naam) <= 200 else _cut(naam, 200),
             "bestandsnaam": naam if len(naam) <= 255 else _cut(naam, 255),
             "beschrijving": beschrijving,
-            "vertrouwelijkheidaanduiding": (
-                vertrouwelijkheid.vertrouwelijk_document
-                if document.vertrouwelijk
-                else vertrouwelijkheid.document
-            ),
+            "vertrouwelijkheidaanduiding": vertrouwelijk if document.vertrouwelijk else openbaar,
         }
         formaat = _formaat(naam.rpartition(".")[2].lower() if "." in naam else "")
         if formaat:
             body["formaat"] = formaat
+        document_id = document.document_id
         items.append(
             {
-                "key": "document:" + document.document_id,
-                "document_id": document.document_id,
+                "key": "document:" + document_id,
+                "document_id": document_id,
                 "informatieobjecttype_omschrijving": iotype,
                 "body": body,
             }
