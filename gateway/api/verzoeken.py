@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -18,6 +19,7 @@ from gateway.api.schemas import (
 )
 from gateway.bootstrap import Container
 from gateway.store import VerzoekRecord
+from gateway.store.queries import VerzoekFilter, search_verzoeken
 
 router = APIRouter(prefix="/v1", tags=["Verzoeken"])
 _errors: dict[int | str, dict[str, Any]] = {400: {"model": Problem, "content": {PROBLEM_JSON: {}}}}
@@ -47,12 +49,33 @@ def list_verzoeken(
         str | None, Query(max_length=100, description="verzoeknummer, zaaknummer of projectnaam")
     ] = None,
     status: Annotated[str | None, Query(max_length=20)] = None,
+    doel: Annotated[str | None, Query(max_length=40, description="Initiëren, Aanvullen, ...")] = None,
+    verzoek_type: Annotated[
+        str | None, Query(alias="type", max_length=80, description="bijvoorbeeld Melding")
+    ] = None,
+    activiteit: Annotated[
+        str | None, Query(max_length=200, description="(deel van) een activiteitId")
+    ] = None,
+    ontvangen_vanaf: Annotated[
+        date | None, Query(alias="ontvangenVanaf", description="ontvangen op of na deze dag (UTC)")
+    ] = None,
+    ontvangen_tot: Annotated[
+        date | None, Query(alias="ontvangenTot", description="ontvangen op of voor deze dag (UTC)")
+    ] = None,
     pagina: Annotated[int, Query(ge=1)] = 1,
     pagina_grootte: Annotated[int, Query(alias="paginaGrootte", ge=1, le=200)] = 50,
 ) -> VerzoekenPagina:
-    records, total = c.store.list_verzoeken(
-        query=zoek, state=status, offset=(pagina - 1) * pagina_grootte, limit=pagina_grootte
+    """The same search as the status page, for other tools."""
+    f = VerzoekFilter(
+        zoek=zoek,
+        status=status,
+        doel=doel,
+        type=verzoek_type,
+        activiteit=activiteit,
+        van=ontvangen_vanaf,
+        tot=ontvangen_tot,
     )
+    records, total = search_verzoeken(c.store, f, offset=(pagina - 1) * pagina_grootte, limit=pagina_grootte)
     return VerzoekenPagina(
         resultaten=[summary(r) for r in records], totaal=total, pagina=pagina, paginaGrootte=pagina_grootte
     )

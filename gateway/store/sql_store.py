@@ -520,31 +520,11 @@ class SqlStore:
         limit: int = 50,
     ) -> tuple[list[VerzoekRecord], int]:
         """Newest first. `query` matches a verzoeknummer or zaak identificatie (prefix) or the
-        project name (substring)."""
-        conditions: list[Any] = []
-        if query:
-            q = query.strip()
-            conditions.append(
-                sa.or_(
-                    t.verzoeken.c.verzoeknummer.startswith(q, autoescape=True),
-                    t.verzoeken.c.zaak_identificatie.startswith(q, autoescape=True),
-                    t.verzoeken.c.naam.ilike(f"%{q}%"),
-                )
-            )
-        if state:
-            conditions.append(t.verzoeken.c.state == state)
-        with self.engine.connect() as conn:
-            total = conn.execute(
-                sa.select(sa.func.count()).select_from(t.verzoeken).where(*conditions)
-            ).scalar_one()
-            rows = conn.execute(
-                sa.select(t.verzoeken)
-                .where(*conditions)
-                .order_by(t.verzoeken.c.updated_at.desc(), t.verzoeken.c.verzoeknummer.desc())
-                .offset(offset)
-                .limit(limit)
-            ).all()
-        return [_verzoek(r) for r in rows], int(total)
+        project name (substring). The one search, with all filters, is queries.search_verzoeken."""
+        # Imported here: queries builds on this class.
+        from gateway.store.queries import VerzoekFilter, search_verzoeken
+
+        return search_verzoeken(self, VerzoekFilter(zoek=query, status=state), offset=offset, limit=limit)
 
     def counts_by_state(self) -> dict[str, int]:
         with self.engine.connect() as conn:

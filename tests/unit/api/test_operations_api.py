@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from fastapi.testclient import TestClient
 
 from gateway.events import FETCH
@@ -83,3 +85,22 @@ def test_json_never_holds_a_bsn(client: TestClient, seeded: Seeded) -> None:
         r = client.get(url, headers=AUTH)
         assert r.status_code == 200
         assert "999993653" not in r.text
+
+
+def test_verzoeken_can_be_filtered_like_on_the_status_page(client: TestClient, seeded: Seeded) -> None:
+    def numbers(**params: str) -> list[str]:
+        r = client.get("/v1/verzoeken", params=params, headers=AUTH)
+        assert r.status_code == 200, r.text
+        return sorted(v["verzoeknummer"] for v in r.json()["resultaten"])
+
+    assert numbers(doel="Aanvullen") == ["2024031400044"]
+    assert numbers(type="Melding") == ["2024031400043"]
+    assert numbers(type="Aanvraag vergunning", doel="Initiëren") == [FAILED_NR]
+    assert numbers(zoek="kerkweg") == ["2024031400043"]
+    # A LIKE wildcard in the search is a literal character, not "anything".
+    assert numbers(zoek="%") == []
+    today = datetime.now(UTC).date()
+    assert len(numbers(ontvangenVanaf=today.isoformat())) == 3
+    assert numbers(ontvangenTot=(today - timedelta(days=1)).isoformat()) == []
+    bad = client.get("/v1/verzoeken", params={"ontvangenVanaf": "gisteren"}, headers=AUTH)
+    assert bad.status_code == 400 and bad.headers["content-type"].startswith("application/problem+json")
