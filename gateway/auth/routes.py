@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import structlog
 from fastapi import APIRouter, Depends, Form, Request
@@ -11,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from gateway.api.deps import container
 from gateway.api.status_page import render
 from gateway.auth.oidc import principal_from_claims
-from gateway.auth.session import csrf_ok, login, logout
+from gateway.auth.session import csrf_ok, login, logout, session_principal
 from gateway.auth.users import UserStore
 from gateway.bootstrap import Container
 
@@ -80,7 +81,28 @@ async def oidc_callback(request: Request, c: Annotated[Container, Depends(contai
 
 
 @router.post("/logout")
-def logout_route(request: Request, csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
-    if csrf_ok(request, csrf):
-        logout(request)
-    return RedirectResponse("/login", status_code=303)
+async def logout_route(
+    request: Request,
+    c: Annotated[Container, Depends(container)],
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    if not csrf_ok(request, csrf):
+        return RedirectResponse("/login", status_code=303)
+    who = session_principal(request)
+    logout(request)
+    client = request.app.state.oidc
+    if who is None or who.via != "oidc" or client is None:
+        return RedirectResponse("/login", status_code=303)
+    # Also end the session at the identity provider (OpenID Connect RP-Initiated Logout), or the
+    # next "log in" on a shared counter PC silently logs the previous person in again.
+    try:
+        metadata: dict[str, Any] = await client.load_server_metadata()
+    except Exception as exc:  # noqa: BLE001 - authlib/httpx raise several types; all mean "no IdP logout"
+        log.warning("logout.idp_unreachable", error=type(exc).__name__)
+        return RedirectResponse("/login", status_code=303)
+    endpoint = metadata.get("end_session_endpoint")
+    if not endpoint:
+        return RedirectResponse("/login", status_code=303)
+    back = str(request.url_for("login_form"))
+    query = urlencode({"client_id": c.settings.oidc_client_id, "post_logout_redirect_uri": back})
+    return RedirectResponse(f"{endpoint}{'&' if '?' in endpoint else '?'}{query}", status_code=303)

@@ -66,3 +66,36 @@ def test_oidc_user_without_gateway_role_sees_nothing(tmp_path: Path, issuer: str
             assert client.get("/v1/verzoeken").status_code == 403
     finally:
         c.close()
+
+
+def test_logout_also_ends_the_session_at_the_identity_provider(tmp_path: Path, issuer: str) -> None:
+    c = bootstrap(make_settings(tmp_path, oidc_issuer=issuer, oidc_client_secret="geheim"))
+    try:
+        with TestClient(create_app(c), base_url="http://testserver") as client:
+            _login_via_idp(client, "anna")
+            page = client.get("/status")
+            csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+            out = client.post("/logout", data={"csrf": csrf}, follow_redirects=False)
+            assert out.status_code == 303
+            target = httpx.URL(out.headers["location"])
+            assert str(target).startswith(f"{issuer}/oauth2/end_session")
+            assert target.params["post_logout_redirect_uri"] == "http://testserver/login"
+            assert target.params["client_id"] == c.settings.oidc_client_id
+            # The provider knows the endpoint and shows its confirmation; our session is gone.
+            assert httpx.get(str(target)).status_code == 200
+            assert client.get("/status", follow_redirects=False).status_code in (302, 303, 401)
+    finally:
+        c.close()
+
+
+def test_logout_without_an_oidc_session_stays_here(tmp_path: Path, issuer: str) -> None:
+    c = bootstrap(make_settings(tmp_path, oidc_issuer=issuer, oidc_client_secret="geheim"))
+    try:
+        with TestClient(create_app(c), base_url="http://testserver") as client:
+            # Without a session there is nothing to end anywhere.
+            login_page = client.get("/login")
+            csrf = login_page.text.split('name="csrf" value="')[1].split('"')[0]
+            out = client.post("/logout", data={"csrf": csrf}, follow_redirects=False)
+            assert out.status_code == 303 and out.headers["location"] == "/login"
+    finally:
+        c.close()
