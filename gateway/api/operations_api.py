@@ -65,7 +65,7 @@ class Doorvoer(_Camel):
 class Overzicht(_Camel):
     aantallenPerStatus: dict[str, int]
     wachtrijen: list[Wachtrij]
-    doodBerichten: int
+    doodBerichten: int = Field(description="dode berichten waarvan de versie nog mislukt is")
     doorvoerLaatsteUur: Doorvoer
 
 
@@ -76,6 +76,13 @@ class DoodBericht(_Camel):
     volgnummer: int | None
     reden: str
     tijdstip: str
+    # The version's state now. Anything but "failed" means the letter is stale: an operator
+    # already retried or handled the version, so replaying it would do nothing.
+    versieStatus: str | None
+
+    @property
+    def achterhaald(self) -> bool:
+        return self.versieStatus not in (None, State.FAILED)
 
 
 class ActieVerzoek(_Camel):
@@ -113,7 +120,7 @@ def overview(c: Container) -> Overzicht:
         wachtrijen=[
             Wachtrij(naam=q, diepte=c.queue.depth(q), wachtend=counts.get(WAITING_FOR[q], 0)) for q in STAGES
         ],
-        doodBerichten=len(dead_letters(c)),
+        doodBerichten=sum(not d.achterhaald for d in dead_letters(c)),
         doorvoerLaatsteUur=Doorvoer(
             ontvangen=tp.ontvangen,
             geregistreerd=tp.geregistreerd,
@@ -132,6 +139,7 @@ def dead_letters(c: Container) -> list[DoodBericht]:
             nr, vnr = job.verzoeknummer, job.volgnummer
         except BadMessage:  # an unreadable body is still shown, without a verzoek
             nr, vnr = None, None
+        versie = c.store.get_versie(nr, vnr) if nr is not None and vnr is not None else None
         result.append(
             DoodBericht(
                 wachtrij=d.queue,
@@ -140,6 +148,7 @@ def dead_letters(c: Container) -> list[DoodBericht]:
                 volgnummer=vnr,
                 reden=d.reason,
                 tijdstip=d.dead_lettered_at.isoformat(),
+                versieStatus=versie.state if versie else None,
             )
         )
     return result

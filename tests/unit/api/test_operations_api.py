@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
-from gateway.events import FETCH
+from gateway.events import FETCH, StageJob
 from message_queue.base import Message
-from tests.unit.api.conftest import API_TOKEN, FAILED_NR, Seeded
+from tests.unit.api.conftest import API_TOKEN, FAILED_NR, Seeded, login
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
@@ -104,3 +104,29 @@ def test_verzoeken_can_be_filtered_like_on_the_status_page(client: TestClient, s
     assert numbers(ontvangenTot=(today - timedelta(days=1)).isoformat()) == []
     bad = client.get("/v1/verzoeken", params={"ontvangenVanaf": "gisteren"}, headers=AUTH)
     assert bad.status_code == 400 and bad.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_dead_letter_of_a_retried_version_is_stale(client: TestClient, seeded: Seeded) -> None:
+    c = seeded.container
+    job = c.context.job(FETCH, StageJob(FAILED_NR, 1))
+    c.queue.publish(FETCH, job.body, message_id=job.message_id, headers=job.headers)
+    msg = c.queue.receive(FETCH, 1.0)
+    assert isinstance(msg, Message)
+    c.queue.dead_letter(msg, "te vaak geprobeerd")
+    [letter] = client.get("/v1/dode-berichten", headers=AUTH).json()
+    assert letter["versieStatus"] == "failed"
+    assert client.get("/v1/overzicht", headers=AUTH).json()["doodBerichten"] == 1
+
+    retried = client.post(
+        f"/v1/verzoeken/{FAILED_NR}/versies/1/acties",
+        json={"actie": "opnieuw", "toelichting": "DSO weer bereikbaar"},
+        headers=AUTH,
+    )
+    assert retried.status_code == 200
+    [letter] = client.get("/v1/dode-berichten", headers=AUTH).json()
+    assert letter["versieStatus"] != "failed"
+    # Still in the dead-letter queue (nothing is thrown away), but no longer counted as a problem.
+    assert client.get("/v1/overzicht", headers=AUTH).json()["doodBerichten"] == 0
+    login(client, "olga")
+    page = client.get("/status").text
+    assert "Achterhaald: de versie is nu" in page and "Herplaatsen</button>" not in page
