@@ -3,6 +3,7 @@
 Pure: no I/O, no URLs. Bodies use ZGW field names and respect the ZGW length limits, so that
 they validate against the official schemas (Zaken 1.5.1, Documenten 1.4.3) once the adapter
 adds the URLs. An Aanvullen is a diff against the previous version; Intrekken only closes.
+How a changed or dropped rol is expressed: zgw_plan.py.
 """
 
 from __future__ import annotations
@@ -224,6 +225,7 @@ def _rol_body(
     return body
 
 
+_INITIATOR = "rol:initiator"
 _IDENTITEIT = ("inpBsn", "innNnpId", "kvkNummer", "vestigingsNummer", "geslachtsnaam", "statutaireNaam")
 
 
@@ -233,6 +235,32 @@ def _identiteit(body: dict[str, Any]) -> tuple[Any, ...]:
     return (body.get("betrokkeneType"), *(identificatie.get(k) for k in _IDENTITEIT))
 
 
+def _registratie(body: dict[str, Any]) -> tuple[Any, ...]:
+    """What a registered rol says: who, and whether they act for or by a machtiging."""
+    return (*_identiteit(body), body.get("indicatieMachtiging"))
+
+
+def _rollen_diff(oud: list[ZgwRol], nieuw: list[ZgwRol]) -> tuple[list[ZgwRol], tuple[str, ...]]:
+    """Aanvullen: the rollen to register and the keys of earlier rollen to destroy.
+
+    Only another person or organisation, or another indicatieMachtiging, is a change (an
+    aanvulling often repeats the betrokkene with fewer details). A changed rol replaces the
+    earlier one under its key, as Zaken 1.5.1 cannot change a rol. The initiator rol never goes:
+    STAM leaves the initiatiefnemer out only on Intrekken, so an aanvulling without one is a gap
+    in the message, not a zaak without aanvrager."""
+    eerder = {rol.key: rol for rol in oud}
+    rollen = []
+    for rol in nieuw:
+        vorige = eerder.get(rol.key)
+        if vorige is None:
+            rollen.append(rol)
+        elif _registratie(vorige.body) != _registratie(rol.body):
+            rollen.append(rol.model_copy(update={"vervangt": vorige.key}))
+    huidige = {rol.key for rol in nieuw}
+    vervallen = tuple(key for key in eerder if key not in huidige and key != _INITIATOR)
+    return rollen, vervallen
+
+
 def _rollen(verzoek: Verzoek, mapping: MunicipalMapping) -> list[ZgwRol]:
     rollen = []
     gemachtigd = verzoek.gemachtigde is not None
@@ -240,7 +268,7 @@ def _rollen(verzoek: Verzoek, mapping: MunicipalMapping) -> list[ZgwRol]:
         roltype = mapping.roltypen.initiator
         rollen.append(
             ZgwRol(
-                key="rol:initiator",
+                key=_INITIATOR,
                 roltype_omschrijving_generiek=roltype.omschrijving_generiek,
                 roltype_omschrijving=roltype.omschrijving,
                 body=_rol_body(
@@ -433,8 +461,9 @@ def build_zgw_plan(
     registratiedatum: date | None = None,
 ) -> ZgwPlan:
     """The ZGW registration of `verzoek`. With `previous` (the last delivered version of the same
-    verzoek) an Aanvullen carries only what changed: new documents, changed eigenschappen and
-    rollen/zaakobjecten not registered before, plus the documents that are now vervallen.
+    verzoek) an Aanvullen carries only what changed: new documents, changed eigenschappen,
+    zaakobjecten not registered before and new or changed rollen, plus the documents and
+    rollen that are now vervallen.
     `registratiedatum` defaults to today (pass it for reproducible plans)."""
     with gc_paused():
         return _build_zgw_plan(verzoek, mapping, previous, registratiedatum)
@@ -466,12 +495,10 @@ def _build_zgw_plan(
     eigenschappen = _eigenschappen(verzoek, mapping)
     documenten = verzoek.documenten()
     vervallen: tuple[str, ...] = ()
+    vervallen_rollen: tuple[str, ...] = ()
     if previous is not None:
-        # Only another person or organisation is a new rol (an aanvulling often repeats the
-        # betrokkene with fewer details). Keys need no version: the adapter prefixes its
-        # checkpoint keys with the volgnummer.
-        oude_rollen = {rol.key: _identiteit(rol.body) for rol in _rollen(previous, mapping)}
-        rollen = [rol for rol in rollen if oude_rollen.get(rol.key) != _identiteit(rol.body)]
+        # Keys need no version: the adapter prefixes its checkpoint keys with the volgnummer.
+        rollen, vervallen_rollen = _rollen_diff(_rollen(previous, mapping), rollen)
         oude_objecten = {obj.key for obj in _zaakobjecten(previous.projectlocaties)}
         zaakobjecten = [obj for obj in zaakobjecten if obj.key not in oude_objecten]
         oude_eigenschappen = _eigenschappen(previous, mapping)
@@ -492,4 +519,5 @@ def _build_zgw_plan(
         ),
         documenten=_documenten(documenten, verzoek, mapping),
         vervallen_document_ids=vervallen,
+        vervallen_rollen=vervallen_rollen,
     )

@@ -9,13 +9,21 @@ JSON, minus the fields the adapter owns: `zaak`, `zaaktype`, `roltype`, `statust
 
 Each item has a `key`: the adapter's checkpoint key for that step, stable across
 redeliveries of the same verzoek version.
+
+An Aanvullen plan is a diff against the previous version. Zaken 1.5.1 can create and destroy a
+rol but not change one (no PUT/PATCH on /rollen), so a rol that changed under the same key
+(another betrokkene, or another indicatieMachtiging: a gemachtigde came or went) is in `rollen`
+again with `vervangt` set to that key: the adapter creates the new rol, then destroys the one
+an earlier version registered under the key. A rol of the previous version that the verzoek no
+longer has (the gemachtigde left) is in `vervallen_rollen`: the adapter destroys it. Each key
+thus has at most one rol at the provider.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, InstanceOf
+from pydantic import BaseModel, ConfigDict, Field, InstanceOf
 
 from stam_mapping.model import Doel
 
@@ -30,6 +38,9 @@ class ZgwRol(_Frozen):
     roltype_omschrijving_generiek: str | None = None
     roltype_omschrijving: str | None = None
     body: dict[str, Any]  # POST /rollen without zaak and roltype
+    # Aanvullen: the key of the previous version's rol this one replaces (destroyed once this
+    # one exists); None for a rol the zaak does not have yet.
+    vervangt: str | None = None
 
 
 class ZgwZaakobject(_Frozen):
@@ -80,3 +91,7 @@ class ZgwPlan(_Frozen):
     documenten: tuple[ZgwDocument, ...] = ()
     # Aanvullen: documents of the previous version this one no longer lists (vervallen).
     vervallen_document_ids: tuple[str, ...] = ()
+    # Aanvullen: keys of the previous version's rollen this one no longer has (to destroy). Left
+    # out of dumps when empty, so the plan JSON of the usual verzoek (`stam map`, the golden
+    # files) is what it was before rollen could go.
+    vervallen_rollen: tuple[str, ...] = Field(default=(), exclude_if=lambda keys: not keys)

@@ -11,6 +11,14 @@ Lost answers (the provider stored the object, we never heard): every creating st
 recovery.py). The zaak is looked up on every first attempt, by its identificatie: one call per
 verzoek, and it also covers checkpoints that never existed (`dso-gateway deliver`).
 
+Rollen: Zaken 1.5.1 can create and destroy a rol but not change one. A rol the plan marks
+`vervangt` (an aanvulling changed its betrokkene or indicatieMachtiging) is created first and
+then the one it replaces is destroyed, so the zaak is never without it; a rol in
+`vervallen_rollen` is destroyed. The destroyed rol is the one the latest earlier version
+registered under the key ("v1:rol:initiator"), unless a later one destroyed it; each
+destruction is the step "v<n>:<key>:vervallen". A DELETE whose answer was lost is repeated: a
+refusal for a rol the zaak no longer has means it is done.
+
 Vervallen documents: Documenten 1.4 has no "vervallen" document status and changing a
 document needs lock/patch/unlock. The Zaken API allows PATCH of a zaakinformatieobject's
 `titel`/`beschrijving`, so the relation is marked there: one call, idempotent, visible to the
@@ -34,7 +42,7 @@ from adapters.zgw.client import ZgwClient
 from adapters.zgw.document_steps import DocumentSteps
 from stam_mapping.errors import StamError
 from stam_mapping.model import Doel, Verzoek
-from stam_mapping.zgw_plan import ZgwPlan
+from stam_mapping.zgw_plan import ZgwPlan, ZgwRol
 
 log = structlog.get_logger(__name__)
 
@@ -42,6 +50,7 @@ Planner = Callable[[Verzoek, Verzoek | None], ZgwPlan]
 
 DEFAULT_BESTANDSDELEN_THRESHOLD = 4 * 1024 * 1024
 _AANGEVULD = "Aangevuld"
+_VERVALLEN = ":vervallen"  # suffix of the step that destroyed the rol under a key
 
 
 def _op_datum(verzoek: Verzoek) -> date:
@@ -131,11 +140,9 @@ class _Run(DocumentSteps):
         zaak = self.step("zaak", lambda: self.create_zaak(zaaktype))
         zaak_url = str(zaak["url"])
         for rol in plan.rollen:
-            roltype = zaaktype.roltype(
-                omschrijving_generiek=rol.roltype_omschrijving_generiek, omschrijving=rol.roltype_omschrijving
-            )
-            body = {**rol.body, "zaak": zaak_url, "roltype": roltype.url}
-            self.create_in(self.v + rol.key, "rollen", body, recovery.find_rol)
+            self.rol(zaak_url, zaaktype, rol)
+        for key in plan.vervallen_rollen:
+            self.rol_weg(zaak_url, key)
         if not plan.eindstatus:
             self.status(zaak_url, zaaktype)
         for obj in plan.zaakobjecten:
@@ -173,6 +180,48 @@ class _Run(DocumentSteps):
             self.log.warning("zgw.zaak.missing_for_version", doel=self.plan.doel.value)
         created = self.c.post(self.c.zaken("zaken"), body)
         return {"url": str(created["url"]), "identificatie": str(created["identificatie"])}
+
+    def rol(self, zaak_url: str, zaaktype: Zaaktype, rol: ZgwRol) -> None:
+        roltype = zaaktype.roltype(
+            omschrijving_generiek=rol.roltype_omschrijving_generiek, omschrijving=rol.roltype_omschrijving
+        )
+        body = {**rol.body, "zaak": zaak_url, "roltype": roltype.url}
+        vorige = self.huidige_rol(rol.vervangt) if rol.vervangt else None
+        # A lost answer is looked up by betrokkene: the rol being replaced may be the same person.
+        self.create_in(self.v + rol.key, "rollen", body, partial(recovery.find_rol, behalve=vorige))
+        if rol.vervangt:
+            self.rol_weg(zaak_url, rol.vervangt)
+
+    def huidige_rol(self, key: str) -> str | None:
+        """The URL of the rol the zaak has under `key`: from the latest earlier version that
+        registered one under it or destroyed one (then None). Local lookups only; the checkpoint
+        store keeps a key's first value, so no verzoek-level key can follow a rol's new URL."""
+        for volgnummer in range(self.plan.volgnummer - 1, 0, -1):
+            if (rol := self.cp.get(f"v{volgnummer}:{key}")) is not None:
+                return str(rol["url"])
+            if self.cp.get(f"v{volgnummer}:{key}{_VERVALLEN}") is not None:
+                return None
+        return None
+
+    def rol_weg(self, zaak_url: str, key: str) -> None:
+        """Destroy the rol an earlier version registered under `key`: replaced, or vervallen."""
+        self.step(self.v + key + _VERVALLEN, partial(self.destroy_rol, zaak_url, key))
+
+    def destroy_rol(self, zaak_url: str, key: str) -> dict[str, Any]:
+        url = self.huidige_rol(key)
+        if url is None:
+            # Registered before checkpoints existed or by another route: nothing we can point at.
+            self.log.warning("zgw.rol.unknown", rol=key)
+            return {"skipped": True}
+        try:
+            self.c.delete(url)
+        except DeliveryPermanentError:
+            # A 404 after a DELETE whose answer was lost (or a behandelaar was first): done.
+            # Asked rather than read from the error, which does not carry the status.
+            if recovery.has_rol(self.c, zaak_url, url):
+                raise
+            self.log.info("zgw.rol.already_gone", rol=key)
+        return {"url": url}
 
     def status(self, zaak_url: str, zaaktype: Zaaktype) -> None:
         plan = self.plan

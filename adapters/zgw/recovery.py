@@ -46,18 +46,30 @@ def _agrees(sent: dict[str, Any], found: dict[str, Any], keys: tuple[str, ...]) 
     return all(found.get(k) == sent[k] for k in chosen)
 
 
-def find_rol(client: ZgwClient, body: dict[str, Any]) -> dict[str, Any] | None:
-    """The rol of `body` (zaak, roltype, betrokkeneType and the betrokkene's identification)."""
+def find_rol(client: ZgwClient, body: dict[str, Any], *, behalve: str | None = None) -> dict[str, Any] | None:
+    """The rol of `body` (zaak, roltype, betrokkeneType, indicatieMachtiging and the betrokkene's
+    identification). `behalve`: the URL of the rol this one replaces (an aanvulling that changed
+    the machtiging or the name of the same person), which must never be taken for it."""
     params = {"zaak": str(body["zaak"]), "roltype": str(body["roltype"])}
     ours = body.get("betrokkeneIdentificatie") or {}
     for rol in client.list_all(client.zaken("rollen"), params):
-        if rol.get("betrokkeneType") != body.get("betrokkeneType"):
+        if rol.get("betrokkeneType") != body.get("betrokkeneType") or rol.get("url") == behalve:
+            continue
+        # Providers answer "" for a rol sent without one.
+        if (rol.get("indicatieMachtiging") or "") != (body.get("indicatieMachtiging") or ""):
             continue
         if body.get("betrokkene") and rol.get("betrokkene") != body["betrokkene"]:
             continue
         if _agrees(ours, rol.get("betrokkeneIdentificatie") or {}, _BETROKKENE_ID):
             return {"url": str(rol["url"])}
     return None
+
+
+def has_rol(client: ZgwClient, zaak_url: str, rol_url: str) -> bool:
+    """Whether the zaak still has the rol at `rol_url` (a refused DELETE: gone, or refused?)."""
+    return any(
+        rol.get("url") == rol_url for rol in client.list_all(client.zaken("rollen"), {"zaak": zaak_url})
+    )
 
 
 def _moment(value: Any) -> datetime | None:

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from adapters.errors import DeliveryRetryableError
+from adapters.errors import DeliveryPermanentError, DeliveryRetryableError
 from adapters.zgw.delivery import ZgwDelivery
 from adapters.zgw.testserver import ZgwStore
-from stam_mapping.model import Betrokkene, Doel, NietNatuurlijkPersoon
+from stam_mapping.model import Betrokkene, Doel, NietNatuurlijkPersoon, Verzoek
 from tests import zgw_spec
 from tests.unit.adapters.support import BSN, MemoryCheckpoints, MemoryDocuments, demo_verzoek, planner
 from tests.zgw_spec import ZgwEnv
@@ -277,7 +277,8 @@ def test_retried_status_is_not_mistaken_for_an_earlier_one_of_the_same_type(zgw_
 
 
 def test_retried_rol_is_not_mistaken_for_another_betrokkene_of_the_same_roltype(zgw_env: ZgwEnv) -> None:
-    """An aanvulling with another gemachtigde: its rol has the roltype of the first one's."""
+    """An aanvulling with another gemachtigde: its rol has the roltype of the first one's, which
+    it replaces (the first gemachtigde is no betrokkene any more)."""
     store = zgw_env.store
     delivery = ZgwDelivery(zgw_env.client, planner, bestandsdelen_threshold=THRESHOLD)
     checkpoints, documents = MemoryCheckpoints(), _documents()
@@ -301,7 +302,154 @@ def test_retried_rol_is_not_mistaken_for_another_betrokkene_of_the_same_roltype(
         for r in store.rollen.values()
         if r["betrokkeneType"] == "niet_natuurlijk_persoon"
     )
-    assert kvk == ["12345678", "87654321"]
+    assert kvk == ["87654321"]
+    assert len(store.rollen) == 2
+
+
+def _zonder_gemachtigde(verzoek: Verzoek) -> Verzoek:
+    return verzoek.model_copy(update={"gemachtigde": None})
+
+
+# Version 1 without gemachtigde, 2 with one, 3 without again (all of the demo's person).
+MACHTIGING_VERSIONS = {
+    1: _zonder_gemachtigde(demo_verzoek()),
+    2: demo_verzoek(volgnummer=2, doel=Doel.AANVULLEN),
+    3: _zonder_gemachtigde(demo_verzoek(volgnummer=3, doel=Doel.AANVULLEN)),
+}
+
+
+def _deliver_version(delivery: ZgwDelivery, volgnummer: int, checkpoints: MemoryCheckpoints) -> None:
+    previous = MACHTIGING_VERSIONS.get(volgnummer - 1)
+    delivery.deliver(MACHTIGING_VERSIONS[volgnummer], previous, _documents(), checkpoints)
+
+
+def _assert_machtiging(store: ZgwStore, gemachtigd: bool) -> None:
+    """Exactly one initiator rol, machtiginggever only while there is a gemachtigde (also in the
+    zaak's own list of rollen)."""
+    [initiator] = [r for r in store.rollen.values() if r["omschrijving"] == "Aanvrager"]
+    assert initiator["betrokkeneIdentificatie"]["inpBsn"] == BSN
+    assert initiator["indicatieMachtiging"] == ("machtiginggever" if gemachtigd else "")
+    gemachtigden = [r for r in store.rollen.values() if r["omschrijving"] == "Gemachtigde"]
+    assert [r["indicatieMachtiging"] for r in gemachtigden] == (["gemachtigde"] if gemachtigd else [])
+    [zaak] = store.zaken.values()
+    assert sorted(r["url"] for r in store.rollen.values() if r["zaak"] == zaak["url"]) == sorted(
+        r["url"] for r in store.rollen.values()
+    )
+
+
+def test_aanvulling_that_adds_or_removes_a_gemachtigde_replaces_the_initiator_rol(zgw_env: ZgwEnv) -> None:
+    store = zgw_env.store
+    delivery = ZgwDelivery(zgw_env.client, planner, bestandsdelen_threshold=THRESHOLD)
+    checkpoints = MemoryCheckpoints()
+    _deliver_version(delivery, 1, checkpoints)
+    _assert_machtiging(store, gemachtigd=False)
+    eerste = checkpoints.data["v1:rol:initiator"]["url"]
+
+    calls = len(store.calls)
+    _deliver_version(delivery, 2, checkpoints)
+
+    _assert_machtiging(store, gemachtigd=True)
+    assert eerste not in {r["url"] for r in store.rollen.values()}
+    rol_calls = [(m, p) for m, p in store.calls[calls:] if p.startswith("/zaken/api/v1/rollen")]
+    # The new initiator rol first (the zaak is never without one), then the old one goes, then
+    # the gemachtigde; no lookups on the happy path.
+    assert [m for m, _ in rol_calls] == ["POST", "DELETE", "POST"]
+    assert rol_calls[1][1] == "/zaken/api/v1/rollen/" + eerste.rsplit("/", 1)[-1]
+    assert checkpoints.data["v2:rol:initiator:vervallen"] == {"url": eerste}
+
+    _deliver_version(delivery, 3, checkpoints)
+
+    _assert_machtiging(store, gemachtigd=False)
+    assert len(store.rollen) == 1
+    assert checkpoints.data["v3:rol:gemachtigde:vervallen"] == checkpoints.data["v2:rol:gemachtigde"]
+
+    # A version that brings the gemachtigde back creates its rol anew; the initiator rol it
+    # replaces is version 3's (found past version 3's removal of the gemachtigde).
+    v4 = demo_verzoek(volgnummer=4, doel=Doel.AANVULLEN)
+    derde = checkpoints.data["v3:rol:initiator"]["url"]
+    delivery.deliver(v4, MACHTIGING_VERSIONS[3], _documents(), checkpoints)
+    _assert_machtiging(store, gemachtigd=True)
+    assert checkpoints.data["v4:rol:initiator:vervallen"] == {"url": derde}
+
+
+# The call of an aanvulling that changes rollen that fails: `after_handling` when the provider did
+# it and only the answer was lost. Version 2 adds the gemachtigde: POST initiator, DELETE old
+# initiator, POST gemachtigde. Version 3 removes it: POST initiator, DELETE old initiator,
+# DELETE gemachtigde.
+MACHTIGING_FAULTS = [
+    pytest.param(2, "POST", 0, True, id="v2-new-initiator-answer-lost"),
+    pytest.param(2, "POST", 0, False, id="v2-new-initiator-failed"),
+    pytest.param(2, "POST", 1, True, id="v2-gemachtigde-answer-lost"),
+    pytest.param(2, "DELETE", 0, True, id="v2-delete-answer-lost"),
+    pytest.param(2, "DELETE", 0, False, id="v2-delete-failed"),
+    pytest.param(3, "POST", 0, True, id="v3-new-initiator-answer-lost"),
+    pytest.param(3, "DELETE", 0, True, id="v3-delete-initiator-answer-lost"),
+    pytest.param(3, "DELETE", 1, True, id="v3-delete-gemachtigde-answer-lost"),
+    pytest.param(3, "DELETE", 1, False, id="v3-delete-gemachtigde-failed"),
+]
+
+
+@pytest.mark.parametrize(("volgnummer", "method", "skip", "after_handling"), MACHTIGING_FAULTS)
+def test_rol_replacement_survives_a_crash_or_lost_answer(
+    zgw_env: ZgwEnv, volgnummer: int, method: str, skip: int, after_handling: bool
+) -> None:
+    """A redelivery ends in the same state: nothing created twice, nothing deleted twice, and a
+    404 for a rol our lost DELETE already destroyed counts as done."""
+    store = zgw_env.store
+    delivery = ZgwDelivery(zgw_env.client, planner, bestandsdelen_threshold=THRESHOLD)
+    checkpoints = MemoryCheckpoints()
+    for earlier in range(1, volgnummer):
+        _deliver_version(delivery, earlier, checkpoints)
+    store.inject_fault(
+        500, method=method, path_contains="/zaken/api/v1/rollen", skip=skip, after_handling=after_handling
+    )
+
+    with pytest.raises(DeliveryRetryableError):
+        _deliver_version(delivery, volgnummer, checkpoints)
+    assert store.faults[0].times == 0
+    _deliver_version(delivery, volgnummer, checkpoints)
+
+    gemachtigd = volgnummer == 2
+    _assert_machtiging(store, gemachtigd)
+    assert len(store.rollen) == (2 if gemachtigd else 1)
+    deletes = [p for m, p in store.calls if m == "DELETE"]
+    assert len(deletes) == len(set(deletes)) + (1 if method == "DELETE" else 0)  # only the retried one
+    # And a third delivery changes nothing.
+    calls = len(store.calls)
+    _deliver_version(delivery, volgnummer, checkpoints)
+    assert len(store.calls) == calls
+    _assert_machtiging(store, gemachtigd)
+
+
+def test_a_rol_gone_before_our_delete_is_done(zgw_env: ZgwEnv) -> None:
+    """A behandelaar removed the gemachtigde's rol already: the 404 is the end state we wanted."""
+    store = zgw_env.store
+    delivery = ZgwDelivery(zgw_env.client, planner, bestandsdelen_threshold=THRESHOLD)
+    checkpoints = MemoryCheckpoints()
+    _deliver_version(delivery, 1, checkpoints)
+    _deliver_version(delivery, 2, checkpoints)
+    del store.rollen[checkpoints.data["v2:rol:gemachtigde"]["url"].rsplit("/", 1)[-1]]
+
+    _deliver_version(delivery, 3, checkpoints)
+
+    _assert_machtiging(store, gemachtigd=False)
+
+
+def test_a_refused_delete_fails_and_resumes(zgw_env: ZgwEnv) -> None:
+    """A provider refusing the DELETE (403: no zaken.bijwerken for it) fails the version, as a
+    stale machtiginggever must not stay silently; the retry after the fix resumes there."""
+    store = zgw_env.store
+    delivery = ZgwDelivery(zgw_env.client, planner, bestandsdelen_threshold=THRESHOLD)
+    checkpoints = MemoryCheckpoints()
+    _deliver_version(delivery, 1, checkpoints)
+    store.inject_fault(403, method="DELETE", path_contains="/zaken/api/v1/rollen/")
+
+    with pytest.raises(DeliveryPermanentError):
+        _deliver_version(delivery, 2, checkpoints)
+    assert len([r for r in store.rollen.values() if r["omschrijving"] == "Aanvrager"]) == 2
+    _deliver_version(delivery, 2, checkpoints)
+
+    _assert_machtiging(store, gemachtigd=True)
 
 
 def test_lost_answer_of_a_large_document_leaves_no_orphan(zgw_env: ZgwEnv) -> None:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from adapters.zgw.testserver import validation as v
 from adapters.zgw.testserver.common import (
@@ -253,6 +253,17 @@ async def list_rollen(request: Request) -> JSONResponse:
         choices={"betrokkeneType": v.BETROKKENE_TYPEN, "omschrijvingGeneriek": _ROLOMSCHRIJVINGEN_GENERIEK},
     )
     return ok(page(rollen))
+
+
+@router.delete("/rollen/{uuid}")
+async def delete_rol(request: Request, uuid: str) -> Response:
+    """Zaken 1.5.1 rol_destroy: a rol cannot be changed, only destroyed and made anew. Refused
+    (403) on a closed zaak, like every change."""
+    store = store_of(request)
+    rol = get_or_404(store.rollen, uuid)
+    _zaak_ref(store, {"zaak": rol["zaak"]}, Invalid())
+    del store.rollen[uuid]
+    return Response(status_code=204)
 
 
 # --- statussen ----------------------------------------------------------------------------------

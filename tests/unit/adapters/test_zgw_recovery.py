@@ -86,6 +86,36 @@ def test_rol_matches_the_betrokkene_and_never_sends_a_bsn() -> None:
     assert all("111222333" not in str(r.url) for r in seen)
 
 
+def test_replacing_rol_is_never_taken_for_the_one_it_replaces() -> None:
+    """An aanvulling that made the initiator machtiginggever: the old rol has the same person."""
+    oud = {"url": "r-oud", "betrokkeneType": "natuurlijk_persoon", "indicatieMachtiging": ""}
+    nieuw = {**oud, "url": "r-nieuw", "indicatieMachtiging": "machtiginggever"}
+    for rol in (oud, nieuw):
+        rol["betrokkeneIdentificatie"] = {"inpBsn": "111222333"}
+    body = {
+        "zaak": ZAAK,
+        "roltype": "http://rt/1",
+        "betrokkeneType": "natuurlijk_persoon",
+        "betrokkeneIdentificatie": {"inpBsn": "111222333"},
+        "indicatieMachtiging": "machtiginggever",
+    }
+
+    assert recovery.find_rol(_client([oud], []), body) is None  # another machtiging
+    assert recovery.find_rol(_client([oud, nieuw], []), body) == {"url": "r-nieuw"}
+    # The reverse (no longer machtiginggever), sent without the field: the provider's "" matches.
+    terug = {k: v for k, v in body.items() if k != "indicatieMachtiging"}
+    assert recovery.find_rol(_client([nieuw, oud], []), terug) == {"url": "r-oud"}
+    # Same machtiging, e.g. a corrected name of the same person: only the URL tells them apart.
+    assert recovery.find_rol(_client([nieuw], []), body, behalve="r-nieuw") is None
+
+
+def test_has_rol_asks_the_zaak_s_rollen() -> None:
+    seen: list[httpx.Request] = []
+    client = _client([{"url": "r-1"}], seen)
+    assert recovery.has_rol(client, ZAAK, "r-1") and not recovery.has_rol(client, ZAAK, "r-2")
+    assert dict(seen[0].url.params) == {"zaak": ZAAK}
+
+
 def test_zaakobject_matches_the_identification_we_sent() -> None:
     seen: list[httpx.Request] = []
     objecten = [

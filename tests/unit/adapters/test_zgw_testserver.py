@@ -221,6 +221,22 @@ def _zaak_with_rollen(client: TestClient) -> tuple[str, dict[str, str]]:
     return zaak, roltypen
 
 
+def test_rol_destroy(server: tuple[TestClient, ZgwStore]) -> None:
+    """Zaken 1.5.1 has no PUT/PATCH for a rol: it is destroyed (204, then 404) and made anew."""
+    client, store = server
+    zaak, roltypen = _zaak_with_rollen(client)
+    [initiator] = client.get(f"{Z}/rollen", params={"roltype": roltypen["initiator"]}).json()["results"]
+    assert client.patch(initiator["url"], json={"indicatieMachtiging": "machtiginggever"}).status_code == 405
+
+    assert client.delete(initiator["url"]).status_code == 204
+    assert client.delete(initiator["url"]).status_code == 404
+    assert [r["roltoelichting"] for r in store.rollen.values()] == ["belanghebbende"]
+    assert client.get(zaak, headers=CRS).json()["rollen"] == [next(iter(store.rollen.values()))["url"]]
+    store.zaken[zaak.rsplit("/", 1)[-1]]["einddatum"] = "2024-03-20"
+    [rest] = store.rollen.values()
+    assert client.delete(rest["url"]).status_code == 403  # a closed zaak takes no changes
+
+
 def test_list_filters_of_zaken_151(server: tuple[TestClient, ZgwStore]) -> None:
     """The query parameters the adapter's lost-answer lookups use, as Zaken 1.5.1 defines them."""
     client, _ = server

@@ -6,10 +6,10 @@ from datetime import UTC, date
 
 import pytest
 
-from stam_mapping import MappingGap, parse_verzoek
+from stam_mapping import MappingGap, canonical_json, parse_verzoek
 from stam_mapping.geo import to_geojson
 from stam_mapping.mapping import default_mapping
-from stam_mapping.model import Geometrie, Verzoek
+from stam_mapping.model import Betrokkene, Geometrie, NietNatuurlijkPersoon, Verzoek
 from stam_mapping.zgw import build_zgw_plan
 from stam_mapping.zgw_plan import ZgwPlan
 from tests.unit.stam.corpus import EXAMPLES, FIXTURES, MAPPING_GAP
@@ -84,9 +84,60 @@ def test_aanvullen_without_previous_is_a_new_verzoek() -> None:
 
 
 def test_new_gemachtigde_on_aanvulling() -> None:
+    """Version 1 without gemachtigde, version 2 with one: the initiator becomes machtiginggever,
+    which Zaken 1.5.1 can only express by a new initiator rol replacing the old one."""
     plan = _plan("32-aanvullen-na-27.xml", previous="27-veel-activiteiten-en-bijlagen.xml")
-    assert [r.key for r in plan.rollen] == ["rol:gemachtigde"]
+    initiator, gemachtigde = plan.rollen
+    assert (initiator.key, initiator.vervangt) == ("rol:initiator", "rol:initiator")
+    assert initiator.body["indicatieMachtiging"] == "machtiginggever"
+    assert initiator.body["betrokkeneIdentificatie"]["inpBsn"] == "999990019"
+    assert (gemachtigde.key, gemachtigde.vervangt) == ("rol:gemachtigde", None)
+    assert gemachtigde.body["indicatieMachtiging"] == "gemachtigde"
+    assert plan.vervallen_rollen == ()
     assert set(plan.vervallen_document_ids) == {"DOC-27-2", "DOC-27-3", "DOC-27-4", "DOC-27-6"}
+
+
+def _aanvulling_op_32(**update: object) -> ZgwPlan:
+    """Version 3 of verzoek 27/32 (which has a gemachtigde) with `update` applied, as a diff."""
+    previous = _v("32-aanvullen-na-27.xml")
+    verzoek = previous.model_copy(update={"volgnummer": 3, **update})
+    return build_zgw_plan(verzoek, default_mapping(), previous)
+
+
+def test_gemachtigde_gone_on_aanvulling() -> None:
+    """The reverse: the initiator is no machtiginggever any more and the gemachtigde's rol goes."""
+    plan = _aanvulling_op_32(gemachtigde=None)
+    (initiator,) = plan.rollen
+    assert (initiator.key, initiator.vervangt) == ("rol:initiator", "rol:initiator")
+    assert "indicatieMachtiging" not in initiator.body
+    assert plan.vervallen_rollen == ("rol:gemachtigde",)
+    assert '"vervallen_rollen": [\n    "rol:gemachtigde"\n  ]' in canonical_json(plan)
+
+
+def test_unchanged_rollen_are_not_registered_again() -> None:
+    previous = _v("32-aanvullen-na-27.xml")
+    assert previous.initiatiefnemer is not None and previous.initiatiefnemer.natuurlijk_persoon
+    fewer_details = previous.initiatiefnemer.natuurlijk_persoon.model_copy(update={"emailadres": None})
+    plan = _aanvulling_op_32(initiatiefnemer=Betrokkene(natuurlijk_persoon=fewer_details))
+    assert plan.rollen == () and plan.vervallen_rollen == ()
+    assert "vervallen_rollen" not in canonical_json(plan)  # left out when empty
+
+
+def test_another_gemachtigde_replaces_the_first() -> None:
+    """The initiator stays machtiginggever (unchanged: not in the plan); the new gemachtigde's
+    rol replaces the old one's, which is no betrokkene any more."""
+    ander = Betrokkene(niet_natuurlijk_persoon=NietNatuurlijkPersoon(kvk_nummer="87654321", naam="Bureau"))
+    plan = _aanvulling_op_32(gemachtigde=ander)
+    (gemachtigde,) = plan.rollen
+    assert (gemachtigde.key, gemachtigde.vervangt) == ("rol:gemachtigde", "rol:gemachtigde")
+    assert gemachtigde.body["betrokkeneIdentificatie"]["innNnpId"] == "87654321"
+    assert plan.vervallen_rollen == ()
+
+
+def test_aanvulling_without_initiatiefnemer_keeps_the_initiator_rol() -> None:
+    """STAM leaves the initiatiefnemer out only on Intrekken: a gap, not a zaak without aanvrager."""
+    plan = _aanvulling_op_32(initiatiefnemer=None)
+    assert [r.key for r in plan.rollen] == [] and plan.vervallen_rollen == ()
 
 
 def test_intrekken_closes_without_documents() -> None:
