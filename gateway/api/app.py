@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from gateway.api import notifications, operations_api, status_page, verzoeken
+from gateway.api import health, notifications, operations_api, status_page, verzoeken
 from gateway.api.openapi_doc import install_openapi
 from gateway.api.problems import install_problem_handlers
 from gateway.auth import routes as auth_routes
@@ -43,6 +43,7 @@ def create_app(container: Container) -> FastAPI:
     install_problem_handlers(app)
     status_page.install_page_handlers(app)
     # The DSO notification endpoint has its own (mTLS) protection; everything else needs a login.
+    app.include_router(health.router)
     app.include_router(notifications.router)
     app.include_router(verzoeken.router, dependencies=[Depends(api_principal)])
     app.include_router(operations_api.router)
