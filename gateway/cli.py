@@ -194,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     from gateway.cli_harness import add_harness_commands
 
     add_harness_commands(sub)
+    from gateway.cli_archive import add_archive_commands
+
+    add_archive_commands(sub)
     sandbox = sub.add_parser("sandbox", help="the DSO sandbox and the ZGW test server")
     sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", required=True)
     from adapters.zgw.cli import add_zgw_commands

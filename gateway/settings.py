@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     store_url: str = ""  # default: sqlite:///<data_dir>/gateway.db
     queue_url: str = ""  # default: sqlite:///<data_dir>/queue.db; stomp://..., memory://
     archive_dir: Path | None = None  # default: <data_dir>/archive
+    # `dso-gateway archive purge` removes bijlagen and PDFs this many days after a verzoek is done.
+    archive_retention_days: float | None = Field(default=None, gt=0)
 
     # Our identity towards DSO. The first OIN is the default for calls without a better choice.
     our_oins: Annotated[list[str], NoDecode] = Field(
