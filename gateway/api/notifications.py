@@ -25,6 +25,21 @@ log = structlog.get_logger(__name__)
 MAX_NOTIFICATION_BYTES = 64 * 1024
 
 
+async def _read_limited(request: Request, limit: int) -> bytes:
+    """The body, but never more than `limit` bytes in memory: a notification is a few hundred
+    bytes, and whoever can reach this endpoint must not be able to make us buffer gigabytes."""
+    too_large = ProblemError(413, "Te groot", "Het bericht is te groot voor een verzoeknotificatie.")
+    announced = request.headers.get("content-length")
+    if announced is not None and announced.isdigit() and int(announced) > limit:
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise too_large
+    return bytes(body)
+
+
 @router.post(
     "/verzoeknotificaties",
     status_code=202,
@@ -42,6 +57,7 @@ MAX_NOTIFICATION_BYTES = 64 * 1024
         400: {"model": Problem, "content": {PROBLEM_JSON: {}}},
         401: {"model": Problem, "content": {PROBLEM_JSON: {}}},
         403: {"model": Problem, "content": {PROBLEM_JSON: {}}},
+        413: {"model": Problem, "content": {PROBLEM_JSON: {}}},
     },
 )
 async def receive_notification(
@@ -49,11 +65,7 @@ async def receive_notification(
     c: Annotated[Container, Depends(container)],
     sender: Annotated[str | None, Depends(notification_sender)],
 ) -> NotificatieOntvangen:
-    body = await request.body()
-    if len(body) > MAX_NOTIFICATION_BYTES:
-        raise ProblemError(
-            400, "Ongeldige verzoeknotificatie", "Het bericht is te groot voor een notificatie."
-        )
+    body = await _read_limited(request, MAX_NOTIFICATION_BYTES)
     try:
         notificatie = parse_notificatie(body)
     except StamError as exc:
