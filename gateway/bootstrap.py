@@ -25,6 +25,7 @@ from gateway.pipeline.translate import TranslateStage
 from gateway.pipeline.worker import StageRunner, Worker
 from gateway.reconcile import periodic_reconcile
 from gateway.reporting import DsoStatusReporter, StatusReporter
+from gateway.retention import periodic_purge
 from gateway.settings import Settings
 from gateway.store import SqlStore
 from message_queue.base import MessageQueue
@@ -59,6 +60,11 @@ class Container:
             lookback = timedelta(days=self.settings.reconcile_lookback_days)
             periodic.append(
                 (self.settings.reconcile_interval, lambda: periodic_reconcile(ctx, self.dso, lookback))
+            )
+        retention = self.settings.archive_retention_days
+        if retention is not None and self.settings.archive_purge_interval > 0:
+            periodic.append(
+                (self.settings.archive_purge_interval, lambda: periodic_purge(self.store, retention))
             )
         return Worker(self.settings, self.store, self.queue, stages, periodic=periodic)
 

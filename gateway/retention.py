@@ -58,6 +58,11 @@ def _eligible_verzoeken(store: SqlStore, cutoff: datetime) -> list[str]:
         return [str(nr) for nr in conn.execute(query).scalars()]
 
 
+def periodic_purge(store: SqlStore, retention_days: float) -> PurgeResult:
+    """The worker's scheduled run (DSOGW_ARCHIVE_PURGE_INTERVAL); every worker may run it."""
+    return purge_archive(store, older_than=timedelta(days=retention_days))
+
+
 def purge_archive(
     store: SqlStore, *, older_than: timedelta, dry_run: bool = False, now: datetime | None = None
 ) -> PurgeResult:
@@ -86,7 +91,9 @@ def purge_archive(
         for f in files:
             f.path.unlink(missing_ok=True)
         with store.engine.begin() as conn:
-            conn.execute(a.delete().where(a.c.id.in_([f.row_id for f in files])))
+            deleted = conn.execute(a.delete().where(a.c.id.in_([f.row_id for f in files]))).rowcount
+        if not deleted:
+            continue  # another worker purged this verzoek at the same moment and records it
         size = sum(f.size for f in files)
         store.add_event(
             verzoeknummer,

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     archive_dir: Path | None = None  # default: <data_dir>/archive
     # `dso-gateway archive purge` removes bijlagen and PDFs this many days after a verzoek is done.
     archive_retention_days: float | None = Field(default=None, gt=0)
+    # With a retention set, each worker also purges every this many seconds (0 = only the command).
+    archive_purge_interval: float = Field(default=6 * 3600, ge=0)
 
     # Our identity towards DSO. The first OIN is the default for calls without a better choice.
     our_oins: Annotated[list[str], NoDecode] = Field(

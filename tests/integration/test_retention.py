@@ -4,6 +4,7 @@ the retention go; the STAM XML, anything still in progress, failed or parked, an
 from __future__ import annotations
 
 import argparse
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from gateway.archive import Archive
+from gateway.bootstrap import bootstrap
 from gateway.cli_archive import add_archive_commands
 from gateway.retention import purge_archive
 from gateway.settings import APELDOORN_OIN, Settings
@@ -101,3 +103,26 @@ def test_cli_needs_a_retention_and_reports_what_it_did(
     args = parser.parse_args(["archive", "purge", "--older-than", "90"])
     assert args.func(settings, args) == 0
     assert capsys.readouterr().out.startswith("archive purge: removed 0 file(s)")
+
+
+def test_the_worker_purges_on_its_own_when_a_retention_is_set(tmp_path: Path) -> None:
+    # A retention of about a tenth of a second, checked every 50 ms.
+    settings = Settings(data_dir=tmp_path, archive_retention_days=1e-6, archive_purge_interval=0.05)
+    container = bootstrap(settings)
+    try:
+        _version(
+            container.store, container.archive, DONE, 1, [State.FETCHED, State.DELIVERED, State.REPORTED]
+        )
+        worker = container.worker()
+        worker.start()
+        try:
+            deadline = time.monotonic() + 10
+            while _kinds(container.store, DONE) != ["stam"] and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            worker.stop()
+        assert _kinds(container.store, DONE) == ["stam"]
+        # The runs after it find nothing more to do: the purge is on the timeline once.
+        assert [e.kind for e in container.store.events_for(DONE)].count("archive-purged") == 1
+    finally:
+        container.close()
