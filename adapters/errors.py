@@ -8,9 +8,12 @@ from typing import Any, ClassVar
 class DeliveryError(Exception):
     retryable: ClassVar[bool] = False
 
-    def __init__(self, message: str, *, invalid_params: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, message: str, *, invalid_params: list[dict[str, Any]] | None = None, status: int | None = None
+    ) -> None:
         super().__init__(message)
         self.invalid_params = invalid_params or []
+        self.status = status  # the target's HTTP status, when it answered
 
 
 class DeliveryPermanentError(DeliveryError):

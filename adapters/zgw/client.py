@@ -16,6 +16,7 @@ from adapters.errors import DeliveryError, DeliveryPermanentError, DeliveryRetry
 log = structlog.get_logger(__name__)
 
 _CRS = {"Accept-Crs": "EPSG:4326", "Content-Crs": "EPSG:4326"}
+ABSENT = object()  # request(absent_ok=True) got a 404
 _MAX_PAGES = 1000  # a guard against a server that keeps returning `next`
 
 
@@ -106,8 +107,10 @@ class ZgwClient:
         files: Mapping[str, Any] | None = None,
         data: Mapping[str, str] | None = None,
         upload: bool = False,
+        absent_ok: bool = False,
     ) -> Any:
-        """One call; the decoded JSON body (None for 204)."""
+        """One call; the decoded JSON body (None for 204). With `absent_ok`, a 404 returns ABSENT
+        instead of raising (and is no warning: the caller expected it might be gone)."""
         try:
             response = self._http.request(
                 method,
@@ -125,6 +128,9 @@ class ZgwClient:
             raise DeliveryRetryableError(
                 f"ZGW {method} {_path_of(url)} failed: {type(exc).__name__}"
             ) from exc
+        if absent_ok and response.status_code == 404:
+            log.debug("zgw.call", method=method, path=_path_of(url), status=404)
+            return ABSENT
         return self._result(method, url, response)
 
     def _result(self, method: str, url: str, response: httpx.Response) -> Any:
@@ -141,14 +147,14 @@ class ZgwClient:
             params = _readable_invalid_params(body)
             reasons = "; ".join(f"{p['name']}: {p['reason']}" for p in params) or "bad request"
             log.warning("zgw.rejected", method=method, path=_path_of(url), invalid_params=params)
-            raise DeliveryPermanentError(f"{where}: {reasons}", invalid_params=params)
+            raise DeliveryPermanentError(f"{where}: {reasons}", invalid_params=params, status=status)
         detail = body.get("detail") if isinstance(body, dict) else None
         message = f"{where}: {detail}" if detail else where
         error: type[DeliveryError]
         # 408/429 are the provider asking us to come back later, not a verdict on the request.
         error = DeliveryRetryableError if status >= 500 or status in (408, 429) else DeliveryPermanentError
         log.warning("zgw.failed", method=method, path=_path_of(url), status=status)
-        raise error(message)
+        raise error(message, status=status)
 
     # --- conveniences -----------------------------------------------------------------------
 
@@ -161,8 +167,10 @@ class ZgwClient:
     def patch(self, url: str, body: Any) -> Any:
         return self.request("PATCH", url, json=body)
 
-    def delete(self, url: str) -> Any:
-        return self.request("DELETE", url)
+    def delete(self, url: str, *, missing_ok: bool = False) -> bool:
+        """DELETE `url`; True when deleted. With `missing_ok`, a 404 (already gone, e.g. after a
+        DELETE whose answer was lost) is False instead of an error."""
+        return self.request("DELETE", url, absent_ok=missing_ok) is not ABSENT
 
     def put_bestandsdeel(
         self, url: str, *, lock: str, inhoud: IO[bytes] | io.RawIOBase, bestandsnaam: str

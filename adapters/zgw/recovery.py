@@ -65,13 +65,6 @@ def find_rol(client: ZgwClient, body: dict[str, Any], *, behalve: str | None = N
     return None
 
 
-def has_rol(client: ZgwClient, zaak_url: str, rol_url: str) -> bool:
-    """Whether the zaak still has the rol at `rol_url` (a refused DELETE: gone, or refused?)."""
-    return any(
-        rol.get("url") == rol_url for rol in client.list_all(client.zaken("rollen"), {"zaak": zaak_url})
-    )
-
-
 def _moment(value: Any) -> datetime | None:
     try:
         moment = datetime.fromisoformat(str(value))

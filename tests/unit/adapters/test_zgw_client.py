@@ -119,3 +119,18 @@ def test_list_all_follows_next_and_accepts_plain_lists() -> None:
     client = _client(httpx.MockTransport(handle))
     assert [i["n"] for i in client.list_all(client.catalogi("zaaktypen"))] == [1, 2, 3]
     assert [i["n"] for i in client.list_all(client.zaken("zaakinformatieobjecten"))] == [9]
+
+
+def test_errors_carry_the_status_and_delete_may_find_nothing() -> None:
+    gone = _client(httpx.MockTransport(lambda r: httpx.Response(404, json={"detail": "weg"})))
+    url = "https://zgw.test/zaken/api/v1/rollen/1"
+    with pytest.raises(DeliveryPermanentError) as info:
+        gone.delete(url)
+    assert info.value.status == 404
+    assert gone.delete(url, missing_ok=True) is False
+    # Only a 404 is "already gone": a refusal still raises.
+    refused = _client(httpx.MockTransport(lambda r: httpx.Response(403, json={"detail": "nee"})))
+    with pytest.raises(DeliveryPermanentError):
+        refused.delete(url, missing_ok=True)
+    deleted = _client(httpx.MockTransport(lambda r: httpx.Response(204)))
+    assert deleted.delete(url, missing_ok=True) is True

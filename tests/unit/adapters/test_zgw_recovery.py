@@ -109,13 +109,6 @@ def test_replacing_rol_is_never_taken_for_the_one_it_replaces() -> None:
     assert recovery.find_rol(_client([nieuw], []), body, behalve="r-nieuw") is None
 
 
-def test_has_rol_asks_the_zaak_s_rollen() -> None:
-    seen: list[httpx.Request] = []
-    client = _client([{"url": "r-1"}], seen)
-    assert recovery.has_rol(client, ZAAK, "r-1") and not recovery.has_rol(client, ZAAK, "r-2")
-    assert dict(seen[0].url.params) == {"zaak": ZAAK}
-
-
 def test_zaakobject_matches_the_identification_we_sent() -> None:
     seen: list[httpx.Request] = []
     objecten = [
