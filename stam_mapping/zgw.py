@@ -498,6 +498,11 @@ def _build_zgw_plan(
     vervallen_rollen: tuple[str, ...] = ()
     if previous is not None:
         # Keys need no version: the adapter prefixes its checkpoint keys with the volgnummer.
+        if verzoek.initiatiefnemer is None and previous.initiatiefnemer is not None:
+            # STAM leaves the initiatiefnemer out only on Intrekken: here it is a gap in the
+            # message, so the earlier one still stands (its machtiging follows this version).
+            basis = verzoek.model_copy(update={"initiatiefnemer": previous.initiatiefnemer})
+            rollen = _rollen(basis, mapping)
         rollen, vervallen_rollen = _rollen_diff(_rollen(previous, mapping), rollen)
         oude_objecten = {obj.key for obj in _zaakobjecten(previous.projectlocaties)}
         zaakobjecten = [obj for obj in zaakobjecten if obj.key not in oude_objecten]

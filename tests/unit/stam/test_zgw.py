@@ -140,6 +140,15 @@ def test_aanvulling_without_initiatiefnemer_keeps_the_initiator_rol() -> None:
     assert [r.key for r in plan.rollen] == [] and plan.vervallen_rollen == ()
 
 
+def test_aanvulling_without_initiatiefnemer_or_gemachtigde() -> None:
+    """The earlier initiatiefnemer still stands, no longer machtiginggever; the gemachtigde goes."""
+    plan = _aanvulling_op_32(initiatiefnemer=None, gemachtigde=None)
+    (initiator,) = plan.rollen
+    assert (initiator.key, initiator.vervangt) == ("rol:initiator", "rol:initiator")
+    assert "indicatieMachtiging" not in initiator.body
+    assert plan.vervallen_rollen == ("rol:gemachtigde",)
+
+
 def test_intrekken_closes_without_documents() -> None:
     plan = _plan("verzoek-dakkapel-intrekken.xml", previous="verzoek-dakkapel-aanvullen.xml")
     assert plan.eindstatus is True and plan.statustype_omschrijving is None
