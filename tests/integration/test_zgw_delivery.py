@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from adapters.errors import DeliveryPermanentError, DeliveryRetryableError
+from adapters.zgw.client import ZgwClient
 from adapters.zgw.delivery import ZgwDelivery
 from adapters.zgw.testserver import ZgwStore
 from stam_mapping.model import Betrokkene, Doel, NietNatuurlijkPersoon, Verzoek
@@ -535,3 +536,36 @@ def test_upload_state_kept_under_the_document_key_by_older_releases_resumes(zgw_
     assert store.content_of(doc["url"]) == LARGE
     assert not store.locks
     assert len(store.zaakinformatieobjecten) == 1
+
+
+def test_a_provider_that_pages_every_list_one_item_at_a_time(zgw_server: zgw_spec.ServerHandle) -> None:
+    """Open Zaak pages its lists; with one item per page the catalogue resolution must follow
+    `next`, and a lost answer is still recovered without a duplicate."""
+    config = zgw_spec.CONFIG.model_copy(update={"page_size": 1})
+    zgw_server.app.state.zgw = store = ZgwStore(config)
+    transport = zgw_spec.ValidatingTransport(httpx.HTTPTransport(), zgw_server.origin)
+    asked: list[httpx.URL] = []
+    client = ZgwClient(
+        zaken_url=f"{zgw_server.origin}/zaken/api/v1",
+        documenten_url=f"{zgw_server.origin}/documenten/api/v1",
+        catalogi_url=f"{zgw_server.origin}/catalogi/api/v1",
+        client_id="dso-gateway-test",
+        secret=zgw_spec.SECRET,
+        transport=transport,
+        event_hooks={"request": [lambda request: asked.append(request.url)]},
+    )
+    delivery = ZgwDelivery(client, planner, bestandsdelen_threshold=THRESHOLD)
+    checkpoints = MemoryCheckpoints()
+    # A rol is stored but its answer lost, twice: adopted, not created again.
+    store.inject_fault(500, method="POST", path_contains="/rollen", after_handling=True, times=2)
+    with pytest.raises(DeliveryRetryableError):
+        delivery.deliver(demo_verzoek(), None, _documents(), checkpoints)
+    with pytest.raises(DeliveryRetryableError):
+        delivery.deliver(demo_verzoek(), None, _documents(), checkpoints)
+    delivery.deliver(demo_verzoek(), None, _documents(), checkpoints)
+
+    client.close()
+    assert transport.deviations == []
+    assert len(store.zaken) == 1 and len(store.rollen) == 2
+    followed = {url.path for url in asked if url.params.get("page") == "2"}
+    assert {"/catalogi/api/v1/roltypen", "/catalogi/api/v1/statustypen"} <= followed

@@ -51,7 +51,7 @@ def _list(request: Request, kind: str) -> JSONResponse:
         items = [i for i in items if concept(i) == want_concept]
     if "datumGeldigheid" in params and kind in ("zaaktypen", "informatieobjecttypen"):
         items = [i for i in items if _geldig(i, params["datumGeldigheid"])]
-    return ok(page(items))
+    return ok(page(request, items))
 
 
 def _detail(request: Request, kind: str, uuid: str) -> JSONResponse:

@@ -50,8 +50,25 @@ def get_or_404(items: dict[str, dict[str, Any]], key: str) -> dict[str, Any]:
         raise Problem(404, "not_found", "Niet gevonden.") from None
 
 
-def page(items: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"count": len(items), "next": None, "previous": None, "results": items}
+def page(request: Request, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """One page of a paginated list, as Open Zaak answers it: `?page=N` (from 1), `page_size`
+    items each, absolute `next`/`previous` links; a page past the end is a 404."""
+    size = store_of(request).config.page_size
+    raw = request.query_params.get("page", "1")
+    number = int(raw) if raw.isdigit() and int(raw) > 0 else 0
+    last = max(1, -(-len(items) // size))
+    if not 1 <= number <= last:
+        raise Problem(404, "not_found", "Ongeldige pagina.")
+
+    def link(n: int) -> str | None:
+        return str(request.url.include_query_params(page=n)) if 1 <= n <= last else None
+
+    return {
+        "count": len(items),
+        "next": link(number + 1),
+        "previous": link(number - 1),
+        "results": items[(number - 1) * size : number * size],
+    }
 
 
 def ok(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:

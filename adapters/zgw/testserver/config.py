@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ZgwTestServerConfig(BaseModel):
@@ -17,6 +17,8 @@ class ZgwTestServerConfig(BaseModel):
     jwt_max_age_seconds: int = 3600  # what Open Zaak enforces by default
     # Size of one bestandsdeel; Open Zaak's default is much larger, small values exercise the flow.
     part_size: int = 1024 * 1024
+    # Items per page of a paginated list (Open Zaak: 100); small values exercise `next`.
+    page_size: int = Field(100, ge=1)
     # Where bestandsdelen and merged blobs go; None: a fresh temporary directory.
     blob_dir: Path | None = None
     # A YAML file in the format of the packaged catalogue.yaml; None: the packaged one.

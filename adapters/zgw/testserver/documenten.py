@@ -171,7 +171,7 @@ async def list_documenten(request: Request) -> JSONResponse:
     store = store_of(request)
     fields = {"identificatie": "identificatie", "bronorganisatie": "bronorganisatie"}
     items = filtered(request, list(store.documenten.values()), fields)
-    return ok(page([_public(store, d) for d in items]))
+    return ok(page(request, [_public(store, d) for d in items]))
 
 
 @router.get("/enkelvoudiginformatieobjecten/{uuid}")

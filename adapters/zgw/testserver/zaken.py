@@ -190,7 +190,7 @@ async def list_zaken(request: Request) -> JSONResponse:
     for name in ("identificatie", "bronorganisatie", "zaaktype"):
         if name in request.query_params:
             items = [z for z in items if z.get(name) == request.query_params[name]]
-    return ok(page([_public(store, z) for z in items]), headers=_CRS)
+    return ok(page(request, [_public(store, z) for z in items]), headers=_CRS)
 
 
 @router.get("/zaken/{uuid}")
@@ -252,7 +252,7 @@ async def list_rollen(request: Request) -> JSONResponse:
         urls=("zaak", "betrokkene", "roltype"),
         choices={"betrokkeneType": v.BETROKKENE_TYPEN, "omschrijvingGeneriek": _ROLOMSCHRIJVINGEN_GENERIEK},
     )
-    return ok(page(rollen))
+    return ok(page(request, rollen))
 
 
 @router.delete("/rollen/{uuid}")
@@ -325,7 +325,7 @@ async def list_statussen(request: Request) -> JSONResponse:
         urls=("zaak", "statustype"),
         choices={"indicatieLaatstGezetteStatus": ("true", "false")},
     )
-    return ok(page(statussen))
+    return ok(page(request, statussen))
 
 
 # --- zaakobjecten -------------------------------------------------------------------------------
@@ -377,7 +377,7 @@ async def list_zaakobjecten(request: Request) -> JSONResponse:
         urls=("zaak", "object"),
         choices={"objectType": v.OBJECT_TYPEN},
     )
-    return ok(page(objecten))
+    return ok(page(request, objecten))
 
 
 # --- zaakeigenschappen --------------------------------------------------------------------------
