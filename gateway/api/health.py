@@ -3,7 +3,8 @@
 `/health/live` answers while the process serves requests; `/health/ready` only when the store
 answers too (the API writes every notification there: without it we must not take any). `/metrics`
 is the Prometheus text format with what an on-call engineer alerts on: verzoeken per state, how
-many wait for each step, dead letters still to look at, and the last hour's throughput. It needs
+many wait for each step, how many workers are alive, dead letters still to look at, and the last
+hour's throughput. It needs
 the same Bearer token as /v1 (Prometheus sends one with `authorization`); counts only, no
 verzoeknummers, so nothing personal. None of these are part of the /v1 API contract.
 """
@@ -75,6 +76,9 @@ def metrics(
         "# HELP dsogw_queue_depth Messages on a queue, where the broker can tell.",
         "# TYPE dsogw_queue_depth gauge",
         *(_line("dsogw_queue_depth", w.diepte, queue=w.naam) for w in o.wachtrijen if w.diepte is not None),
+        "# HELP dsogw_workers_alive Worker processes with a recent heartbeat.",
+        "# TYPE dsogw_workers_alive gauge",
+        _line("dsogw_workers_alive", len(o.werkers)),
         "# HELP dsogw_dead_letters Dead letters whose version is still failed.",
         "# TYPE dsogw_dead_letters gauge",
         _line("dsogw_dead_letters", o.doodBerichten),

@@ -5,6 +5,7 @@ gateway.operations.Operations, which records who did what and why on the timelin
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -19,6 +20,7 @@ from gateway.auth.principal import Principal
 from gateway.auth.session import api_operator, api_principal
 from gateway.bootstrap import Container
 from gateway.events import FETCH, REPORT, STAGES, TRANSLATE, BadMessage, parse_job
+from gateway.heartbeat import workers_seen
 from gateway.operations import OperationError, Operations
 from gateway.store import State
 from gateway.store.queries import throughput
@@ -62,11 +64,19 @@ class Doorvoer(_Camel):
     mislukt: int
 
 
+class Werker(_Camel):
+    naam: str
+    host: str
+    gestartOp: datetime
+    laatstGezien: datetime
+
+
 class Overzicht(_Camel):
     aantallenPerStatus: dict[str, int]
     wachtrijen: list[Wachtrij]
     doodBerichten: int = Field(description="dode berichten waarvan de versie nog mislukt is")
     doorvoerLaatsteUur: Doorvoer
+    werkers: list[Werker] = Field(description="worker-processen met een recente hartslag")
 
 
 class DoodBericht(_Camel):
@@ -115,7 +125,13 @@ WAITING_FOR = {FETCH: State.RECEIVED, TRANSLATE: State.FETCHED, REPORT: State.DE
 def overview(c: Container) -> Overzicht:
     tp = throughput(c.store)
     counts = c.store.counts_by_state()
+    # Three missed heartbeats and a worker no longer counts as running.
+    alive = timedelta(seconds=3 * c.settings.worker_heartbeat_interval)
     return Overzicht(
+        werkers=[
+            Werker(naam=w.name, host=w.host, gestartOp=w.started_at, laatstGezien=w.last_seen)
+            for w in workers_seen(c.store, alive)
+        ],
         aantallenPerStatus=counts,
         wachtrijen=[
             Wachtrij(naam=q, diepte=c.queue.depth(q), wachtend=counts.get(WAITING_FOR[q], 0)) for q in STAGES

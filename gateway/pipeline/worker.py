@@ -10,9 +10,11 @@ import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import structlog
 
+from gateway import heartbeat
 from gateway.errors import classify
 from gateway.events import BadMessage, StageJob, parse_job
 from gateway.logging import mask_bsns
@@ -56,6 +58,7 @@ class Worker:
         self.periodic = periodic or []
         self._threads: list[threading.Thread] = []
         self.stop_event = threading.Event()
+        self.name = heartbeat.new_worker_name()
 
     # -- one message -----------------------------------------------------------------------------
 
@@ -138,8 +141,25 @@ class Worker:
             except Exception:
                 log.exception("periodic.failed")
 
+    def _heartbeat(self) -> None:
+        started = datetime.now(UTC)
+        while True:
+            try:
+                heartbeat.beat(self.store, self.name, started)
+            except Exception:
+                log.exception("heartbeat.failed")
+            if self.stop_event.wait(self.settings.worker_heartbeat_interval):
+                break
+        try:
+            heartbeat.forget(self.store, self.name)
+        except Exception:
+            log.exception("heartbeat.forget_failed")
+
     def start(self) -> None:
-        targets: list[tuple[str, Callable[[], None]]] = [("relay", self._relay)]
+        targets: list[tuple[str, Callable[[], None]]] = [
+            ("relay", self._relay),
+            ("heartbeat", self._heartbeat),
+        ]
         targets += [(f"stage-{s.name}", lambda s=s: self._consume(s)) for s in self.stages]  # type: ignore[misc]
         targets += [(f"periodic-{i}", lambda p=p: self._periodic(*p)) for i, p in enumerate(self.periodic)]  # type: ignore[misc]
         for name, target in targets:

@@ -113,3 +113,16 @@ archive = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_archive_verzoek", archive.c.verzoeknummer, archive.c.volgnummer)
+
+# One row per running worker process, refreshed while it runs: whether anything is processing
+# at all shows on the status page and in /metrics, for every queue backend alike.
+workers = Table(
+    "workers",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("host", String(200), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+)
+Index("ix_workers_last_seen", workers.c.last_seen)
