@@ -152,6 +152,23 @@ def _cmd_reconcile(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_check(settings: Settings, args: argparse.Namespace) -> int:
+    from gateway.bootstrap import bootstrap
+    from gateway.preflight import run_checks
+
+    container = bootstrap(settings)
+    outcomes: list[str] = []
+    try:
+        for check in run_checks(container):
+            print(check.line(), flush=True)
+            outcomes.append(check.outcome)
+    finally:
+        container.close()
+    failed = outcomes.count("failed")
+    print(f"check: {outcomes.count('ok')} ok, {failed} failed, {outcomes.count('warning')} warning(s)")
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dso-gateway", description="Omgevingswet DSO integration gateway")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -164,6 +181,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("api", help="run the HTTP API").set_defaults(func=_cmd_api)
     sub.add_parser("worker", help="run the fetch/translate/report workers").set_defaults(func=_cmd_worker)
+
+    sub.add_parser(
+        "check", help="check store, queue, archive, DSO certificate and OINs, and the ZGW catalogue"
+    ).set_defaults(func=_cmd_check)
 
     rec = sub.add_parser("reconcile", help="take in verzoeken DSO has that were never notified")
     rec.add_argument(

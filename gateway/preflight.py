@@ -1,0 +1,109 @@
+"""`dso-gateway check`: is this installation ready for its first verzoek?
+
+Setting up a gateway means a certificate DSO must accept for each OIN, a database, a broker, a
+writable archive and a catalogue that has every zaaktype, roltype, statustype and
+informatieobjecttype the mapping file names. Each of those, when wrong, otherwise shows up only
+when a real verzoek fails. This runs every check once, read-only except for one message sent
+through the queue and a probe file in the archive, and says per check what is wrong.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from gateway.bootstrap import Container
+
+PROBE_QUEUE = "dso.preflight"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    outcome: str  # "ok", "failed", "warning", "skipped"
+    detail: str = ""
+
+    def line(self) -> str:
+        text = {"ok": "ok", "failed": "FAILED", "warning": "warning", "skipped": "skipped"}[self.outcome]
+        return f"check: {self.name} ... {text}" + (f": {self.detail}" if self.detail else "")
+
+
+def run_checks(c: Container, *, today: date | None = None) -> Iterator[Check]:
+    yield _guard("store", lambda: _store(c))
+    yield _guard("queue", lambda: _queue(c))
+    yield _guard("archive", lambda: _archive(c))
+    for oin in c.settings.our_oins:
+        yield _guard(f"DSO afhandelen API as OIN {oin}", lambda oin=oin: _dso(c, oin))  # type: ignore[misc]
+    yield from _delivery(c, today or datetime.now(UTC).date())
+
+
+def _guard(name: str, check: Callable[[], str]) -> Check:
+    # Every failure becomes a line: a check must never stop the ones after it.
+    try:
+        return Check(name, "ok", check())
+    except Exception as exc:  # noqa: BLE001 - reported, never raised
+        return Check(name, "failed", f"{type(exc).__name__}: {exc}")
+
+
+def _store(c: Container) -> str:
+    with c.store.engine.connect() as conn:
+        conn.execute(sa.text("SELECT 1"))
+    return c.store.engine.dialect.name
+
+
+def _queue(c: Container) -> str:
+    body = secrets.token_hex(8).encode()
+    c.queue.publish(PROBE_QUEUE, body, message_id=f"preflight-{body.decode()}")
+    message = c.queue.receive(PROBE_QUEUE, 10.0)
+    if message is None:
+        raise RuntimeError("a message sent to the queue did not come back within 10 s")
+    c.queue.ack(message)
+    if message.body != body:
+        raise RuntimeError("another message came back than the one sent (is the probe queue in use?)")
+    return "sent, received and acknowledged one message"
+
+
+def _archive(c: Container) -> str:
+    probe = c.archive.root / f".preflight-{secrets.token_hex(4)}"
+    probe.write_bytes(b"ok")
+    probe.unlink()
+    return f"{c.archive.root} is writable"
+
+
+def _dso(c: Container, oin: str) -> str:
+    # A search of the last day is read-only and needs the certificate, the OIN and its whitelist.
+    found = sum(1 for _ in c.dso.zoek(oin=oin, vanaf=datetime.now(UTC) - timedelta(days=1)))
+    return f"certificate and OIN accepted; {found} verzoek version(s) in the last day"
+
+
+def _delivery(c: Container, today: date) -> Iterator[Check]:
+    if c.settings.delivery != "zgw":
+        yield Check(f"{c.settings.delivery} catalogue", "skipped", "only the ZGW catalogue can be checked")
+        return
+    from adapters.zgw.client import ZgwClient
+    from adapters.zgw.preflight import check_catalogue
+
+    s = c.settings
+    with ZgwClient(
+        zaken_url=s.zgw_zaken_url,
+        documenten_url=s.zgw_documenten_url,
+        catalogi_url=s.zgw_catalogi_url,
+        client_id=s.zgw_client_id,
+        secret=s.zgw_secret.get_secret_value(),
+        timeout=s.zgw_timeout,
+    ) as client:
+        try:
+            report = check_catalogue(client, c.mapping, today)
+        except Exception as exc:  # noqa: BLE001 - reported, never raised
+            yield Check("ZGW catalogue", "failed", f"{type(exc).__name__}: {exc}")
+            return
+    for found in report.checked:
+        yield Check(f"ZGW {found}", "ok")
+    for error in report.errors:
+        yield Check("ZGW catalogue", "failed", error)
+    for warning in report.warnings:
+        yield Check("ZGW catalogue", "warning", warning)
