@@ -15,6 +15,7 @@ import httpx
 import message_queue
 from adapters.base import Delivery
 from adapters.registry import create_delivery
+from adapters.zgw.client import ZgwClient
 from dso_client import DsoClient
 from gateway.archive import Archive
 from gateway.events import FETCH, REPORT, TRANSLATE
@@ -122,13 +123,29 @@ def build_delivery(
     return create_delivery(
         "zgw",
         planner=planner,
+        client=build_zgw_client(settings, transport=transport),
+        bestandsdelen_threshold=settings.zgw_bestandsdelen_threshold,
+    )
+
+
+def build_zgw_client(
+    settings: Settings,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    user_id: str = "dso-gateway",
+    user_representation: str = "DSO gateway",
+) -> ZgwClient:
+    """The ZGW client for the configured provider: delivery, `dso-gateway check` and the
+    harness's checks at the municipal target all talk to it with the same credentials."""
+    return ZgwClient(
         zaken_url=settings.zgw_zaken_url,
         documenten_url=settings.zgw_documenten_url,
         catalogi_url=settings.zgw_catalogi_url,
         client_id=settings.zgw_client_id,
         secret=settings.zgw_secret.get_secret_value(),
+        user_id=user_id,
+        user_representation=user_representation,
         timeout=settings.zgw_timeout,
-        bestandsdelen_threshold=settings.zgw_bestandsdelen_threshold,
         transport=transport,
     )
 

@@ -60,8 +60,8 @@ def _remote_arguments_problem(settings: Settings, args: argparse.Namespace) -> s
 
 
 def _run_remote(settings: Settings, args: argparse.Namespace, scenarios: list[Any]) -> Any:
-    from adapters.zgw.client import ZgwClient
     from dso_client.indienen import IndienenClient
+    from gateway.bootstrap import build_zgw_client
     from gateway.harness.preproduction import RemoteTarget, run_remote_harness
 
     cert_path = args.cert or settings.dso_client_cert
@@ -90,15 +90,10 @@ def _run_remote(settings: Settings, args: argparse.Namespace, scenarios: list[An
         zgw = None
         if settings.delivery == "zgw":
             zgw = stack.enter_context(
-                ZgwClient(
-                    zaken_url=settings.zgw_zaken_url,
-                    documenten_url=settings.zgw_documenten_url,
-                    catalogi_url=settings.zgw_catalogi_url,
-                    client_id=settings.zgw_client_id,
-                    secret=settings.zgw_secret.get_secret_value(),
+                build_zgw_client(
+                    settings,
                     user_id="dso-gateway-harness",
                     user_representation="DSO gateway integration test harness",
-                    timeout=settings.zgw_timeout,
                 )
             )
         target = RemoteTarget(indienen=indienen, gateway=gateway, zgw=zgw, poll_interval=args.poll_interval)

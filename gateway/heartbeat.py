@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from gateway.store import SqlStore
 from gateway.store import schema as t
+from gateway.store.sql_store import _aware
 
 FORGET_AFTER = timedelta(days=1)  # rows of workers that died without a clean stop
 
@@ -67,8 +68,3 @@ def workers_seen(store: SqlStore, within: timedelta, now: datetime | None = None
         )
         for r in rows
     ]
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands datetimes back naive; they were written as UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from gateway.bootstrap import Container
+from gateway.bootstrap import Container, build_zgw_client
 
 PROBE_QUEUE = "dso.preflight"
 
@@ -84,18 +84,9 @@ def _delivery(c: Container, today: date) -> Iterator[Check]:
     if c.settings.delivery != "zgw":
         yield Check(f"{c.settings.delivery} catalogue", "skipped", "only the ZGW catalogue can be checked")
         return
-    from adapters.zgw.client import ZgwClient
     from adapters.zgw.preflight import check_catalogue
 
-    s = c.settings
-    with ZgwClient(
-        zaken_url=s.zgw_zaken_url,
-        documenten_url=s.zgw_documenten_url,
-        catalogi_url=s.zgw_catalogi_url,
-        client_id=s.zgw_client_id,
-        secret=s.zgw_secret.get_secret_value(),
-        timeout=s.zgw_timeout,
-    ) as client:
+    with build_zgw_client(c.settings) as client:
         try:
             report = check_catalogue(client, c.mapping, today)
         except Exception as exc:  # noqa: BLE001 - reported, never raised

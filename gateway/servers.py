@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from typing import Any
 
 import uvicorn
 
+from dso_client.sandbox.server import free_port
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+__all__ = ["ServerThread", "free_port"]
 
 
 class ServerThread:

@@ -445,7 +445,15 @@ class SqlStore:
         bestandsnaam: str | None = None,
         media_type: str | None = None,
     ) -> int:
+        """Index one archived file. A file written again at the same path (a retried fetch
+        archives the STAM XML and PDF anew) replaces its row instead of listing it twice."""
+        a = t.archive
         with self._tx() as conn:
+            conn.execute(
+                a.delete().where(
+                    a.c.verzoeknummer == verzoeknummer, a.c.volgnummer == volgnummer, a.c.path == path
+                )
+            )
             result = conn.execute(
                 t.archive.insert().values(
                     verzoeknummer=verzoeknummer,

@@ -311,6 +311,17 @@ class StompQueue:
         if confirmed is not True:
             raise QueueUnavailable(f"STOMP broker {self.host}:{self.port} did not confirm the message")
 
+    def _current_delivery(self, message: Message) -> _Delivery | None:
+        """The message's delivery, or None when it came on a connection that is gone (the broker
+        redelivers it then: copying or dead-lettering it as well would make a second one)."""
+        delivery = message.token
+        if not isinstance(delivery, _Delivery):
+            raise QueueError("not a message received from a StompQueue")
+        if delivery.generation != self._generation:
+            log.warning("queue.stale_delivery", queue=message.queue, message_id=message.message_id)
+            return None
+        return delivery
+
     def _ack(self, message: Message) -> bool:
         delivery = message.token
         if not isinstance(delivery, _Delivery):
@@ -388,11 +399,8 @@ class StompQueue:
 
     def nack(self, message: Message, delay: float = 0.0) -> None:
         """Publish a copy (to <queue>.delay when delayed) with the count, then ack the original."""
-        delivery = message.token
-        if not isinstance(delivery, _Delivery):
-            raise QueueError("not a message received from a StompQueue")
-        if delivery.generation != self._generation:
-            log.warning("queue.stale_delivery", queue=message.queue, message_id=message.message_id)
+        delivery = self._current_delivery(message)
+        if delivery is None:
             return
         headers = {k: v for k, v in _copy_headers(delivery.headers).items() if k != H_NOT_BEFORE}
         headers[H_COUNT] = str(message.delivery_count)
@@ -406,11 +414,8 @@ class StompQueue:
         self._ack(message)
 
     def dead_letter(self, message: Message, reason: str) -> None:
-        delivery = message.token
-        if not isinstance(delivery, _Delivery):
-            raise QueueError("not a message received from a StompQueue")
-        if delivery.generation != self._generation:
-            log.warning("queue.stale_delivery", queue=message.queue, message_id=message.message_id)
+        delivery = self._current_delivery(message)
+        if delivery is None:
             return
         headers = _copy_headers(delivery.headers)
         headers.update(

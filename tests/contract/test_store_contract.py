@@ -158,3 +158,11 @@ def test_archive_index(store: SqlStore) -> None:
     store.add_archive(VNR, 2, kind="document", path="/a/d", size=5, sha256="1" * 64, document_id="DOC-1")
     assert [a.kind for a in store.archive_for(VNR)] == ["stam", "document"]
     assert [a.document_id for a in store.archive_for(VNR, 2)] == ["DOC-1"]
+
+
+def test_a_file_archived_again_at_the_same_path_replaces_its_row(store: SqlStore) -> None:
+    # A retried fetch writes the STAM XML again: one row, with what was written last.
+    store.add_archive(VNR, 1, kind="stam", path="/a/x.xml", size=10, sha256="0" * 64)
+    store.add_archive(VNR, 1, kind="stam", path="/a/x.xml", size=12, sha256="2" * 64)
+    store.add_archive(VNR, 2, kind="stam", path="/a/v2.xml", size=11, sha256="3" * 64)
+    assert [(a.volgnummer, a.size) for a in store.archive_for(VNR)] == [(1, 12), (2, 11)]

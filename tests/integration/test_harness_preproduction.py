@@ -13,10 +13,10 @@ import httpx
 import pytest
 from lxml import etree
 
-from adapters.zgw.client import ZgwClient
 from dso_client.indienen import IndienenClient
 from dso_client.sandbox.certs import SandboxPki, make_certs
 from dso_client.sandbox.config import DEFAULT_INDIENEN_PATH
+from gateway.bootstrap import build_zgw_client
 from gateway.cli_harness import add_harness_commands
 from gateway.harness import load_scenarios
 from gateway.harness.junit import junit_xml
@@ -59,17 +59,10 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> SandboxPki:
 
 
 def _target(stack: LocalStack) -> Iterator[RemoteTarget]:
-    s = stack.settings
     with (
         IndienenClient(stack.sandbox.url + DEFAULT_INDIENEN_PATH, oin=APELDOORN_OIN) as indienen,
         httpx.Client(base_url=stack.api.url, headers={"Authorization": f"Bearer {TOKEN}"}) as gateway,
-        ZgwClient(
-            zaken_url=s.zgw_zaken_url,
-            documenten_url=s.zgw_documenten_url,
-            catalogi_url=s.zgw_catalogi_url,
-            client_id=s.zgw_client_id,
-            secret=s.zgw_secret.get_secret_value(),
-        ) as zgw,
+        build_zgw_client(stack.settings) as zgw,
     ):
         yield RemoteTarget(indienen=indienen, gateway=gateway, zgw=zgw, poll_interval=0.2)
 
