@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -121,4 +122,70 @@ def test_receive_waits_without_spinning(tmp_path: Path) -> None:
     started = time.process_time()
     assert queue.receive("q", timeout=1.0) is None
     assert time.process_time() - started < 0.3  # CPU time: polling, not a busy loop
+    queue.close()
+
+
+def _claim_plan(conn: sqlite3.Connection) -> str:
+    rows = conn.execute(
+        "EXPLAIN QUERY PLAN SELECT id, message_id, body, headers, delivery_count FROM queue_messages"
+        " WHERE queue = ? AND not_before <= ? ORDER BY not_before, id LIMIT 1",
+        ("q", time.time()),
+    ).fetchall()
+    return " | ".join(str(row[-1]) for row in rows)
+
+
+def test_claim_reads_an_index_in_order_instead_of_sorting_the_backlog(tmp_path: Path) -> None:
+    queue = SqliteQueue(tmp_path / "q.db")
+    for i in range(200):
+        queue.publish("q", b"x", message_id=f"m-{i}")
+    conn = sqlite3.connect(tmp_path / "q.db")
+    conn.execute("ANALYZE")  # the plan must hold with statistics too, as on a long-lived database
+    plan = _claim_plan(conn)
+    conn.close()
+    assert "queue_messages_queue_due_id" in plan
+    assert "TEMP B-TREE" not in plan, plan
+    queue.close()
+
+
+def test_an_old_database_gets_the_new_claim_index(tmp_path: Path) -> None:
+    path = tmp_path / "q.db"
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "CREATE TABLE queue_messages (id INTEGER PRIMARY KEY AUTOINCREMENT, queue TEXT NOT NULL,"
+        " message_id TEXT NOT NULL, body BLOB NOT NULL, headers TEXT NOT NULL,"
+        " delivery_count INTEGER NOT NULL DEFAULT 0, not_before REAL NOT NULL, claim TEXT)"
+    )
+    conn.execute("CREATE INDEX queue_messages_queue_due ON queue_messages (queue, not_before)")
+    conn.execute(
+        "INSERT INTO queue_messages (queue, message_id, body, headers, not_before) VALUES"
+        " ('q', 'old', x'00', '{}', 0)"
+    )
+    conn.commit()
+    conn.close()
+    queue = SqliteQueue(path)
+    message = queue.receive("q", timeout=1.0)
+    assert message is not None and message.message_id == "old"
+    queue.ack(message)
+    names = {row[0] for row in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert "queue_messages_queue_due_id" in names and "queue_messages_queue_due" not in names
+    queue.close()
+
+
+def test_a_delayed_message_waits_behind_due_ones_and_order_is_kept(tmp_path: Path) -> None:
+    queue = SqliteQueue(tmp_path / "q.db")
+    for i in range(3):
+        queue.publish("q", b"x", message_id=f"m-{i}")
+    first = queue.receive("q", timeout=1.0)
+    assert first is not None and first.message_id == "m-0"
+    queue.nack(first, delay=0.3)
+    got = []
+    for _ in range(2):
+        message = queue.receive("q", timeout=1.0)
+        assert message is not None
+        got.append(message.message_id)
+        queue.ack(message)
+    again = queue.receive("q", timeout=2.0)
+    assert got == ["m-1", "m-2"]
+    assert again is not None and again.message_id == "m-0" and again.delivery_count == 2
+    queue.ack(again)
     queue.close()
