@@ -166,7 +166,9 @@ def test_an_old_database_gets_the_new_claim_index(tmp_path: Path) -> None:
     message = queue.receive("q", timeout=1.0)
     assert message is not None and message.message_id == "old"
     queue.ack(message)
-    names = {row[0] for row in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    check = sqlite3.connect(path)
+    names = {row[0] for row in check.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    check.close()
     assert "queue_messages_queue_due_id" in names and "queue_messages_queue_due" not in names
     queue.close()
 
