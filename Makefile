@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint lint-openapi typecheck services unit bench clean
+.PHONY: demo test lint lint-openapi typecheck services unit bench faults clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ unit: $(STAMP)
 
 bench: $(STAMP)
 	for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# Worker kills, broker cuts, ZGW and DSO outages and DSO 5xx against separate api and worker
+# processes on every queue backend (PostgreSQL store); about 5 minutes. FAULTS_ARGS to vary it.
+FAULTS_ARGS ?=
+faults: $(STAMP) services
+	$(BIN)/python bench/faults.py $(FAULTS_ARGS)
 
 clean:
 	rm -rf var test-output .pytest_cache .mypy_cache .ruff_cache
