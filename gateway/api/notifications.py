@@ -9,6 +9,7 @@ from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from gateway.api.deps import container
 from gateway.api.inbound_auth import notification_sender
@@ -75,7 +76,10 @@ async def receive_notification(
     ctx = c.context
     oin = ctx.our_oin(notificatie.bevoegd_gezag_oin)
     job = ctx.job(FETCH, StageJob(notificatie.verzoeknummer, notificatie.volgnummer, oin))
-    new = c.store.record_notification(
+    # The store transaction is synchronous and fsync'ed (and waits when SQLite is busy): run it in
+    # the thread pool, so a slow write never stalls every other request on the event loop.
+    new = await run_in_threadpool(
+        c.store.record_notification,
         notificatie.verzoeknummer,
         notificatie.volgnummer,
         oin,

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
+import httpx
 from fastapi.testclient import TestClient
 
+from gateway.api.app import create_app
 from gateway.api.notifications import MAX_NOTIFICATION_BYTES
-from gateway.bootstrap import Container
+from gateway.bootstrap import Container, bootstrap
+from gateway.servers import ServerThread
+from tests.unit.api.conftest import make_settings
 
 XML = {"Content-Type": "application/xml"}
+NOTIFICATIE = (
+    b'<vn:verzoeknotificatie xmlns:vn="http://www.omgevingswet.nl/koppelvlak/stam-v4/verzoeknotificatie">'
+    b"<vn:verzoeknummer>2024031400042</vn:verzoeknummer><vn:volgnummer>1</vn:volgnummer>"
+    b"</vn:verzoeknotificatie>"
+)
 
 
 def test_an_announced_oversized_body_is_refused_with_413(client: TestClient, container: Container) -> None:
@@ -27,3 +40,37 @@ def test_a_chunked_body_is_cut_off_once_it_passes_the_limit(client: TestClient, 
     r = client.post("/v1/dso/verzoeknotificaties", content=chunks(), headers=XML)
     assert r.status_code == 413
     assert container.store.list_verzoeken()[1] == 0
+
+
+def test_a_slow_store_write_does_not_stall_other_requests(tmp_path: Path) -> None:
+    """While SQLite makes the notification wait for its write lock, the event loop keeps
+    answering: the store transaction runs in the thread pool."""
+    container = bootstrap(make_settings(tmp_path))
+    server = ServerThread(create_app(container)).start()
+    db = tmp_path / "gateway.db"
+    blocker = sqlite3.connect(db, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # hold the write lock, as a busy worker would
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            notify = pool.submit(
+                httpx.post,
+                f"{server.url}/v1/dso/verzoeknotificaties",
+                content=NOTIFICATIE,
+                headers=XML,
+                timeout=30,
+            )
+            time.sleep(0.3)  # the notification is now waiting for the lock
+            started = time.monotonic()
+            live = httpx.get(f"{server.url}/health/live", timeout=10)
+            answered_in = time.monotonic() - started
+            assert live.status_code == 200
+            assert not notify.done()
+            blocker.execute("COMMIT")
+            assert notify.result().status_code == 202
+        assert answered_in < 1.0, f"/health/live waited {answered_in:.2f} s behind the store write"
+    finally:
+        if blocker.in_transaction:
+            blocker.execute("ROLLBACK")
+        blocker.close()
+        server.stop()
+        container.close()
