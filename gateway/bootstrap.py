@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 
 import httpx
 
@@ -18,7 +19,8 @@ from adapters.registry import create_delivery
 from adapters.zgw.client import ZgwClient
 from dso_client import DsoClient
 from gateway.archive import Archive
-from gateway.events import FETCH, REPORT, TRANSLATE
+from gateway.dead_letter_view import DeadLetterView
+from gateway.events import FETCH, REPORT, STAGES, TRANSLATE
 from gateway.pipeline.context import StageContext
 from gateway.pipeline.fetch import FetchStage
 from gateway.pipeline.report import ReportStage
@@ -43,7 +45,14 @@ class Container:
     delivery: Delivery
     reporter: StatusReporter
     mapping: MunicipalMapping
-    _closers: list[object] = field(default_factory=list)
+    _closers: list[Callable[[], None]] = field(default_factory=list)
+
+    @cached_property
+    def dead_letters(self) -> DeadLetterView:
+        """What people read of the dead-letter queues (cached where a browse is slow)."""
+        view = DeadLetterView(self.queue, STAGES, self.settings.dead_letter_refresh_interval)
+        self._closers.append(view.close)
+        return view
 
     @property
     def context(self) -> StageContext:
@@ -70,6 +79,8 @@ class Container:
         return Worker(self.settings, self.store, self.queue, stages, periodic=periodic)
 
     def close(self) -> None:
+        for close in self._closers:
+            close()
         self.dso.close()
         self.queue.close()
         self.store.close()

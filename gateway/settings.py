@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     retry_base_delay: float = Field(default=2.0, gt=0)
     retry_max_delay: float = Field(default=300.0, gt=0)
     max_stam_bytes: int = 64 * 1024 * 1024
+    # Seconds between browses of the dead-letter queues on a broker (the status page reads the
+    # last browse; a STOMP browse is too slow to run per page view). SQLite/memory: always live.
+    dead_letter_refresh_interval: float = Field(default=15.0, gt=0)
     worker_heartbeat_interval: float = Field(default=10.0, gt=0)  # seconds; gateway/heartbeat.py
     reconcile_interval: float = 0.0  # seconds between reconciliation runs in the worker; 0 = off
     reconcile_lookback_days: float = Field(default=7.0, gt=0)  # how far back each periodic run looks

@@ -149,7 +149,7 @@ def overview(c: Container) -> Overzicht:
 def dead_letters(c: Container) -> list[DoodBericht]:
     result = []
     # Per stage queue: a STOMP connection only sees dead letters of queues it knows.
-    for d in (letter for q in STAGES for letter in c.queue.dead_letters(q)):
+    for d in (letter for q in STAGES for letter in c.dead_letters.of(q)):
         try:
             _, job = parse_job(d.body)
             nr, vnr = job.verzoeknummer, job.volgnummer
@@ -209,6 +209,7 @@ def replay(c: Container, queue: str, message_id: str, note: str, who: Principal)
     if letter is None:
         raise OperationError("dit dode bericht bestaat niet (meer)")
     count = c.queue.replay(queue, message_id)
+    c.dead_letters.forget(queue, message_id)
     if letter.verzoeknummer:
         c.store.add_event(
             letter.verzoeknummer,

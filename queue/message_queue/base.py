@@ -37,6 +37,10 @@ class DeadLetter:
 
 
 class MessageQueue(Protocol):
+    # True where dead_letters() is a broker round trip per queue (a STOMP browse waits for the
+    # queue to go quiet): whoever serves people from it reads a cached copy instead.
+    slow_browse: bool
+
     def publish(
         self, queue: str, body: bytes, *, message_id: str, headers: Mapping[str, str] | None = None
     ) -> None:

@@ -61,6 +61,8 @@ def named_broker(name: str) -> MemoryBroker:
 
 
 class MemoryQueue:
+    slow_browse = False
+
     def __init__(self, broker: MemoryBroker | None = None) -> None:
         self._broker = broker or MemoryBroker()
         self._closed = False

@@ -85,6 +85,8 @@ def _pid_alive(pid: int) -> bool:
 
 
 class SqliteQueue:
+    slow_browse = False
+
     def __init__(
         self,
         path: str | Path,

@@ -113,6 +113,8 @@ def _copy_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 
 class StompQueue:
+    slow_browse = True
+
     def __init__(
         self,
         host: str,
