@@ -110,6 +110,14 @@ def build_dso_client(settings: Settings, transport: httpx.BaseTransport | None =
     )
 
 
+def connect_queue(settings: Settings) -> MessageQueue:
+    url = settings.effective_queue_url
+    if url.startswith("stomp") and "prefetch=" not in url:
+        # One message in flight per consumer thread; a prefetch in the URL still wins.
+        url += ("&" if "?" in url else "?") + f"prefetch={settings.stage_consumers}"
+    return message_queue.connect(url)
+
+
 def load_municipal_mapping(settings: Settings) -> MunicipalMapping:
     return load_mapping(settings.mapping_file) if settings.mapping_file else default_mapping()
 
@@ -177,7 +185,7 @@ def bootstrap(
     return Container(
         settings=settings,
         store=store,
-        queue=queue or message_queue.connect(settings.effective_queue_url),
+        queue=queue or connect_queue(settings),
         archive=Archive(settings.effective_archive_dir, store),
         dso=dso,
         delivery=delivery or build_delivery(settings, mapping, zgw_transport),

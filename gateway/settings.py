@@ -67,6 +67,9 @@ class Settings(BaseSettings):
 
     # Processing
     max_attempts: int = Field(default=6, ge=1)
+    # Consumer threads per stage in each worker process. A stage mostly waits on DSO or ZGW over
+    # HTTP, so two keep a 2-core machine busy; on a broker each gets its own prefetch slot.
+    stage_consumers: int = Field(default=2, ge=1, le=32)
     retry_base_delay: float = Field(default=2.0, gt=0)
     retry_max_delay: float = Field(default=300.0, gt=0)
     max_stam_bytes: int = 64 * 1024 * 1024

@@ -1,4 +1,8 @@
-"""The worker: one consumer thread per stage plus the outbox relay, sharing one queue and store.
+"""The worker: `stage_consumers` threads per stage plus the outbox relay, sharing one queue and store.
+
+Several consumers of one stage are as safe as several worker processes: every stage is
+idempotent per (verzoeknummer, volgnummer), and a newer version waits for an older one in the
+store, not in the order of the queue.
 
 The ack/nack/dead-letter decision rests on `classify()` alone: retryable errors go back with
 exponential backoff and jitter until max_attempts; permanent errors and exhausted retries are
@@ -160,7 +164,11 @@ class Worker:
             ("relay", self._relay),
             ("heartbeat", self._heartbeat),
         ]
-        targets += [(f"stage-{s.name}", lambda s=s: self._consume(s)) for s in self.stages]  # type: ignore[misc]
+        targets += [
+            (f"stage-{s.name}-{n}", lambda s=s: self._consume(s))  # type: ignore[misc]
+            for s in self.stages
+            for n in range(self.settings.stage_consumers)
+        ]
         targets += [(f"periodic-{i}", lambda p=p: self._periodic(*p)) for i, p in enumerate(self.periodic)]  # type: ignore[misc]
         for name, target in targets:
             thread = threading.Thread(target=target, name=name, daemon=True)

@@ -3,6 +3,7 @@ work of one gateway through the queue: every verzoek delivered once, nothing twi
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -53,3 +54,26 @@ def test_two_workers_share_the_work_without_duplicates(backend: str, tmp_path: P
             events = stack.container.store.events_for(example.verzoeknummer)
             kinds = Counter(e.kind for e in events if e.volgnummer == example.volgnummer)
             assert kinds["delivered"] == 1 and kinds["reported"] == 1, (example.name, kinds)
+
+
+def test_several_consumers_per_stage_keep_order_and_do_nothing_twice(tmp_path: Path) -> None:
+    """Four consumer threads per stage in one worker, every example filed at once (aanvulling and
+    intrekking right behind their first version): each version is handled once, in order."""
+    settings = Settings(data_dir=tmp_path, stage_consumers=4, retry_base_delay=0.2)
+    with LocalStack(settings, data_dir=tmp_path) as stack:
+        names = {t.name for t in threading.enumerate()}
+        assert {f"stage-translate-{n}" for n in range(4)} <= names
+        examples = list_examples()
+        for example in examples:
+            httpx.post(f"{stack.sandbox.url}/_sandbox/examples/{example.name}", timeout=30).raise_for_status()
+        found = stack.wait_final([(e.verzoeknummer, e.volgnummer) for e in examples], timeout=120)
+        assert {v.state for v in found.values() if v} == {"reported"}, found
+        zgw = store_of(stack.zgw_app)
+        assert len(zgw.zaken) == len({e.verzoeknummer for e in examples})
+        rollen = Counter((r["zaak"], r["roltype"]) for r in zgw.rollen.values())
+        assert rollen and set(rollen.values()) == {1}
+        for nr in {e.verzoeknummer for e in examples}:
+            events = stack.container.store.events_for(nr)
+            delivered = [e.volgnummer for e in events if e.kind == "delivered"]
+            # once per version, and a later version never before an earlier one
+            assert delivered == sorted(set(delivered)), (nr, delivered)
