@@ -76,7 +76,7 @@ def search_verzoeken(
     """Newest first (by last change), with the total number of matches for paging."""
     conditions = _conditions(f)
     v = t.verzoeken
-    with store.engine.connect() as conn:
+    with store.reading() as conn:
         total = conn.execute(sa.select(sa.func.count()).select_from(v).where(*conditions)).scalar_one()
         rows = conn.execute(
             sa.select(v)
@@ -100,7 +100,7 @@ def throughput(store: SqlStore, *, since: datetime | None = None) -> Throughput:
     """Events of the last hour (or since `since`), counted by what they mean."""
     start = since or datetime.now(UTC) - timedelta(hours=1)
     e = t.events.c
-    with store.engine.connect() as conn:
+    with store.reading() as conn:
         first = _first_event_id_since(conn, start)
         rows = conn.execute(
             sa.select(e.kind, sa.func.count()).where(e.id >= first, e.at >= start).group_by(e.kind)

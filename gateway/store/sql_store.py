@@ -42,6 +42,9 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+READ_ONLY = "dsogw_read_only"  # execution option: this connection only reads
+
+
 def create_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         if url in ("sqlite://", "sqlite:///:memory:"):
@@ -65,10 +68,13 @@ def create_engine(url: str) -> Engine:
             cursor.close()
 
         @sa.event.listens_for(engine, "begin")
-        def _begin_immediate(conn: Connection) -> None:
-            # Take the write lock at BEGIN: read-then-write transactions would otherwise fail
-            # with "database is locked" when two threads upgrade at once.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _begin(conn: Connection) -> None:
+            # A transaction that may write takes the write lock at BEGIN: read-then-write
+            # transactions would otherwise fail with "database is locked" when two threads
+            # upgrade at once. A read (SqlStore.reading) takes none: in WAL mode it neither
+            # waits for a writer nor makes one wait.
+            read_only = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         # Let SQLAlchemy's begin events drive transactions instead of pysqlite's own.
         @sa.event.listens_for(engine, "connect")
@@ -76,7 +82,10 @@ def create_engine(url: str) -> Engine:
             dbapi_connection.isolation_level = None
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # No pre-ping: it is one more round trip on every checkout. Connections are recycled before
+    # a server or proxy idle timeout can drop them; a connection that died anyway fails its
+    # statement, SQLAlchemy invalidates the pool, and the stage is retried.
+    return sa.create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=10)
 
 
 class SqlStore:
@@ -115,6 +124,12 @@ class SqlStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads only: on SQLite it takes no write lock."""
+        with self.engine.connect().execution_options(**{READ_ONLY: True}) as conn:
+            yield conn
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
@@ -353,7 +368,7 @@ class SqlStore:
     # -- checkpoints ---------------------------------------------------------------------------
 
     def checkpoint_get(self, verzoeknummer: str, key: str) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             row = conn.execute(
                 sa.select(t.checkpoints.c.value).where(
                     t.checkpoints.c.verzoeknummer == verzoeknummer, t.checkpoints.c.key == key
@@ -374,7 +389,7 @@ class SqlStore:
             return
 
     def checkpoints_for(self, verzoeknummer: str) -> dict[str, dict[str, Any]]:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(
                 sa.select(t.checkpoints.c.key, t.checkpoints.c.value)
                 .where(t.checkpoints.c.verzoeknummer == verzoeknummer)
@@ -423,7 +438,7 @@ class SqlStore:
         return published
 
     def pending_outbox(self) -> int:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             return int(
                 conn.execute(
                     sa.select(sa.func.count()).select_from(t.outbox).where(t.outbox.c.published_at.is_(None))
@@ -474,21 +489,21 @@ class SqlStore:
         stmt = sa.select(t.archive).where(t.archive.c.verzoeknummer == verzoeknummer)
         if volgnummer is not None:
             stmt = stmt.where(t.archive.c.volgnummer == volgnummer)
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(stmt.order_by(t.archive.c.id)).all()
         return [ArchiveRecord(**{k: v for k, v in row_dict(r).items() if k != "created_at"}) for r in rows]
 
     # -- reading -------------------------------------------------------------------------------
 
     def get_verzoek(self, verzoeknummer: str) -> VerzoekRecord | None:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             row = conn.execute(
                 sa.select(t.verzoeken).where(t.verzoeken.c.verzoeknummer == verzoeknummer)
             ).first()
         return None if row is None else _verzoek(row)
 
     def get_versie(self, verzoeknummer: str, volgnummer: int) -> VersieRecord | None:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             row = conn.execute(
                 sa.select(t.versies).where(
                     t.versies.c.verzoeknummer == verzoeknummer, t.versies.c.volgnummer == volgnummer
@@ -497,7 +512,7 @@ class SqlStore:
         return None if row is None else _versie(row)
 
     def versies_for(self, verzoeknummer: str) -> list[VersieRecord]:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(
                 sa.select(t.versies)
                 .where(t.versies.c.verzoeknummer == verzoeknummer)
@@ -506,14 +521,14 @@ class SqlStore:
         return [_versie(r) for r in rows]
 
     def all_versies(self) -> list[VersieRecord]:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(
                 sa.select(t.versies).order_by(t.versies.c.verzoeknummer, t.versies.c.volgnummer)
             ).all()
         return [_versie(r) for r in rows]
 
     def events_for(self, verzoeknummer: str) -> list[EventRecord]:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(
                 sa.select(t.events).where(t.events.c.verzoeknummer == verzoeknummer).order_by(t.events.c.id)
             ).all()
@@ -535,7 +550,7 @@ class SqlStore:
         return search_verzoeken(self, VerzoekFilter(zoek=query, status=state), offset=offset, limit=limit)
 
     def counts_by_state(self) -> dict[str, int]:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(
                 sa.select(t.verzoeken.c.state, sa.func.count()).group_by(t.verzoeken.c.state)
             ).all()
