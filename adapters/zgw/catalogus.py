@@ -241,8 +241,7 @@ class CatalogusResolver:
         eigenschappen = {
             str(e["naam"]): str(e["url"]) for e in c.list_all(c.catalogi("eigenschappen"), {"zaaktype": url})
         }
-        # ZaakType lists the URLs of its resultaattypen and of the informatieobjecttypen linked to
-        # it (zaaktype-informatieobjecttypen); an empty list asks no further call.
+        # ZaakType lists the URLs of its resultaattypen: an empty list asks no further call.
         resultaattypen = (
             {
                 str(r.get("omschrijving", "")): str(r["url"])
@@ -251,9 +250,8 @@ class CatalogusResolver:
             if zaaktype.get("resultaattypen")
             else {}
         )
-        links = zaaktype.get("informatieobjecttypen")
-        # No links listed: not checked here (the provider still checks each document).
-        gekoppeld = frozenset(str(x) for x in links) if isinstance(links, list) and links else None
+        links = zaaktype.get("informatieobjecttypen")  # a list of URLs in Catalogi 1.3.3 only
+        gekoppeld = frozenset(str(x) for x in links) if isinstance(links, list) else self._koppelingen(url)
         return Zaaktype(
             url=url,
             identificatie=identificatie,
@@ -268,3 +266,16 @@ class CatalogusResolver:
             begin_geldigheid=str(zaaktype.get("beginGeldigheid") or ""),
             keuze=keuze,
         )
+
+    def _koppelingen(self, zaaktype_url: str) -> frozenset[str] | None:
+        """The informatieobjecttypen linked to the zaaktype (/zaaktype-informatieobjecttypen);
+        None when the provider has no such list (then only the provider checks the link)."""
+        c = self._client
+        url = c.catalogi("zaaktype-informatieobjecttypen")
+        page = c.request("GET", url, params={"zaaktype": zaaktype_url}, absent_ok=True)
+        if not isinstance(page, (dict, list)):
+            return None
+        items: list[dict[str, Any]] = page if isinstance(page, list) else list(page.get("results") or [])
+        if isinstance(page, dict) and page.get("next"):
+            items = list(c.list_all(url, {"zaaktype": zaaktype_url}))
+        return frozenset(str(z["informatieobjecttype"]) for z in items if z.get("informatieobjecttype"))
