@@ -842,3 +842,140 @@ def test_a_full_delivery_and_close_validates_against_the_openapi_files(oz: Oz) -
     closed = valid(oz.client.get(zaak["url"], headers=CRS))
     assert closed["einddatum"] and closed["resultaat"]
     valid(oz.client.get(f"{Z}/resultaten", params={"zaak": zaak["url"]}))
+
+
+# --- B1 the zaak's own fields; B2 archiefstatus ------------------------------------------------
+
+
+def test_zaak_field_rules(oz: Oz) -> None:
+    hoofdzaak = oz.zaak()
+
+    def refuse(code: str, name: str, **fields: Any) -> None:
+        refused(oz.client.post(f"{Z}/zaken", json=oz.zaak_body(**fields), headers=CRS), 400, code, name)
+
+    # the catalogue has no deelzaaktypen: no zaak can be a deelzaak
+    refuse("invalid-deelzaaktype", "hoofdzaak", hoofdzaak=hoofdzaak["url"])
+    refuse("does_not_exist", "hoofdzaak", hoofdzaak=f"{ORIGIN}{Z}/zaken/weg")
+    relatie = {"url": hoofdzaak["url"], "aardRelatie": "overig"}
+    refuse("overigerelatie-required", "relevanteAndereZaken.0.overigeRelatie", relevanteAndereZaken=[relatie])
+    weg = {"url": f"{ORIGIN}{Z}/zaken/weg", "aardRelatie": "vervolg"}
+    refuse("bad-url", "relevanteAndereZaken.0.url", relevanteAndereZaken=[weg])
+    future = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    refuse("future_not_allowed", "laatsteBetaaldatum", laatsteBetaaldatum=future)
+    past = "2024-03-14T10:00:00Z"
+    refuse("betaling-nvt", "laatsteBetaaldatum", laatsteBetaaldatum=past, betalingsindicatie="nvt")
+    refuse("required", "verlenging.duur", verlenging={"reden": "drukte"})
+    refuse("invalid-products-services", "productenOfDiensten", productenOfDiensten=["https://pdc.test/1"])
+    assert oz.store.counts()["zaken"] == 1
+
+
+def test_archiefstatus_needs_archived_documents_and_blocks_changes(oz: Oz) -> None:
+    zaak = oz.zaak()
+    _linked_document(oz, zaak)
+    patch = oz.client.patch(zaak["url"], json={"archiefstatus": "gearchiveerd"}, headers=CRS)
+    refused(patch, 400, "documents-not-archived", "archiefstatus")
+    refused(patch, 400, "archiefnominatie-not-set", "archiefnominatie")
+    refused(patch, 400, "archiefactiedatum-not-set", "archiefactiedatum")
+    oz.store.zaken[zaak["uuid"]]["archiefstatus"] = "overgedragen"  # as an archivist would leave it
+    refused(
+        oz.client.post(f"{Z}/rollen", json=oz.rol_body(zaak)),
+        400,
+        "zaak-archiefstatus-invalid",
+        "nonFieldErrors",
+    )
+    refused(oz.status(zaak, 1), 400, "zaak-archiefstatus-invalid", "nonFieldErrors")
+
+
+def test_immutable_zaak_fields(oz: Oz) -> None:
+    zaak = oz.zaak()
+    other = oz.zaaktype("DSO-INFORMATIE")
+    patch = oz.client.patch(zaak["url"], json={"zaaktype": other, "identificatie": "ANDERS"}, headers=CRS)
+    refused(patch, 400, "wijzigen-niet-toegelaten", "zaaktype")
+    refused(patch, 400, "wijzigen-niet-toegelaten", "identificatie")
+    assert oz.client.patch(zaak["url"], json={"toelichting": "bijgewerkt"}, headers=CRS).status_code == 200
+
+
+def test_rol_field_rules(oz: Oz) -> None:
+    zaak = oz.zaak()
+
+    def refuse(code: str, name: str, **fields: Any) -> None:
+        refused(oz.client.post(f"{Z}/rollen", json=oz.rol_body(zaak, **fields)), 400, code, name)
+
+    refuse(
+        "a-nummer-incorrect-format",
+        "betrokkeneIdentificatie.inpA_nummer",
+        betrokkeneIdentificatie={"inpA_nummer": "0123"},
+    )
+    refuse(
+        "invalid_choice",
+        "betrokkeneIdentificatie.geslachtsaanduiding",
+        betrokkeneIdentificatie={"geslachtsaanduiding": "x"},
+    )
+    refuse("required", "contactpersoonRol.naam", contactpersoonRol={"emailadres": "a@b.nl"})
+    refuse(
+        "invalid", "contactpersoonRol.emailadres", contactpersoonRol={"naam": "A", "emailadres": "geen-adres"}
+    )
+    adres = {"aoaIdentificatie": "x", "wplWoonplaatsNaam": "A", "gorOpenbareRuimteNaam": "M"}
+    refuse(
+        "required",
+        "betrokkeneIdentificatie.verblijfsadres.aoaHuisnummer",
+        betrokkeneIdentificatie={"verblijfsadres": adres},
+    )
+    assert oz.store.counts()["rollen"] == 0
+
+
+def test_zaakobject_rules(oz: Oz) -> None:
+    zaak = oz.zaak()
+
+    def refuse(code: str, name: str, **body: Any) -> None:
+        refused(oz.client.post(f"{Z}/zaakobjecten", json={"zaak": zaak["url"], **body}), 400, code, name)
+
+    refuse("invalid-zaakobject", "nonFieldErrors", objectType="pand")
+    refuse(
+        "missing-object-type-overige",
+        "nonFieldErrors",
+        objectType="overige",
+        objectIdentificatie={"overigeData": {}},
+    )
+    overige_elders = {"objectType": "adres", "objectTypeOverige": "fiets"}
+    adres = {"wplWoonplaatsNaam": "A", "gorOpenbareRuimteNaam": "M", "huisnummer": 1}
+    refuse("invalid-object-type-overige-usage", "nonFieldErrors", **overige_elders, objectIdentificatie=adres)
+    refuse(
+        "required",
+        "objectIdentificatie.huisnummer",
+        objectType="adres",
+        objectIdentificatie={**adres, "huisnummer": None},
+    )
+    refuse("invalid_choice", "objectType", objectType="fiets", objectIdentificatie={})
+
+
+def test_document_field_rules(oz: Oz) -> None:
+    def refuse(code: str, name: str, **fields: Any) -> None:
+        refused(
+            oz.client.post(f"{D}/enkelvoudiginformatieobjecten", json=oz.document_body(**fields)),
+            400,
+            code,
+            name,
+        )
+
+    refuse("file-size", "nonFieldErrors", bestandsomvang=99)
+    refuse("invalid-base64", "inhoud", inhoud="@@@@")
+    refuse("incorrect-base64-padding", "inhoud", inhoud="YWI")
+    refuse("min_length", "taal", taal="nl")
+    refuse("invalid_for_received", "status", ontvangstdatum="2024-03-14", status="in_bewerking")
+    refuse("min_value", "bestandsomvang", inhoud=None, bestandsomvang=-1)
+    document = oz.document()
+    no_lock = oz.client.patch(document["url"], json={"titel": "nieuw"})
+    refused(no_lock, 400, "unlocked", "nonFieldErrors")
+    lock = oz.client.post(f"{document['url']}/lock").json()["lock"]
+    refused(oz.client.post(f"{document['url']}/lock"), 400, "existing-lock", "nonFieldErrors")
+    refused(
+        oz.client.patch(document["url"], json={"titel": "nieuw"}), 400, "missing-lock-id", "nonFieldErrors"
+    )
+    refused(
+        oz.client.patch(document["url"], json={"titel": "nieuw", "lock": "0" * 32}),
+        400,
+        "incorrect-lock-id",
+        "nonFieldErrors",
+    )
+    assert oz.client.patch(document["url"], json={"titel": "nieuw", "lock": lock}).json()["versie"] == 2
