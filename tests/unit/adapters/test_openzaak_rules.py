@@ -979,3 +979,21 @@ def test_document_field_rules(oz: Oz) -> None:
         "nonFieldErrors",
     )
     assert oz.client.patch(document["url"], json={"titel": "nieuw", "lock": lock}).json()["versie"] == 2
+
+
+@pytest.mark.parametrize("version", ["1.3.1", "1.3.3"])
+def test_the_catalogue_validates_against_catalogi(make_oz: Callable[..., Oz], version: str) -> None:
+    require_service("../shared/zgw (the official ZGW OpenAPI files)", SHARED_ZGW.is_dir())
+    oz = make_oz(catalogi_version=version)
+    api = specs_for(ORIGIN, f"catalogi-{version}.yaml")[C]
+    kinds = ("catalogussen", "zaaktypen", "statustypen", "roltypen", "informatieobjecttypen", "eigenschappen")
+    checked = 0
+    for kind in (*kinds, "resultaattypen", "zaaktype-informatieobjecttypen"):
+        listing = oz.client.get(f"{C}/{kind}", params={} if kind == "catalogussen" else {"status": "alles"})
+        check(api, listing)
+        results = listing.json()["results"]
+        assert results, kind
+        for item in results[:2]:  # the lists hold the same shapes; details of a few suffice
+            check(api, oz.client.get(item["url"]))
+            checked += 1
+    assert checked == 15  # one catalogus, two of each other kind
