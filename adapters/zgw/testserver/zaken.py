@@ -700,3 +700,40 @@ async def update_zaakinformatieobject(request: Request, uuid: str) -> JSONRespon
     invalid.raise_if_any()
     zio.update({k: body[k] for k in ("titel", "beschrijving", "vernietigingsdatum", "status") if k in body})
     return ok(zio)
+
+
+# --- klantcontacten -----------------------------------------------------------------------------
+
+
+@router.post("/klantcontacten")
+async def create_klantcontact(request: Request) -> JSONResponse:
+    """Like rol and resultaat: zaken.bijwerken (or geforceerd-bijwerken), not zaken.aanmaken."""
+    require(request, *BIJWERKEN)
+    store = store_of(request)
+    body = await json_body(request)
+    invalid = Invalid()
+    v.required(body, invalid, "zaak", "datumtijd")
+    v.max_length(body, invalid, {"identificatie": 14, "kanaal": 20, "onderwerp": 200, "toelichting": 1000})
+    v.is_datetime(body, invalid, "datumtijd")
+    zaak_ref(request, store, body, invalid)
+    invalid.raise_if_any()
+    contact_uuid = new_uuid()
+    contact = {
+        "identificatie": f"{len(store.klantcontacten) + 1:014d}",
+        "kanaal": "",
+        "onderwerp": "",
+        "toelichting": "",
+        **body,
+        "url": _url(store, f"klantcontacten/{contact_uuid}"),
+        "uuid": contact_uuid,
+    }
+    store.klantcontacten[contact_uuid] = contact
+    return ok(contact, 201, {"Location": contact["url"]})
+
+
+@router.get("/klantcontacten")
+async def list_klantcontacten(request: Request) -> JSONResponse:
+    require(request, "zaken.lezen")
+    store = store_of(request)
+    items = filtered(request, list(store.klantcontacten.values()), {"zaak": "zaak"}, urls=("zaak",))
+    return ok(page(request, readable_items(request, store, items)))

@@ -567,6 +567,9 @@ def test_rol_resultaat_and_zaakeigenschap_need_bijwerken_not_aanmaken(make_oz: C
     eigenschap = oz.of_zaaktype("eigenschappen", zaak["zaaktype"], naam="Bouwkosten")
     body = {"zaak": zaak["url"], "eigenschap": eigenschap, "waarde": "1000"}
     refused(oz.client.post(f"{zaak['url']}/zaakeigenschappen", json=body), 403, "permission_denied")
+    contact = {"zaak": zaak["url"], "datumtijd": "2024-03-14T10:00:00Z", "kanaal": "telefoon"}
+    refused(oz.client.post(f"{Z}/klantcontacten", json=contact), 403, "permission_denied")
+    assert oz.as_("dso-gateway").client.post(f"{Z}/klantcontacten", json=contact).status_code == 201
     # zaken.aanmaken allows the first status only
     assert oz.status(zaak, 1).status_code == 201
     second = oz.status(zaak, 2)
