@@ -74,6 +74,7 @@ class ZgwStore:
     zaakeigenschappen: dict[str, dict[str, Any]] = field(default_factory=dict)
     zaakinformatieobjecten: dict[str, dict[str, Any]] = field(default_factory=dict)
     resultaten: dict[str, dict[str, Any]] = field(default_factory=dict)
+    klantcontacten: dict[str, dict[str, Any]] = field(default_factory=dict)
     gebruiksrechten: dict[str, dict[str, Any]] = field(default_factory=dict)
     documenten: dict[str, dict[str, Any]] = field(default_factory=dict)
     locks: dict[str, str] = field(default_factory=dict)  # document uuid -> lock
