@@ -40,6 +40,9 @@ class DeliveryResult(BaseModel):
 
     zaak_url: str
     zaak_identificatie: str
+    # What the clerk should know about how it was registered (Dutch; e.g. which zaaktype
+    # version was taken): said on the verzoek's timeline.
+    notities: tuple[str, ...] = ()
 
 
 class Delivery(Protocol):

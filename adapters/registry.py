@@ -17,12 +17,14 @@ def _memory(**kwargs: Any) -> Delivery:
 def _zgw(**kwargs: Any) -> Delivery:
     """kwargs: planner, and either client (a ZgwClient) or the ZgwClient keyword arguments
     (zaken_url, documenten_url, catalogi_url, client_id, secret, ...); other ZgwDelivery options
-    (bestandsdelen_threshold, identificatie_prefix) pass through."""
+    (bestandsdelen_threshold, identificatie_prefix, catalogus_ttl) pass through."""
     from adapters.zgw.client import ZgwClient
     from adapters.zgw.delivery import ZgwDelivery
 
     delivery_options = {
-        k: kwargs.pop(k) for k in ("bestandsdelen_threshold", "identificatie_prefix") if k in kwargs
+        k: kwargs.pop(k)
+        for k in ("bestandsdelen_threshold", "identificatie_prefix", "catalogus_ttl")
+        if k in kwargs
     }
     planner = kwargs.pop("planner")
     client = kwargs.pop("client", None) or ZgwClient(**kwargs)

@@ -125,6 +125,7 @@ def build_delivery(
         planner=planner,
         client=build_zgw_client(settings, transport=transport),
         bestandsdelen_threshold=settings.zgw_bestandsdelen_threshold,
+        catalogus_ttl=settings.zgw_catalogus_ttl,
     )
 
 

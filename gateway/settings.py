@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     zgw_secret: SecretStr = SecretStr("dso-gateway-demo-secret-change-me-0001")
     zgw_timeout: float = 30.0
     zgw_bestandsdelen_threshold: int = 4 * 1024 * 1024
+    # Seconds the ZGW catalogue (zaaktypen, statustypen, ...) is cached; a delivery that fails on
+    # a catalogue gap refreshes it at once and tries once more.
+    zgw_catalogus_ttl: float = Field(default=300.0, ge=0)
     # StUF-ZKN 3.10 (ZDS 1.1): the base under which /VrijeBerichten and /OntvangAsynchroon live.
     stuf_zkn_url: str = "http://127.0.0.1:8003/stuf-zkn"
     stuf_zkn_timeout: float = 60.0

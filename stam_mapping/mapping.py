@@ -81,12 +81,27 @@ class Status(_Frozen):
     toelichting: str = Field(min_length=1, max_length=1000)
 
 
+class Intrekking(Status):
+    """How an intrekking ends the zaak. `statustype` None means the eindstatus (the highest
+    volgnummer). Open Zaak closes a zaak only when it has a resultaat, so setting the eindstatus
+    first registers a resultaat of the resultaattype named `resultaattype` (omschrijving), whose
+    brondatumArchiefprocedure must be derivable from the zaak alone (e.g. afleidingswijze
+    `afgehandeld`). The zaak's documents stay with it: they are created with
+    indicatieGebruiksrecht false (no gebruiksrechten registered) and unlocked, as closing needs."""
+
+    resultaattype: str | None = Field(default=None, min_length=1, max_length=80)
+    resultaat_toelichting: str = Field(
+        default="Verzoek ingetrokken door de initiatiefnemer via het Omgevingsloket",
+        min_length=1,
+        max_length=1000,
+    )
+
+
 class Statussen(_Frozen):
     initieren: Status = Status(toelichting="Verzoek ontvangen via het Omgevingsloket (DSO)")
     conceptverzoek: Status = Status(toelichting="Conceptverzoek ontvangen via het Omgevingsloket (DSO)")
     aanvullen: Status = Status(statustype="Aangevuld", toelichting="Aanvulling ontvangen via het DSO")
-    # Intrekken always sets the end status (highest volgnummer); statustype is ignored.
-    intrekken: Status = Status(toelichting="Verzoek ingetrokken door de initiatiefnemer")
+    intrekken: Intrekking = Intrekking(toelichting="Verzoek ingetrokken door de initiatiefnemer")
 
     def voor(self, doel: Doel) -> Status:
         return {

@@ -195,7 +195,11 @@ def _niet_natuurlijk_persoon(o: NietNatuurlijkPersoon, mapping: MunicipalMapping
         buitenland = _verblijfsadres(adres, mapping).get("subVerblijfBuitenland")
         identificatie = _compact(
             {
-                "innNnpId": o.kvk_nummer,  # as Open Forms does: the KvK number identifies the NNP
+                # Zaken 1.5.1: innNnpId is an RSIN (9 digits, 11-proef; Open Zaak refuses an
+                # 8-digit KvK number there with invalid-length). STAM carries no RSIN, so an
+                # organisation without vestiging is identified by its KvK number in kvkNummer
+                # (what Open Zaak 1.21 stores for a niet-natuurlijk persoon).
+                "kvkNummer": o.kvk_nummer,
                 "statutaireNaam": _cut(o.naam, 500),
                 "bezoekadres": _cut(_adres_regel(adres), 1000),
                 "subVerblijfBuitenland": buitenland,
@@ -485,10 +489,15 @@ def _build_zgw_plan(
         "zaak": _zaak(verzoek, mapping, registratiedatum or date.today()),
         "status_toelichting": status.toelichting,
         "eindstatus": intrekken,
-        "statustype_omschrijving": None if intrekken else status.statustype,
+        "statustype_omschrijving": status.statustype,
     }
     if intrekken:
-        return ZgwPlan(**common)
+        intrekking = mapping.statussen.intrekken
+        return ZgwPlan(
+            **common,
+            resultaattype_omschrijving=intrekking.resultaattype,
+            resultaat_toelichting=intrekking.resultaat_toelichting if intrekking.resultaattype else None,
+        )
 
     rollen = _rollen(verzoek, mapping)
     zaakobjecten = _zaakobjecten(verzoek.projectlocaties)

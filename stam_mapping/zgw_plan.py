@@ -78,14 +78,18 @@ class ZgwPlan(_Frozen):
     # zaakgeometrie (GeoJSON WGS84) and vertrouwelijkheidaanduiding. Used only when no zaak exists.
     zaak: dict[str, Any]
     rollen: tuple[ZgwRol, ...] = ()
-    # The status to set: the initial one (lowest volgnummer) unless eindstatus is true
-    # (Intrekken: the highest volgnummer, i.e. the end status).
+    # The status to set. eindstatus true (Intrekken): this version ends the zaak, so its status
+    # is set after every other step (a closed zaak accepts no further changes in Open Zaak).
     status_toelichting: str
     eindstatus: bool = False
-    # Added by stam_mapping: the omschrijving of the statustype to set (e.g. "Aangevuld" for an
-    # aanvulling, from the mapping file). None: the initial status, or the end status when
-    # eindstatus is true. eindstatus wins over this field.
+    # The omschrijving of the statustype to set, from the mapping file's `statussen` per doel.
+    # None: the initial one (lowest volgnummer), or with eindstatus true the eindstatus
+    # (highest volgnummer).
     statustype_omschrijving: str | None = None
+    # Intrekken: the resultaattype (omschrijving) of the resultaat registered before the
+    # eindstatus (Open Zaak closes no zaak without one). Left out of dumps when None.
+    resultaattype_omschrijving: str | None = Field(default=None, exclude_if=lambda v: v is None)
+    resultaat_toelichting: str | None = Field(default=None, exclude_if=lambda v: v is None)
     zaakobjecten: tuple[ZgwZaakobject, ...] = ()
     eigenschappen: tuple[ZgwEigenschap, ...] = ()
     documenten: tuple[ZgwDocument, ...] = ()

@@ -1,16 +1,31 @@
 """Resolve the symbolic catalogue names of a ZgwPlan to Catalogi API URLs, with caching.
 
-Catalogue data changes only when a municipality publishes a new zaaktype version, so results
-are cached per (catalogus, zaaktype identificatie, date) for the life of the resolver."""
+Catalogue data changes only when a functional administrator publishes or adds something, so
+lookups are cached per (catalogus, zaaktype identificatie, date), but never for good: an entry
+expires after `ttl` seconds (setting DSOGW_ZGW_CATALOGUS_TTL), and the delivery drops the whole
+cache and tries once more when a step fails on the catalogue (`CatalogusGap`, or a catalogue URL
+the provider no longer knows). So once the administrator adds the missing statustype, the next
+retry succeeds without restarting any worker.
+
+Zaaktype choice: the published version valid on the indieningsdatum. When none was valid then
+(a verzoek filed before the current version began, the old one ended), the current published
+version is taken: Open Zaak itself does not compare geldigheid with any zaak date, and refusing
+such a verzoek for good helps nobody. `Zaaktype.keuze` says which version and why, for the
+verzoek's timeline."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
-from adapters.errors import DeliveryPermanentError
-from adapters.zgw.client import ZgwClient
+from adapters.zgw.client import CatalogusGap, ZgwClient
+
+DEFAULT_TTL = 300.0  # seconds; DSOGW_ZGW_CATALOGUS_TTL
+
+__all__ = ["DEFAULT_TTL", "EENMALIGE_ROLLEN", "CatalogusGap", "CatalogusResolver", "Zaaktype"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +43,10 @@ class Roltype:
     omschrijving_generiek: str
 
 
+# Open Zaak allows at most one rol per zaak with these omschrijvingGeneriek (max-occurences).
+EENMALIGE_ROLLEN = frozenset({"initiator", "zaakcoordinator"})
+
+
 @dataclass(frozen=True)
 class Zaaktype:
     url: str
@@ -37,22 +56,33 @@ class Zaaktype:
     roltypen: tuple[Roltype, ...]
     informatieobjecttypen: dict[str, str] = field(default_factory=dict)  # omschrijving -> url
     eigenschappen: dict[str, str] = field(default_factory=dict)  # naam -> url
+    resultaattypen: dict[str, str] = field(default_factory=dict)  # omschrijving -> url
+    # URLs of the informatieobjecttypen linked to this zaaktype (zaaktype-informatieobjecttypen,
+    # ZaakType.informatieobjecttypen); None when the provider does not say.
+    gekoppeld: frozenset[str] | None = None
+    concept: bool = False
+    begin_geldigheid: str = ""
+    # Set when the version valid on the asked date was not found and another was taken.
+    keuze: str | None = None
 
-    def statustype(self, *, omschrijving: str | None = None, eind: bool = False) -> Statustype:
-        """The end status, the one named `omschrijving`, or else the initial one (lowest volgnummer)."""
+    def eindstatus(self) -> Statustype:
+        """Open Zaak: the eindstatus is the statustype with the highest volgnummer."""
         ordered = sorted(self.statustypen, key=lambda s: s.volgnummer)
         if not ordered:
-            raise DeliveryPermanentError(f"zaaktype {self.identificatie} has no statustypen")
-        if eind:
-            return next((s for s in ordered if s.is_eindstatus), ordered[-1])
+            raise CatalogusGap(f"zaaktype {self.identificatie} has no statustypen")
+        return ordered[-1]
+
+    def statustype(self, *, omschrijving: str | None = None, eind: bool = False) -> Statustype:
+        """The one named `omschrijving`; else the eindstatus (`eind`) or the initial one."""
+        ordered = sorted(self.statustypen, key=lambda s: s.volgnummer)
+        if not ordered:
+            raise CatalogusGap(f"zaaktype {self.identificatie} has no statustypen")
         if omschrijving is not None:
             for s in ordered:
                 if s.omschrijving == omschrijving:
                     return s
-            raise DeliveryPermanentError(
-                f"statustype {omschrijving!r} not found in zaaktype {self.identificatie}"
-            )
-        return ordered[0]
+            raise CatalogusGap(f"statustype {omschrijving!r} not found in zaaktype {self.identificatie}")
+        return ordered[-1] if eind else ordered[0]
 
     def roltype(self, *, omschrijving_generiek: str | None, omschrijving: str | None) -> Roltype:
         """The roltype matching every criterion given (omschrijving narrows a generic role)."""
@@ -63,22 +93,34 @@ class Zaaktype:
                 continue
             return r
         wanted = " / ".join(x for x in (omschrijving, omschrijving_generiek) if x)
-        raise DeliveryPermanentError(f"roltype {wanted!r} not found in zaaktype {self.identificatie}")
+        raise CatalogusGap(f"roltype {wanted!r} not found in zaaktype {self.identificatie}")
 
     def informatieobjecttype(self, omschrijving: str) -> str:
-        try:
-            return self.informatieobjecttypen[omschrijving]
-        except KeyError:
-            raise DeliveryPermanentError(
-                f"informatieobjecttype {omschrijving!r} not found in catalogus {self.catalogus_url}"
-            ) from None
+        url = self.informatieobjecttypen.get(omschrijving)
+        if url is None:
+            raise CatalogusGap(
+                f"informatieobjecttype {omschrijving!r} not found (published) "
+                f"in catalogus {self.catalogus_url}"
+            )
+        if self.gekoppeld is not None and url not in self.gekoppeld:
+            # Open Zaak: missing-zaaktype-informatieobjecttype-relation on the zaakinformatieobject.
+            raise CatalogusGap(
+                f"informatieobjecttype {omschrijving!r} is not linked to zaaktype {self.identificatie}"
+            )
+        return url
 
     def eigenschap(self, naam: str) -> str:
         try:
             return self.eigenschappen[naam]
         except KeyError:
-            raise DeliveryPermanentError(
-                f"eigenschap {naam!r} not found in zaaktype {self.identificatie}"
+            raise CatalogusGap(f"eigenschap {naam!r} not found in zaaktype {self.identificatie}") from None
+
+    def resultaattype(self, omschrijving: str) -> str:
+        try:
+            return self.resultaattypen[omschrijving]
+        except KeyError:
+            raise CatalogusGap(
+                f"resultaattype {omschrijving!r} not found in zaaktype {self.identificatie}"
             ) from None
 
 
@@ -91,45 +133,87 @@ def _geldig_op(item: dict[str, Any], op: date) -> bool:
 
 
 class CatalogusResolver:
-    def __init__(self, client: ZgwClient) -> None:
+    def __init__(
+        self,
+        client: ZgwClient,
+        *,
+        ttl: float = DEFAULT_TTL,
+        clock: Callable[[], float] = time.monotonic,
+        today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+    ) -> None:
         self._client = client
-        self._catalogussen: dict[tuple[str, str], str] = {}
-        self._zaaktypen: dict[tuple[str, str, date], Zaaktype] = {}
+        self._ttl = ttl
+        self._clock = clock
+        self._today = today
+        self._catalogussen: dict[tuple[str, str], tuple[float, str]] = {}
+        self._zaaktypen: dict[tuple[str, str, date], tuple[float, Zaaktype]] = {}
+
+    def refresh(self) -> None:
+        """Forget everything: the next lookup asks the Catalogi API again."""
+        self._catalogussen.clear()
+        self._zaaktypen.clear()
+
+    def _fresh(self, stored: float) -> bool:
+        return self._clock() - stored < self._ttl
 
     def catalogus(self, domein: str, rsin: str) -> str:
         key = (domein, rsin)
-        if key not in self._catalogussen:
-            found = list(
-                self._client.list_all(self._client.catalogi("catalogussen"), {"domein": domein, "rsin": rsin})
-            )
-            if not found:
-                raise DeliveryPermanentError(f"catalogus with domein {domein!r} and rsin {rsin} not found")
-            self._catalogussen[key] = str(found[0]["url"])
-        return self._catalogussen[key]
+        cached = self._catalogussen.get(key)
+        if cached is not None and self._fresh(cached[0]):
+            return cached[1]
+        found = list(
+            self._client.list_all(self._client.catalogi("catalogussen"), {"domein": domein, "rsin": rsin})
+        )
+        if not found:
+            raise CatalogusGap(f"catalogus with domein {domein!r} and rsin {rsin} not found")
+        url = str(found[0]["url"])
+        self._catalogussen[key] = (self._clock(), url)
+        return url
 
     def zaaktype(self, domein: str, rsin: str, identificatie: str, op: date) -> Zaaktype:
         catalogus = self.catalogus(domein, rsin)
         key = (catalogus, identificatie, op)
-        if key not in self._zaaktypen:
-            self._zaaktypen[key] = self._resolve(catalogus, identificatie, op)
-        return self._zaaktypen[key]
+        cached = self._zaaktypen.get(key)
+        if cached is not None and self._fresh(cached[0]):
+            return cached[1]
+        zaaktype = self._resolve(catalogus, identificatie, op)
+        self._zaaktypen[key] = (self._clock(), zaaktype)
+        return zaaktype
+
+    def _kies(self, catalogus: str, identificatie: str, op: date) -> tuple[dict[str, Any], str | None]:
+        """The published version valid on `op`, else the current published one (and why)."""
+        c = self._client
+
+        def published(params: dict[str, str]) -> list[dict[str, Any]]:
+            # A concept must never be used, even if one slips through the provider's filter.
+            return [
+                z
+                for z in c.list_all(c.catalogi("zaaktypen"), {"catalogus": catalogus, **params})
+                if not z.get("concept") and z.get("identificatie") == identificatie
+            ]
+
+        on_date = [
+            z
+            for z in published({"identificatie": identificatie, "datumGeldigheid": op.isoformat()})
+            if _geldig_op(z, op)
+        ]
+        if on_date:
+            return max(on_date, key=lambda z: str(z.get("beginGeldigheid", ""))), None
+        alle = published({"identificatie": identificatie})
+        today = self._today()
+        current = [z for z in alle if _geldig_op(z, today)] or alle
+        if not current:
+            raise CatalogusGap(f"zaaktype {identificatie!r} (published) not found in catalogus")
+        chosen = max(current, key=lambda z: str(z.get("beginGeldigheid", "")))
+        keuze = (
+            f"zaaktype {identificatie}: geen gepubliceerde versie geldig op {op.isoformat()}; "
+            f"de huidige versie (geldig vanaf {chosen.get('beginGeldigheid') or 'onbekend'}) is gebruikt"
+        )
+        return chosen, keuze
 
     def _resolve(self, catalogus: str, identificatie: str, op: date) -> Zaaktype:
         c = self._client
-        kandidaten = [
-            z
-            for z in c.list_all(
-                c.catalogi("zaaktypen"),
-                {"catalogus": catalogus, "identificatie": identificatie, "datumGeldigheid": op.isoformat()},
-            )
-            # The provider filters already; a concept must never be used even if one slips through.
-            if not z.get("concept") and z.get("identificatie") == identificatie and _geldig_op(z, op)
-        ]
-        if not kandidaten:
-            raise DeliveryPermanentError(
-                f"zaaktype {identificatie!r} (published, valid on {op.isoformat()}) not found in catalogus"
-            )
-        zaaktype = max(kandidaten, key=lambda z: str(z.get("beginGeldigheid", "")))
+        zaaktype, keuze = self._kies(catalogus, identificatie, op)
         url = str(zaaktype["url"])
         statustypen = tuple(
             Statustype(
@@ -148,14 +232,28 @@ class CatalogusResolver:
             )
             for r in c.list_all(c.catalogi("roltypen"), {"zaaktype": url})
         )
-        informatieobjecttypen = {
-            str(i["omschrijving"]): str(i["url"])
-            for i in c.list_all(c.catalogi("informatieobjecttypen"), {"catalogus": catalogus})
-            if not i.get("concept") and _geldig_op(i, op)
-        }
+        informatieobjecttypen: dict[str, str] = {}
+        for i in c.list_all(c.catalogi("informatieobjecttypen"), {"catalogus": catalogus}):
+            if i.get("concept") or not _geldig_op(i, op):
+                continue
+            # Several published versions of one omschrijving: the latest that is valid.
+            informatieobjecttypen[str(i["omschrijving"])] = str(i["url"])
         eigenschappen = {
             str(e["naam"]): str(e["url"]) for e in c.list_all(c.catalogi("eigenschappen"), {"zaaktype": url})
         }
+        # ZaakType lists the URLs of its resultaattypen and of the informatieobjecttypen linked to
+        # it (zaaktype-informatieobjecttypen); an empty list asks no further call.
+        resultaattypen = (
+            {
+                str(r.get("omschrijving", "")): str(r["url"])
+                for r in c.list_all(c.catalogi("resultaattypen"), {"zaaktype": url})
+            }
+            if zaaktype.get("resultaattypen")
+            else {}
+        )
+        links = zaaktype.get("informatieobjecttypen")
+        # No links listed: not checked here (the provider still checks each document).
+        gekoppeld = frozenset(str(x) for x in links) if isinstance(links, list) and links else None
         return Zaaktype(
             url=url,
             identificatie=identificatie,
@@ -164,4 +262,9 @@ class CatalogusResolver:
             roltypen=roltypen,
             informatieobjecttypen=informatieobjecttypen,
             eigenschappen=eigenschappen,
+            resultaattypen=resultaattypen,
+            gekoppeld=gekoppeld,
+            concept=bool(zaaktype.get("concept")),
+            begin_geldigheid=str(zaaktype.get("beginGeldigheid") or ""),
+            keuze=keuze,
         )

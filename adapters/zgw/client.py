@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import secrets
 import time
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import IO, Any
 
 import httpx
@@ -18,6 +21,12 @@ log = structlog.get_logger(__name__)
 _CRS = {"Accept-Crs": "EPSG:4326", "Content-Crs": "EPSG:4326"}
 ABSENT = object()  # request(absent_ok=True) got a 404
 _MAX_PAGES = 1000  # a guard against a server that keeps returning `next`
+
+
+class CatalogusGap(DeliveryPermanentError):
+    """The catalogue lacks what the mapping names, the zaaktype does not link it, or a catalogue
+    URL is unknown (404). Permanent until an administrator fixes the catalogue: the delivery
+    refreshes its catalogue cache and tries once more, and a later retry sees the fix."""
 
 
 def _readable_invalid_params(body: Any) -> list[dict[str, Any]]:
@@ -34,6 +43,57 @@ def _readable_invalid_params(body: Any) -> list[dict[str, Any]]:
 def _path_of(url: str) -> str:
     # Paths never carry a BSN (we never filter on one), but query strings are left out anyway.
     return httpx.URL(url).path
+
+
+def _form_param(value: str) -> bytes:
+    # As httpx and browsers do (WHATWG): quotes and line breaks percent-encoded, the rest UTF-8.
+    return value.translate({0x22: "%22", 0x0D: "%0D", 0x0A: "%0A"}).encode("utf-8")
+
+
+class KnownLengthMultipart(httpx.SyncByteStream):
+    """A multipart/form-data body {lock, inhoud} whose length is known before it is sent.
+
+    `headers` carries the Content-Type (with the boundary) and the Content-Length; iterating
+    yields the preamble, then `omvang` bytes read from `inhoud` in chunks, then the epilogue."""
+
+    CHUNK = 64 * 1024
+
+    def __init__(
+        self, *, lock: str, inhoud: IO[bytes] | io.RawIOBase, omvang: int, bestandsnaam: str
+    ) -> None:
+        boundary = secrets.token_hex(16)
+        self._preamble = (
+            f"--{boundary}\r\n".encode()
+            + b'Content-Disposition: form-data; name="lock"\r\n\r\n'
+            + _form_param(lock)
+            + f"\r\n--{boundary}\r\n".encode()
+            + b'Content-Disposition: form-data; name="inhoud"; filename="'
+            + _form_param(bestandsnaam)
+            + b'"\r\nContent-Type: application/octet-stream\r\n\r\n'
+        )
+        self._epilogue = f"\r\n--{boundary}--\r\n".encode()
+        self._inhoud = inhoud
+        self._omvang = omvang
+        self._sent = False
+        self.headers = {
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Content-Length": str(len(self._preamble) + omvang + len(self._epilogue)),
+        }
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self._sent:  # a part is read from a stream once: a resend needs a new body
+            raise RuntimeError("a bestandsdeel body can be sent only once")
+        self._sent = True
+        yield self._preamble
+        left = self._omvang
+        while left:
+            chunk = self._inhoud.read(min(left, self.CHUNK))
+            if not chunk:
+                # Announced more than the file holds: the Content-Length would be a lie.
+                raise DeliveryPermanentError("document ended before its announced size")
+            left -= len(chunk)
+            yield chunk
+        yield self._epilogue
 
 
 class ZgwClient:
@@ -65,6 +125,8 @@ class ZgwClient:
         self._user_representation = user_representation
         self._timeout = httpx.Timeout(timeout)
         self._upload_timeout = httpx.Timeout(timeout, write=upload_timeout, read=upload_timeout)
+        # Server clock minus ours, from the Date header of the last answer (None: not yet known).
+        self._server_offset: timedelta | None = None
         self._http = httpx.Client(
             transport=transport, timeout=self._timeout, event_hooks=dict(event_hooks or {})
         )
@@ -106,6 +168,8 @@ class ZgwClient:
         params: Mapping[str, str] | None = None,
         files: Mapping[str, Any] | None = None,
         data: Mapping[str, str] | None = None,
+        content: httpx.SyncByteStream | None = None,
+        extra_headers: Mapping[str, str] | None = None,
         upload: bool = False,
         absent_ok: bool = False,
     ) -> Any:
@@ -119,7 +183,8 @@ class ZgwClient:
                 params=params,
                 files=files,
                 data=data,
-                headers=self._headers(url),
+                content=content,
+                headers=self._headers(url, extra_headers),
                 timeout=self._upload_timeout if upload else self._timeout,
             )
         except httpx.TimeoutException as exc:
@@ -133,8 +198,28 @@ class ZgwClient:
             return ABSENT
         return self._result(method, url, response)
 
+    def server_now(self) -> datetime:
+        """Now by the provider's clock as far as we know it (its last Date header, which is cut
+        to the second, so this is never ahead of the provider), else by ours. Open Zaak refuses
+        a datumStatusGezet later than its own now, without leeway."""
+        now = datetime.now(UTC)
+        return now if self._server_offset is None else now + self._server_offset
+
+    def _note_server_clock(self, response: httpx.Response) -> None:
+        header = response.headers.get("Date")
+        if not header:
+            return
+        try:
+            server = parsedate_to_datetime(header)
+        except (TypeError, ValueError):
+            return
+        if server.tzinfo is None:
+            server = server.replace(tzinfo=UTC)
+        self._server_offset = server - datetime.now(UTC)
+
     def _result(self, method: str, url: str, response: httpx.Response) -> Any:
         status = response.status_code
+        self._note_server_clock(response)
         try:
             body: Any = response.json() if response.content else None
         except ValueError:
@@ -151,6 +236,10 @@ class ZgwClient:
         detail = body.get("detail") if isinstance(body, dict) else None
         message = f"{where}: {detail}" if detail else where
         error: type[DeliveryError]
+        if status == 404 and url.startswith(self.catalogi_url):
+            # A catalogue URL the provider no longer knows: the cached catalogue is stale.
+            log.warning("zgw.failed", method=method, path=_path_of(url), status=status)
+            raise CatalogusGap(message, status=status)
         # 408/429 are the provider asking us to come back later, not a verdict on the request.
         error = DeliveryRetryableError if status >= 500 or status in (408, 429) else DeliveryPermanentError
         log.warning("zgw.failed", method=method, path=_path_of(url), status=status)
@@ -173,16 +262,16 @@ class ZgwClient:
         return self.request("DELETE", url, absent_ok=missing_ok) is not ABSENT
 
     def put_bestandsdeel(
-        self, url: str, *, lock: str, inhoud: IO[bytes] | io.RawIOBase, bestandsnaam: str
+        self, url: str, *, lock: str, inhoud: IO[bytes] | io.RawIOBase, omvang: int, bestandsnaam: str
     ) -> Any:
-        """PUT one part as multipart/form-data; httpx streams `inhoud` from the file object."""
-        return self.request(
-            "PUT",
-            url,
-            data={"lock": lock},
-            files={"inhoud": (bestandsnaam, inhoud, "application/octet-stream")},
-            upload=True,
-        )
+        """PUT one part (`omvang` bytes of `inhoud`) as multipart/form-data with a Content-Length.
+
+        Open Zaak (uwsgi + DRF) reads a body without Content-Length, i.e. chunked, as empty and
+        answers `lock: required`; httpx sends a streamed file part chunked. So the body is built
+        here: the length is known up front (preamble + part + epilogue) while the part itself is
+        still read from `inhoud` chunk by chunk, never whole in memory."""
+        body = KnownLengthMultipart(lock=lock, inhoud=inhoud, omvang=omvang, bestandsnaam=bestandsnaam)
+        return self.request("PUT", url, content=body, extra_headers=body.headers, upload=True)
 
     def list_all(self, url: str, params: Mapping[str, str] | None = None) -> Iterator[dict[str, Any]]:
         """Every item of a list endpoint, following `next` of paginated answers."""

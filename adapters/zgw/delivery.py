@@ -13,7 +13,10 @@ verzoek, and it also covers checkpoints that never existed (`dso-gateway deliver
 
 Rollen: Zaken 1.5.1 can create and destroy a rol but not change one. A rol the plan marks
 `vervangt` (an aanvulling changed its betrokkene or indicatieMachtiging) is created first and
-then the one it replaces is destroyed, so the zaak is never without it; a rol in
+then the one it replaces is destroyed, so the zaak is never without it; except for a roltype
+Open Zaak allows only once per zaak (omschrijvingGeneriek initiator or zaakcoordinator:
+`max-occurences`), where the old rol is destroyed first (its own checkpointed step, so a crash
+in between resumes at the create) and the zaak never has two initiators. A rol in
 `vervallen_rollen` is destroyed. The destroyed rol is the one the latest earlier version
 registered under the key ("v1:rol:initiator"), unless a later one destroyed it; each
 destruction is the step "v<n>:<key>:vervallen". A DELETE whose answer was lost is repeated: a
@@ -23,12 +26,24 @@ Vervallen documents: Documenten 1.4 has no "vervallen" document status and chang
 document needs lock/patch/unlock. The Zaken API allows PATCH of a zaakinformatieobject's
 `titel`/`beschrijving`, so the relation is marked there: one call, idempotent, visible to the
 behandelaar where they look at the zaak's documents.
+
+Statuses: the statustype per doel comes from the plan (the mapping file); none for an
+intrekking means the eindstatus. datumStatusGezet is taken a little before the provider's now
+(Open Zaak refuses a moment in its future, and clocks differ) and after the previous version's
+status (it must be unique per zaak). Setting the eindstatus closes the zaak, which Open Zaak
+allows only with a resultaat and with every document unlocked and its indicatieGebruiksrecht
+set: the resultaat (the mapping's resultaattype) is its own checkpointed, lost-answer-safe step
+("v<n>:resultaat"), and the documents are checked first, with a clear error for a locked one.
+
+Catalogue: a step that fails because the catalogue lacks something (CatalogusGap, or the
+provider refusing a catalogue URL) drops the catalogue cache and runs the delivery once more:
+checkpoints make the second run resume where the first stopped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -37,7 +52,7 @@ import structlog
 from adapters.base import Checkpoints, DeliveryResult, DocumentSource
 from adapters.errors import DeliveryError, DeliveryPermanentError, DeliveryRetryableError
 from adapters.zgw import recovery
-from adapters.zgw.catalogus import CatalogusResolver, Zaaktype
+from adapters.zgw.catalogus import DEFAULT_TTL, EENMALIGE_ROLLEN, CatalogusGap, CatalogusResolver, Zaaktype
 from adapters.zgw.client import ZgwClient
 from adapters.zgw.document_steps import DocumentSteps
 from stam_mapping.errors import StamError
@@ -49,8 +64,38 @@ log = structlog.get_logger(__name__)
 Planner = Callable[[Verzoek, Verzoek | None], ZgwPlan]
 
 DEFAULT_BESTANDSDELEN_THRESHOLD = 4 * 1024 * 1024
-_AANGEVULD = "Aangevuld"
 _VERVALLEN = ":vervallen"  # suffix of the step that destroyed the rol under a key
+# datumStatusGezet this far before the provider's now: its Date header is cut to the second.
+_STATUS_MARGE = timedelta(seconds=2)
+_STATUS_STAP = timedelta(milliseconds=1)
+# What the provider says when a step names a catalogue object it does not (or no longer) has,
+# or one that does not fit the zaaktype: the catalogue changed since it was cached.
+_CATALOGUS_VELDEN = {
+    "zaaktype",
+    "statustype",
+    "roltype",
+    "resultaattype",
+    "eigenschap",
+    "informatieobjecttype",
+}
+_CATALOGUS_CODES = {
+    "bad-url",
+    "invalid-resource",
+    "does_not_exist",
+    "not-published",
+    "zaaktype-mismatch",
+    "missing-zaaktype-informatieobjecttype-relation",
+}
+
+
+def _catalogus_probleem(exc: DeliveryPermanentError) -> bool:
+    if isinstance(exc, CatalogusGap):
+        return True
+    for param in exc.invalid_params:
+        name, code = param.get("name", ""), param.get("code", "")
+        if code in _CATALOGUS_CODES and (name in _CATALOGUS_VELDEN or name == "nonFieldErrors"):
+            return True
+    return False
 
 
 def _op_datum(verzoek: Verzoek) -> date:
@@ -74,6 +119,7 @@ class ZgwDelivery:
         resolver: CatalogusResolver | None = None,
         identificatie_prefix: str | None = "DSO-",
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        catalogus_ttl: float = DEFAULT_TTL,
     ) -> None:
         """`identificatie_prefix`: the zaak gets identificatie prefix+verzoeknummer and each
         document prefix+verzoeknummer+documentId (documents.identificatie), so an object created
@@ -83,7 +129,7 @@ class ZgwDelivery:
         self._client = client
         self._planner = planner
         self._threshold = bestandsdelen_threshold
-        self._resolver = resolver or CatalogusResolver(client)
+        self._resolver = resolver or CatalogusResolver(client, ttl=catalogus_ttl)
         self._prefix = identificatie_prefix
         self._now = now
 
@@ -99,6 +145,20 @@ class ZgwDelivery:
             plan = self._planner(verzoek, previous)
         except StamError as exc:
             raise DeliveryPermanentError(f"no ZGW plan for verzoek {verzoek.verzoeknummer}: {exc}") from exc
+        try:
+            return self._run(plan, verzoek, documents, checkpoints, bound)
+        except DeliveryPermanentError as exc:
+            if not _catalogus_probleem(exc):
+                raise
+            # The catalogue may have changed since it was cached (an administrator added what
+            # was missing): look again, once; the checkpoints resume where this run stopped.
+            bound.warning("zgw.catalogus.refresh", reason=str(exc))
+            self._resolver.refresh()
+            return self._run(plan, verzoek, documents, checkpoints, bound)
+
+    def _run(
+        self, plan: ZgwPlan, verzoek: Verzoek, documents: DocumentSource, checkpoints: Checkpoints, bound: Any
+    ) -> DeliveryResult:
         try:
             return _Run(self, plan, verzoek, documents, checkpoints, bound).run()
         except DeliveryError:
@@ -158,7 +218,12 @@ class _Run(DocumentSteps):
             self.step(self.v + f"vervallen:{document_id}", partial(self.vervallen, document_id))
         if plan.eindstatus:  # last: a closed zaak accepts no further changes in Open Zaak
             self.status(zaak_url, zaaktype)
-        return DeliveryResult(zaak_url=zaak_url, zaak_identificatie=str(zaak["identificatie"]))
+        notities = (zaaktype.keuze,) if zaaktype.keuze else ()
+        if zaaktype.keuze:
+            self.log.warning("zgw.zaaktype.fallback", keuze=zaaktype.keuze)
+        return DeliveryResult(
+            zaak_url=zaak_url, zaak_identificatie=str(zaak["identificatie"]), notities=notities
+        )
 
     # --- steps --------------------------------------------------------------------------------
 
@@ -187,9 +252,14 @@ class _Run(DocumentSteps):
         )
         body = {**rol.body, "zaak": zaak_url, "roltype": roltype.url}
         vorige = self.huidige_rol(rol.vervangt) if rol.vervangt else None
+        # At most one initiator (zaakcoordinator) per zaak: the old one goes first. The
+        # destruction is a checkpointed step, so a crash before the create resumes at the create.
+        eenmalig = roltype.omschrijving_generiek in EENMALIGE_ROLLEN
+        if rol.vervangt and eenmalig:
+            self.rol_weg(zaak_url, rol.vervangt)
         # A lost answer is looked up by betrokkene: the rol being replaced may be the same person.
         self.create_in(self.v + rol.key, "rollen", body, partial(recovery.find_rol, behalve=vorige))
-        if rol.vervangt:
+        if rol.vervangt and not eenmalig:
             self.rol_weg(zaak_url, rol.vervangt)
 
     def huidige_rol(self, key: str) -> str | None:
@@ -220,10 +290,10 @@ class _Run(DocumentSteps):
 
     def status(self, zaak_url: str, zaaktype: Zaaktype) -> None:
         plan = self.plan
-        omschrijving = plan.statustype_omschrijving
-        if omschrijving is None and plan.doel is Doel.AANVULLEN:
-            omschrijving = _AANGEVULD
-        statustype = zaaktype.statustype(omschrijving=omschrijving, eind=plan.eindstatus)
+        statustype = zaaktype.statustype(omschrijving=plan.statustype_omschrijving, eind=plan.eindstatus)
+        if statustype.url == zaaktype.eindstatus().url:
+            self.resultaat(zaak_url, zaaktype)
+            self.documenten_sluitbaar(zaak_url)
         body = {
             "zaak": zaak_url,
             "statustype": statustype.url,
@@ -231,8 +301,56 @@ class _Run(DocumentSteps):
         }
         # The moment goes into the pending marker: a retry sends the same one, which is how the
         # lookup tells our status from an earlier version's of the same statustype.
-        memo = {"datumStatusGezet": self.d._now().isoformat()}
+        memo = {"datumStatusGezet": self.status_moment().isoformat()}
         self.create_in(self.v + "status", "statussen", body, recovery.find_status, memo)
+
+    def status_moment(self) -> datetime:
+        """A little before now by the provider's clock (never in its future), and after the
+        status of the latest earlier version (unique per zaak)."""
+        moment = min(self.d._now(), self.c.server_now()) - _STATUS_MARGE
+        for volgnummer in range(self.plan.volgnummer - 1, 0, -1):
+            marker = self.cp.get(f"v{volgnummer}:status:pending")
+            if marker is None or "datumStatusGezet" not in marker:
+                continue
+            vorige = datetime.fromisoformat(str(marker["datumStatusGezet"]))
+            if vorige.tzinfo is None:
+                vorige = vorige.replace(tzinfo=UTC)
+            if moment <= vorige:
+                moment = vorige + _STATUS_STAP
+            break
+        return moment
+
+    def resultaat(self, zaak_url: str, zaaktype: Zaaktype) -> None:
+        """The resultaat the eindstatus needs (Open Zaak: resultaat-does-not-exist)."""
+        omschrijving = self.plan.resultaattype_omschrijving
+        if omschrijving is None:
+            raise DeliveryPermanentError(
+                "setting the eindstatus closes the zaak, which needs a resultaat: the mapping file "
+                "names no resultaattype (statussen.intrekken.resultaattype)"
+            )
+        body = {
+            "zaak": zaak_url,
+            "resultaattype": zaaktype.resultaattype(omschrijving),
+            "toelichting": (self.plan.resultaat_toelichting or "")[:1000],
+        }
+        self.create_in(self.v + "resultaat", "resultaten", body, recovery.find_resultaat)
+
+    def documenten_sluitbaar(self, zaak_url: str) -> None:
+        """Every document of the zaak unlocked and with indicatieGebruiksrecht set, as closing
+        needs. Ours are (created with false, unlocked after their upload); a behandelaar's lock
+        or document is said clearly instead of as the provider's refusal of the status."""
+        for zio in self.c.list_all(self.c.zaken("zaakinformatieobjecten"), {"zaak": zaak_url}):
+            document = self.c.get(str(zio["informatieobject"]))
+            if document.get("locked"):
+                raise DeliveryRetryableError(
+                    f"document {document.get('identificatie') or zio['informatieobject']} is locked: "
+                    "the zaak can be closed once it is unlocked"
+                )
+            if document.get("indicatieGebruiksrecht") is None:
+                raise DeliveryPermanentError(
+                    f"document {document.get('identificatie') or zio['informatieobject']} has no "
+                    "indicatieGebruiksrecht: the zaak cannot be closed until it is set"
+                )
 
     def zaakeigenschap(self, key: str, zaak_url: str, zaaktype: Zaaktype, naam: str, waarde: str) -> None:
         """A new eigenschap, or (aanvulling) a new value for one set by an earlier version."""

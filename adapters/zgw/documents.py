@@ -1,7 +1,7 @@
 """Documents into the Documenten API: base64 `inhoud` for small files, bestandsdelen for large ones.
 
-Large files are streamed from DocumentSource.open() part by part; at most one httpx chunk of
-a part is in memory at a time."""
+Large files are streamed from DocumentSource.open() part by part; at most one chunk of a part
+is in memory at a time, and every part is sent with its Content-Length (client.py)."""
 
 from __future__ import annotations
 
@@ -33,29 +33,6 @@ def identificatie(prefix: str, verzoeknummer: str, document_id: str) -> str:
         return leesbaar
     digest = hashlib.sha256(leesbaar.encode("utf-8")).hexdigest()[:16]
     return f"{leesbaar[: _IDENTIFICATIE_MAX - len(digest) - 1]}-{digest}"
-
-
-class _Part(io.RawIOBase):
-    """At most `size` bytes of `source`, read on demand (what httpx's multipart writer streams)."""
-
-    def __init__(self, source: BinaryIO, size: int) -> None:
-        self._source = source
-        self._left = size
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer)
-        wanted = min(len(view), self._left)
-        if wanted == 0:
-            return 0
-        data = self._source.read(wanted)
-        if not data:
-            raise DeliveryPermanentError("document ended before its announced size")
-        view[: len(data)] = data
-        self._left -= len(data)
-        return len(data)
 
 
 def _skip(source: BinaryIO, count: int) -> None:
@@ -144,7 +121,7 @@ def _upload(
                 _skip(stream, omvang)
                 continue
             client.put_bestandsdeel(
-                str(deel["url"]), lock=state["lock"], inhoud=_Part(stream, omvang), bestandsnaam=naam
+                str(deel["url"]), lock=state["lock"], inhoud=stream, omvang=omvang, bestandsnaam=naam
             )
     client.post(f"{state['url']}/unlock", {"lock": state["lock"]})
     log.info("zgw.document.bestandsdelen", delen=len(delen), size=size)

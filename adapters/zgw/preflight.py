@@ -1,11 +1,14 @@
 """Does the municipality's catalogue have everything the mapping file names?
 
-A mapping that names a zaaktype, roltype, statustype or informatieobjecttype the Catalogi API
-does not have makes every matching verzoek fail at delivery, one by one, in production. This
-check finds that before the first verzoek arrives: `dso-gateway check` runs it.
+A mapping that names a zaaktype, roltype, statustype, resultaattype, eigenschap or
+informatieobjecttype the Catalogi API does not have (or has only as a concept, or has not
+linked to the zaaktype) makes every matching verzoek fail at delivery, one by one, in
+production, often halfway (a zaak without its eigenschappen). This check finds that before the
+first verzoek arrives: `dso-gateway check` runs it.
 
-Errors make delivery fail for sure. Warnings are things that fail only for some verzoeken (an
-eigenschap a zaaktype lacks fails only verzoeken that answer its vraag)."""
+Errors are gaps that make a delivery fail (Open Zaak 1.21 refuses it). Warnings are things that
+cannot fail a delivery but are worth knowing (a zaaktype version taken because none was valid
+on the date; links the provider does not list, which then only the provider checks)."""
 
 from __future__ import annotations
 
@@ -42,9 +45,16 @@ def mapped_zaaktypen(mapping: MunicipalMapping) -> dict[str, set[Doel]]:
     return per_doel
 
 
+def _concepten(client: ZgwClient, kind: str, catalogus: str, key: str) -> set[str]:
+    """The `key` values (identificatie, omschrijving) of `kind` that exist only as a concept."""
+    items = list(client.list_all(client.catalogi(kind), {"catalogus": catalogus, "status": "alles"}))
+    published = {str(i.get(key)) for i in items if not i.get("concept")}
+    return {str(i.get(key)) for i in items if i.get("concept")} - published
+
+
 def check_catalogue(client: ZgwClient, mapping: MunicipalMapping, op: date) -> CatalogueReport:
     report = CatalogueReport()
-    resolver = CatalogusResolver(client)
+    resolver = CatalogusResolver(client, today=lambda: op)
     domein, rsin = mapping.catalogus.domein, mapping.catalogus.rsin
     try:
         catalogus = resolver.catalogus(domein, rsin)
@@ -52,32 +62,48 @@ def check_catalogue(client: ZgwClient, mapping: MunicipalMapping, op: date) -> C
         report.errors.append(str(exc))
         return report
     report.checked.append(f"catalogus {domein}/{rsin}")
-    iotypen: dict[str, str] | None = None
+    concept_zaaktypen: set[str] | None = None
+    concept_iotypen: set[str] | None = None
+    wanted_iotypen = sorted(
+        {mapping.documenten.default_informatieobjecttype, *mapping.documenten.informatieobjecttypen.values()}
+    )
     for identificatie, doelen in sorted(mapped_zaaktypen(mapping).items()):
         try:
             zaaktype = resolver.zaaktype(domein, rsin, identificatie, op)
         except DeliveryError as exc:
-            report.errors.append(str(exc))
+            if concept_zaaktypen is None:
+                concept_zaaktypen = _concepten(client, "zaaktypen", catalogus, "identificatie")
+            if identificatie in concept_zaaktypen:
+                report.errors.append(f"zaaktype {identificatie!r} is not published (only a concept exists)")
+            else:
+                report.errors.append(str(exc))
             continue
-        iotypen = zaaktype.informatieobjecttypen
+        if zaaktype.keuze:
+            report.warnings.append(zaaktype.keuze)
         problems = _zaaktype_problems(zaaktype, mapping, doelen)
-        report.errors += problems
-        report.warnings += [
-            f"eigenschap {naam!r} not in zaaktype {identificatie} (fails verzoeken that answer its vraag)"
-            for naam in _eigenschappen(mapping)
-            if naam not in zaaktype.eigenschappen
-        ]
+        for omschrijving in wanted_iotypen:
+            if omschrijving in zaaktype.informatieobjecttypen:
+                try:
+                    zaaktype.informatieobjecttype(omschrijving)
+                except DeliveryError as exc:
+                    problems.append(str(exc))
+                continue
+            if concept_iotypen is None:
+                concept_iotypen = _concepten(client, "informatieobjecttypen", catalogus, "omschrijving")
+            if omschrijving in concept_iotypen:
+                problems.append(
+                    f"informatieobjecttype {omschrijving!r} is not published (only a concept exists)"
+                )
+            else:
+                problems.append(f"informatieobjecttype {omschrijving!r} not in catalogus {catalogus}")
+        if zaaktype.gekoppeld is None:
+            report.warnings.append(
+                f"zaaktype {identificatie} lists no linked informatieobjecttypen: whether its documents "
+                "may be linked (zaaktype-informatieobjecttypen) is left to the provider"
+            )
+        report.errors += [p for p in dict.fromkeys(problems) if p not in report.errors]
         if not problems:
             report.checked.append(f"zaaktype {identificatie} (valid on {op.isoformat()})")
-    if iotypen is not None:
-        wanted = {
-            mapping.documenten.default_informatieobjecttype,
-            *mapping.documenten.informatieobjecttypen.values(),
-        }
-        missing = sorted(w for w in wanted if w not in iotypen)
-        report.errors += [f"informatieobjecttype {m!r} not in catalogus {catalogus}" for m in missing]
-        if not missing:
-            report.checked.append(f"{len(wanted)} informatieobjecttype(n)")
     return report
 
 
@@ -98,14 +124,35 @@ def _zaaktype_problems(zaaktype: Zaaktype, mapping: MunicipalMapping, doelen: se
             )
         except DeliveryError as exc:
             problems.append(str(exc))
+    # A missing eigenschap fails every verzoek that answers its vraag (or, for the activiteiten
+    # eigenschap, every verzoek with activiteiten) halfway, after the zaak was created.
+    problems += [
+        f"eigenschap {naam!r} not in zaaktype {zaaktype.identificatie}"
+        for naam in sorted(_eigenschappen(mapping))
+        if naam not in zaaktype.eigenschappen
+    ]
     if not zaaktype.statustypen:
         return [*problems, f"zaaktype {zaaktype.identificatie} has no statustypen"]
-    for doel in sorted(doelen - {Doel.INTREKKEN}):
-        omschrijving = mapping.statussen.voor(doel).statustype
-        if omschrijving is None:
-            continue  # the initial statustype, which exists
+    eind = zaaktype.eindstatus()
+    for doel in sorted(doelen):
+        status = mapping.statussen.voor(doel)
         try:
-            zaaktype.statustype(omschrijving=omschrijving)
+            statustype = zaaktype.statustype(omschrijving=status.statustype, eind=doel is Doel.INTREKKEN)
+        except DeliveryError as exc:
+            problems.append(f"{exc} (needed for doel {doel.value})")
+            continue
+        if statustype.url != eind.url:
+            continue
+        # Setting the eindstatus closes the zaak, which Open Zaak allows only with a resultaat.
+        resultaattype = getattr(status, "resultaattype", None)
+        if resultaattype is None:
+            problems.append(
+                f"doel {doel.value} sets the eindstatus of zaaktype {zaaktype.identificatie}, which needs a "
+                "resultaat: name its resultaattype in the mapping (statussen.intrekken.resultaattype)"
+            )
+            continue
+        try:
+            zaaktype.resultaattype(resultaattype)
         except DeliveryError as exc:
             problems.append(f"{exc} (needed for doel {doel.value})")
     return problems

@@ -26,6 +26,7 @@ _BETROKKENE_ID = (
     "inpA_nummer",
     "innNnpId",
     "annIdentificatie",
+    "kvkNummer",
     "vestigingsNummer",
     "identificatie",
 )
@@ -90,6 +91,14 @@ def find_status(client: ZgwClient, body: dict[str, Any]) -> dict[str, Any] | Non
     if len(same) > 1:
         same = [s for s in same if s.get("statustoelichting") == body.get("statustoelichting")] or same
     return {"url": str(same[0]["url"])} if same else None
+
+
+def find_resultaat(client: ZgwClient, body: dict[str, Any]) -> dict[str, Any] | None:
+    """The resultaat of `body`: a zaak has at most one, so one of our resultaattype is ours."""
+    params = {"zaak": str(body["zaak"]), "resultaattype": str(body["resultaattype"])}
+    for found in client.list_all(client.zaken("resultaten"), params):
+        return {"url": str(found["url"])}
+    return None
 
 
 def find_zaakobject(client: ZgwClient, body: dict[str, Any]) -> dict[str, Any] | None:

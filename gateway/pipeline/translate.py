@@ -124,7 +124,12 @@ class TranslateStage:
             volgnummer,
             to=State.DELIVERED,
             event="delivered",
-            detail=f"geregistreerd als zaak {result.zaak_identificatie} ({self.delivery.name})",
+            detail="; ".join(
+                (
+                    f"geregistreerd als zaak {result.zaak_identificatie} ({self.delivery.name})",
+                    *result.notities,
+                )
+            ),
             expect={State.FETCHED},
             job=self.ctx.job(REPORT, StageJob(vnr, volgnummer, oin, action="link")),
             summary={"zaak_url": result.zaak_url, "zaak_identificatie": result.zaak_identificatie},

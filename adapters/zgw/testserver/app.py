@@ -2,52 +2,33 @@
 
 from __future__ import annotations
 
-import time
+import re
 from collections.abc import Awaitable, Callable
 
-import jwt
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from adapters.zgw.testserver import catalogi, documenten, zaken
+from adapters.zgw.testserver import catalogi, documenten, statussen, zaken
+from adapters.zgw.testserver.auth import authenticate, remember
 from adapters.zgw.testserver.config import ZgwTestServerConfig
 from adapters.zgw.testserver.problems import Invalid, Problem, problem
 from adapters.zgw.testserver.store import CATALOGI, DOCUMENTEN, ZAKEN, ZgwStore
 
-_VERSIONS = {ZAKEN: "1.5.1", DOCUMENTEN: "1.4.3", CATALOGI: "1.3.1"}
-# Resources carrying geometry: Open Zaak demands the CRS headers on them (412 without).
-_CRS_PATHS = (f"{ZAKEN}/zaken", f"{ZAKEN}/zaakobjecten")
+# What Open Zaak 1.21.0 advertises (src/openzaak/conf/includes/api.py).
+_VERSIONS = {ZAKEN: "1.5.1", DOCUMENTEN: "1.4.2", CATALOGI: "1.3.1"}
+# Only Open Zaak's ZaakViewSet (GeoMixin) demands the CRS headers: /zaken, /zaken/{uuid} and
+# /zaken/_zoek, with or without geometry; not zaakobjecten, rollen or zaakeigenschappen.
+_CRS_PATH = re.compile(rf"^{ZAKEN}/zaken(/[^/]+)?/?$")
 
 
 def _api_of(path: str) -> str | None:
     return next((base for base in _VERSIONS if path.startswith(base)), None)
 
 
-def _check_jwt(config: ZgwTestServerConfig, header: str | None) -> str | None:
-    """None when the token is fine, else why not (never echoing the token)."""
-    if not header or not header.startswith("Bearer "):
-        return "Authenticatiegegevens zijn niet opgegeven."
-    try:
-        claims = jwt.decode(
-            header.removeprefix("Bearer "),
-            config.secret,
-            algorithms=["HS256"],
-            options={"require": ["iat", "client_id"], "verify_iat": False},
-        )
-    except jwt.PyJWTError as exc:
-        return f"Ongeldige JWT: {type(exc).__name__}."
-    age = time.time() - float(claims["iat"])
-    if age > config.jwt_max_age_seconds or age < -60:
-        return "De JWT is verlopen of nog niet geldig (iat)."
-    if config.client_ids and claims["client_id"] not in config.client_ids:
-        return "Onbekende client_id."
-    return None
-
-
 def _check_crs(request: Request) -> Response | None:
     path = request.url.path
-    if not path.startswith(_CRS_PATHS):
+    if not _CRS_PATH.match(path) or request.method == "DELETE":
         return None
     needed = ["Accept-Crs"] + (["Content-Crs"] if request.method in ("POST", "PUT", "PATCH") else [])
     for name in needed:
@@ -62,11 +43,12 @@ def _check_crs(request: Request) -> Response | None:
 def create_app(config: ZgwTestServerConfig | None = None) -> FastAPI:
     config = config or ZgwTestServerConfig()
     app = FastAPI(
-        title="ZGW test server (Zaken 1.5.1, Documenten 1.4.3, Catalogi 1.3.1)", docs_url=None, redoc_url=None
+        title="ZGW test server (Zaken 1.5.1, Documenten 1.4.2, Catalogi 1.3.1)", docs_url=None, redoc_url=None
     )
     app.state.zgw = ZgwStore(config)
     app.include_router(catalogi.router)
     app.include_router(zaken.router)
+    app.include_router(statussen.router)
     app.include_router(documenten.router)
 
     @app.middleware("http")
@@ -83,15 +65,18 @@ def create_app(config: ZgwTestServerConfig | None = None) -> FastAPI:
             response: Response = problem(
                 fault.status, "injected_fault", "Fout ingespoten door de test.", path
             )
-        elif (why := _check_jwt(store.config, request.headers.get("Authorization"))) is not None:
-            response = problem(403, "not_authenticated", why, path)
         else:
-            response = _check_crs(request) or await call_next(request)
+            try:
+                remember(request, authenticate(store.config, request.headers.get("Authorization")))
+            except Problem as refused:
+                response = problem(refused.status, refused.code, refused.detail, path)
+            else:
+                response = _check_crs(request) or await call_next(request)
             if fault is not None:  # handled (and stored), but the client never hears of it
                 response = problem(fault.status, "injected_fault", "Antwoord verloren (test).", path)
         version = store.config.catalogi_version if api == CATALOGI else _VERSIONS[api]
         response.headers["API-version"] = version
-        if api == ZAKEN and path.startswith(_CRS_PATHS):
+        if _CRS_PATH.match(path):
             response.headers.setdefault("Content-Crs", "EPSG:4326")
         return response
 

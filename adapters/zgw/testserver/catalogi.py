@@ -1,5 +1,5 @@
 """Catalogi API 1.3.1 (read-only): catalogussen, zaaktypen, statustypen, roltypen,
-informatieobjecttypen, eigenschappen."""
+informatieobjecttypen, eigenschappen, resultaattypen, zaaktype-informatieobjecttypen."""
 
 from __future__ import annotations
 
@@ -9,20 +9,49 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from adapters.zgw.testserver.common import get_or_404, ok, page, store_of
+from adapters.zgw.testserver.auth import require
+from adapters.zgw.testserver.common import get_or_404, known_parameters, ok, page, store_of
 
 router = APIRouter(prefix="/catalogi/api/v1")
 
-_FILTERS = {
-    "catalogussen": ("domein", "rsin"),
-    "zaaktypen": ("catalogus", "identificatie"),
-    "statustypen": ("zaaktype", "zaaktypeIdentificatie"),
-    "roltypen": ("zaaktype", "zaaktypeIdentificatie", "omschrijvingGeneriek"),
-    "informatieobjecttypen": ("catalogus", "omschrijving"),
-    "eigenschappen": ("zaaktype", "zaaktypeIdentificatie"),
+# Per list: query parameter -> the field it filters on (Catalogi 1.3.1).
+_FILTERS: dict[str, dict[str, str]] = {
+    "catalogussen": {"domein": "domein", "rsin": "rsin"},
+    "zaaktypen": {"catalogus": "catalogus", "identificatie": "identificatie"},
+    "statustypen": {"zaaktype": "zaaktype", "zaaktypeIdentificatie": "zaaktypeIdentificatie"},
+    "roltypen": {
+        "zaaktype": "zaaktype",
+        "zaaktypeIdentificatie": "zaaktypeIdentificatie",
+        "omschrijvingGeneriek": "omschrijvingGeneriek",
+    },
+    "informatieobjecttypen": {"catalogus": "catalogus", "omschrijving": "omschrijving"},
+    "eigenschappen": {"zaaktype": "zaaktype", "zaaktypeIdentificatie": "zaaktypeIdentificatie"},
+    "resultaattypen": {"zaaktype": "zaaktype", "zaaktype_identificatie": "zaaktypeIdentificatie"},
+    "zaaktype-informatieobjecttypen": {
+        "zaaktype": "zaaktype",
+        "informatieobjecttype": "informatieobjecttype",
+        "richting": "richting",
+    },
+}
+# Accepted but not filtered on (the test server has one version of each published type).
+_OTHER_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "catalogussen": ("domein__in", "rsin__in"),
+    "zaaktypen": ("trefwoorden", "status", "datumGeldigheid"),
+    "statustypen": ("status", "datumGeldigheid"),
+    "roltypen": ("status", "datumGeldigheid"),
+    "informatieobjecttypen": ("status", "datumGeldigheid"),
+    "eigenschappen": ("status", "datumGeldigheid"),
+    "resultaattypen": ("status", "datum_geldigheid"),
+    "zaaktype-informatieobjecttypen": ("status",),
 }
 # The resources whose own concept flag (or their zaaktype's) the `status` filter looks at.
-_CONCEPT_VIA_ZAAKTYPE = ("statustypen", "roltypen", "eigenschappen")
+_CONCEPT_VIA_ZAAKTYPE = (
+    "statustypen",
+    "roltypen",
+    "eigenschappen",
+    "resultaattypen",
+    "zaaktype-informatieobjecttypen",
+)
 
 
 def _geldig(item: dict[str, Any], op: str) -> bool:
@@ -32,12 +61,14 @@ def _geldig(item: dict[str, Any], op: str) -> bool:
 
 
 def _list(request: Request, kind: str) -> JSONResponse:
+    require(request, "catalogi.lezen")
+    known_parameters(request, *_FILTERS[kind], *_OTHER_PARAMETERS[kind])
     store = store_of(request)
     params = request.query_params
     items = list(store.catalogi[kind].values())
-    for name in _FILTERS[kind]:
+    for name, field in _FILTERS[kind].items():
         if name in params:
-            items = [i for i in items if str(i.get(name)) == params[name]]
+            items = [i for i in items if str(i.get(field)) == params[name]]
     status = params.get("status", "definitief")
     if kind in ("zaaktypen", "informatieobjecttypen", *_CONCEPT_VIA_ZAAKTYPE) and status != "alles":
         want_concept = status == "concept"
@@ -55,6 +86,7 @@ def _list(request: Request, kind: str) -> JSONResponse:
 
 
 def _detail(request: Request, kind: str, uuid: str) -> JSONResponse:
+    require(request, "catalogi.lezen")
     return ok(get_or_404(store_of(request).catalogi[kind], uuid))
 
 

@@ -27,7 +27,16 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
+def has_body(request: Request) -> bool:
+    """Open Zaak (DRF behind uwsgi without chunked input) reads a request without a
+    Content-Length, or with 0, as having no body at all: every field is then missing."""
+    length = request.headers.get("content-length")
+    return length is not None and length.strip() not in ("", "0")
+
+
 async def json_body(request: Request) -> dict[str, Any]:
+    if not has_body(request):
+        return {}
     try:
         body = await request.json()
     except ValueError:
@@ -37,6 +46,26 @@ async def json_body(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise Invalid([{"name": "nonFieldErrors", "code": "invalid", "reason": "Verwacht een object."}])
     return body
+
+
+# Query parameters every paginated list accepts besides its filters.
+PAGING = ("page", "pageSize")
+
+
+def known_parameters(request: Request, *allowed: str) -> None:
+    """Open Zaak refuses a list query with a parameter that is no filter of that list, rather
+    than ignoring it (vng_api_common's CheckQueryParamsMixin)."""
+    unknown = sorted(set(request.query_params) - set(allowed) - set(PAGING))
+    if unknown:
+        raise Invalid(
+            [
+                {
+                    "name": "nonFieldErrors",
+                    "code": "unknown-parameters",
+                    "reason": f"Onbekende query parameters: {', '.join(unknown)}",
+                }
+            ]
+        )
 
 
 def uuid_of(url: str) -> str:
@@ -54,6 +83,9 @@ def page(request: Request, items: list[dict[str, Any]]) -> dict[str, Any]:
     """One page of a paginated list, as Open Zaak answers it: `?page=N` (from 1), `page_size`
     items each, absolute `next`/`previous` links; a page past the end is a 404."""
     size = store_of(request).config.page_size
+    raw_size = request.query_params.get("pageSize", "")
+    if raw_size.isdigit() and int(raw_size) > 0:
+        size = min(int(raw_size), 500)  # Open Zaak's maximum page size
     raw = request.query_params.get("page", "1")
     number = int(raw) if raw.isdigit() and int(raw) > 0 else 0
     last = max(1, -(-len(items) // size))
@@ -85,12 +117,14 @@ def filtered(
     *,
     urls: tuple[str, ...] = (),
     choices: Mapping[str, tuple[str, ...]] | None = None,
+    extra: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
     """The items matching every filter in the query string, as Open Zaak's django-filter sets do:
-    a parameter the endpoint does not know is ignored; a malformed URL or an unknown choice is a
-    400 naming the parameter. `fields` maps a parameter to the item's field, or to a function
-    of the item (nested values)."""
+    a parameter the endpoint does not know is a 400 `unknown-parameters`; a malformed URL or an
+    unknown choice is a 400 naming the parameter. `fields` maps a parameter to the item's field,
+    or to a function of the item (nested values)."""
     params = request.query_params
+    known_parameters(request, *fields, *extra)
     invalid = Invalid()
     for name in urls:
         value = params.get(name)

@@ -1,4 +1,5 @@
-"""Documenten API 1.4: enkelvoudiginformatieobjecten (base64 or bestandsdelen), lock/unlock, download."""
+"""Documenten API 1.4: enkelvoudiginformatieobjecten (base64 or bestandsdelen), lock/unlock,
+download, gebruiksrechten."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.datastructures import UploadFile
 
 from adapters.zgw.testserver import validation as v
+from adapters.zgw.testserver.auth import has_scope, readable, require, require_readable
 from adapters.zgw.testserver.common import (
     filtered,
     get_or_404,
+    has_body,
     json_body,
     new_uuid,
     now_iso,
@@ -25,6 +28,7 @@ from adapters.zgw.testserver.common import (
     store_of,
 )
 from adapters.zgw.testserver.problems import Invalid, Problem
+from adapters.zgw.testserver.references import catalogus_type, local_object
 from adapters.zgw.testserver.store import DOCUMENTEN, ZgwStore
 
 router = APIRouter(prefix=DOCUMENTEN)
@@ -56,9 +60,14 @@ def _public(store: ZgwStore, doc: dict[str, Any]) -> dict[str, Any]:
         )
     ]
     public = {k: val for k, val in doc.items() if k != "uuid"}
+    public["_expand"] = {}  # Open Zaak's ExpandMixin puts it in every answer
     public["bestandsdelen"] = delen
     public["locked"] = doc["uuid"] in store.locks
     return public
+
+
+def _nonfield(code: str, reason: str) -> Invalid:
+    return Invalid([{"name": "nonFieldErrors", "code": code, "reason": reason}])
 
 
 def _check(store: ZgwStore, body: dict[str, Any], invalid: Invalid, *, partial: bool = False) -> None:
@@ -73,52 +82,90 @@ def _check(store: ZgwStore, body: dict[str, Any], invalid: Invalid, *, partial: 
             "taal",
             "informatieobjecttype",
         )
-    v.max_length(
-        body,
-        invalid,
-        _LIMITS,
-    )
+    v.max_length(body, invalid, _LIMITS)
     v.rsin(body, invalid, "bronorganisatie")
     v.is_date(body, invalid, "creatiedatum", "ontvangstdatum", "verzenddatum")
     v.one_of(body, invalid, "vertrouwelijkheidaanduiding", (*v.VERTROUWELIJKHEID, ""))
     v.one_of(body, invalid, "status", (*v.DOCUMENT_STATUS, ""))
     taal = body.get("taal")
-    if taal is not None and (not isinstance(taal, str) or len(taal) != 3):
-        invalid.add("taal", "invalid", "Een ISO 639-2/B taalcode van 3 letters.")
+    # A plain 3-character field in Open Zaak: no ISO 639-2/B list check.
+    if isinstance(taal, str) and len(taal) < 3:
+        invalid.add("taal", "min_length", "Zorg ervoor dat dit veld minimaal 3 karakters bevat.")
+    elif isinstance(taal, str) and len(taal) > 3:
+        invalid.add("taal", "max_length", "Zorg ervoor dat dit veld niet meer dan 3 karakters bevat.")
     if body.get("ontvangstdatum") and body.get("status") in ("in_bewerking", "ter_vaststelling"):
         invalid.add("status", "invalid_for_received", "Deze status kan niet bij een ontvangstdatum.")
-    iot = body.get("informatieobjecttype")
-    if iot:
-        found = store.find("informatieobjecttypen", str(iot))
-        if found is None:
-            invalid.add("informatieobjecttype", "bad-url", "Het informatieobjecttype bestaat niet.")
-        elif found["concept"]:
-            invalid.add("informatieobjecttype", "not-published", "Het informatieobjecttype is een concept.")
+    if "informatieobjecttype" in body:
+        catalogus_type(store, body, invalid, "informatieobjecttype", "informatieobjecttypen", published=True)
     omvang = body.get("bestandsomvang")
-    if omvang is not None and (not isinstance(omvang, int) or omvang < 0):
-        invalid.add("bestandsomvang", "invalid", "Een geheel getal >= 0.")
+    if omvang is not None and not isinstance(omvang, int):
+        invalid.add("bestandsomvang", "invalid", "Een geldig geheel getal is vereist.")
+    elif isinstance(omvang, int) and omvang < 0:
+        invalid.add("bestandsomvang", "min_value", "Zorg ervoor dat deze waarde groter of gelijk is aan 0.")
+
+
+def _decode(body: dict[str, Any], invalid: Invalid) -> bytes | None:
+    if body.get("inhoud") is None:
+        return None
+    text = str(body["inhoud"])
+    try:
+        inhoud = base64.b64decode(text, validate=True)
+    except binascii.Error as exc:
+        code = "incorrect-base64-padding" if "padding" in str(exc).lower() else "invalid-base64"
+        invalid.add("inhoud", code, "Geen geldige base64.")
+        return None
+    if body.get("bestandsomvang") not in (None, len(inhoud)):
+        invalid.add(
+            "nonFieldErrors", "file-size", "Het aangeleverde bestand heeft een afwijkende bestandsgrootte."
+        )
+    return inhoud
+
+
+def _new_identificatie(store: ZgwStore, body: dict[str, Any]) -> str:
+    """Open Zaak's generator: DOCUMENT-<year of creatiedatum>-<10 digits>."""
+    year = str(body.get("creatiedatum", ""))[:4]
+    taken = {
+        d["identificatie"]
+        for d in store.documenten.values()
+        if d["bronorganisatie"] == body["bronorganisatie"]
+    }
+    number = len(store.documenten) + 1
+    while f"DOCUMENT-{year}-{number:010d}" in taken:
+        number += 1
+    return f"DOCUMENT-{year}-{number:010d}"
 
 
 @router.post("/enkelvoudiginformatieobjecten")
 async def create_document(request: Request) -> JSONResponse:
+    require(request, "documenten.aanmaken")
     store = store_of(request)
     body = await json_body(request)
     invalid = Invalid()
     _check(store, body, invalid)
-    inhoud: bytes | None = None
-    if body.get("inhoud") is not None:
-        try:
-            inhoud = base64.b64decode(str(body["inhoud"]), validate=True)
-        except (binascii.Error, ValueError):
-            invalid.add("inhoud", "invalid", "Geen geldige base64.")
-        if inhoud is not None and body.get("bestandsomvang") not in (None, len(inhoud)):
-            invalid.add("bestandsomvang", "file-size", "bestandsomvang past niet bij de inhoud.")
+    inhoud = _decode(body, invalid)
+    if body.get("indicatieGebruiksrecht") is True:
+        invalid.add(
+            "indicatieGebruiksrecht",
+            "missing-gebruiksrechten",
+            "De indicatie moet op 'ja' gezet worden door `gebruiksrechten` aan te maken, "
+            "dit kan niet direct op deze resource.",
+        )
+    identificatie = body.get("identificatie")
+    if identificatie and any(
+        d["identificatie"] == identificatie and d["bronorganisatie"] == body.get("bronorganisatie")
+        for d in store.documenten.values()
+    ):
+        invalid.add(
+            "identificatie",
+            "identificatie-niet-uniek",
+            "Deze identificatie bestaat al voor deze bronorganisatie.",
+        )
     invalid.raise_if_any()
+    require_readable(request, body.get("vertrouwelijkheidaanduiding"))
+    iot = store.find("informatieobjecttypen", str(body["informatieobjecttype"])) or {}
     doc_uuid = new_uuid()
     omvang = len(inhoud) if inhoud is not None else int(body.get("bestandsomvang") or 0)
     doc: dict[str, Any] = {
-        "identificatie": f"DOCUMENT-{len(store.documenten) + 1:010d}",
-        "vertrouwelijkheidaanduiding": "openbaar",
         "status": "",
         "formaat": "",
         "bestandsnaam": "",
@@ -132,6 +179,9 @@ async def create_document(request: Request) -> JSONResponse:
         "integriteit": None,
         "trefwoorden": [],
         **{k: val for k, val in body.items() if k != "inhoud"},
+        "identificatie": identificatie or _new_identificatie(store, body),
+        "vertrouwelijkheidaanduiding": body.get("vertrouwelijkheidaanduiding")
+        or iot.get("vertrouwelijkheidaanduiding", "openbaar"),
         "url": _url(store, f"enkelvoudiginformatieobjecten/{doc_uuid}"),
         "uuid": doc_uuid,
         "versie": 1,
@@ -166,48 +216,78 @@ async def create_document(request: Request) -> JSONResponse:
     return ok(answer, 201, {"Location": doc["url"]})
 
 
+def _readable_document(request: Request, store: ZgwStore, uuid: str) -> dict[str, Any]:
+    doc = get_or_404(store.documenten, uuid)
+    require_readable(request, doc.get("vertrouwelijkheidaanduiding"))
+    return doc
+
+
 @router.get("/enkelvoudiginformatieobjecten")
 async def list_documenten(request: Request) -> JSONResponse:
+    require(request, "documenten.lezen")
     store = store_of(request)
     fields = {"identificatie": "identificatie", "bronorganisatie": "bronorganisatie"}
-    items = filtered(request, list(store.documenten.values()), fields)
+    items = filtered(request, list(store.documenten.values()), fields, extra=("trefwoorden", "expand"))
+    items = [d for d in items if readable(request, d.get("vertrouwelijkheidaanduiding"))]
     return ok(page(request, [_public(store, d) for d in items]))
 
 
 @router.get("/enkelvoudiginformatieobjecten/{uuid}")
 async def read_document(request: Request, uuid: str) -> JSONResponse:
+    require(request, "documenten.lezen")
     store = store_of(request)
-    return ok(_public(store, get_or_404(store.documenten, uuid)))
+    return ok(_public(store, _readable_document(request, store, uuid)))
 
 
 @router.delete("/enkelvoudiginformatieobjecten/{uuid}")
 async def delete_document(request: Request, uuid: str) -> Response:
-    """Documenten 1.4.3: only while no zaak (OBJECTINFORMATIEOBJECT) points at the document.
-    The refusal is a 409: the 1.4.3 file lists 409 and no 400 for this DELETE. The spec sets no
-    lock condition on a delete, so a locked document (an upload never finished) can go."""
+    """Open Zaak's perform_destroy: refused while a zaak points at the document
+    (`pending-relations`), then while it is locked (`destroy-locked`); both 400."""
+    require(request, "documenten.verwijderen")
     store = store_of(request)
-    doc = get_or_404(store.documenten, uuid)
+    doc = _readable_document(request, store, uuid)
     if any(z["informatieobject"] == doc["url"] for z in store.zaakinformatieobjecten.values()):
-        raise Problem(409, "pending-relations", "Er zijn nog zaken aan dit informatieobject gerelateerd.")
+        raise _nonfield("pending-relations", "Het informatieobject is nog gerelateerd aan een zaak.")
+    if uuid in store.locks:
+        raise _nonfield("destroy-locked", "Een gelocked informatieobject kan niet verwijderd worden.")
     for deel_uuid, deel in list(store.bestandsdelen.items()):
         if deel["document"] == uuid:
             store.blob_path(f"deel-{deel_uuid}").unlink(missing_ok=True)
             del store.bestandsdelen[deel_uuid]
+    for recht_uuid, recht in list(store.gebruiksrechten.items()):
+        if recht["informatieobject"] == doc["url"]:
+            del store.gebruiksrechten[recht_uuid]
     store.blob_path(uuid).unlink(missing_ok=True)
-    store.locks.pop(uuid, None)
     del store.documenten[uuid]
     return Response(status_code=204)
 
 
 @router.patch("/enkelvoudiginformatieobjecten/{uuid}")
 async def update_document(request: Request, uuid: str) -> JSONResponse:
+    require(request, "documenten.bijwerken")
     store = store_of(request)
-    doc = get_or_404(store.documenten, uuid)
+    doc = _readable_document(request, store, uuid)
     body = await json_body(request)
     invalid = Invalid()
-    if uuid not in store.locks or body.get("lock") != store.locks[uuid]:
+    if uuid not in store.locks:
+        invalid.add("nonFieldErrors", "unlocked", "Unlocked document kan niet gewijzigd worden.")
+    elif not body.get("lock"):
+        invalid.add(
+            "nonFieldErrors", "missing-lock-id", "Dit informatieobject is gelocked; geef het lock op."
+        )
+    elif body["lock"] != store.locks[uuid]:
         invalid.add("nonFieldErrors", "incorrect-lock-id", "Incorrect lock ID.")
     _check(store, body, invalid, partial=True)
+    if body.get("indicatieGebruiksrecht") is True and doc.get("indicatieGebruiksrecht") is not True:
+        invalid.add("indicatieGebruiksrecht", "missing-gebruiksrechten", "Maak `gebruiksrechten` aan.")
+    if (
+        "indicatieGebruiksrecht" in body
+        and body["indicatieGebruiksrecht"] is not True
+        and any(r["informatieobject"] == doc["url"] for r in store.gebruiksrechten.values())
+    ):
+        invalid.add(
+            "indicatieGebruiksrecht", "existing-gebruiksrechten", "Er zijn nog gebruiksrechten gedefinieerd."
+        )
     invalid.raise_if_any()
     doc.update({k: val for k, val in body.items() if k not in ("lock", "inhoud", "url", "uuid")})
     doc["versie"] += 1
@@ -217,33 +297,35 @@ async def update_document(request: Request, uuid: str) -> JSONResponse:
 
 @router.post("/enkelvoudiginformatieobjecten/{uuid}/lock")
 async def lock_document(request: Request, uuid: str) -> JSONResponse:
+    require(request, "documenten.lock")
     store = store_of(request)
-    get_or_404(store.documenten, uuid)
+    _readable_document(request, store, uuid)
     if uuid in store.locks:
-        raise Invalid(
-            [{"name": "nonFieldErrors", "code": "existing-lock", "reason": "Het document is al gelocked."}]
-        )
+        raise _nonfield("existing-lock", "Het document is al gelocked.")
     store.locks[uuid] = secrets.token_hex(16)
     return ok({"lock": store.locks[uuid]})
 
 
 @router.post("/enkelvoudiginformatieobjecten/{uuid}/unlock")
 async def unlock_document(request: Request, uuid: str) -> Response:
+    """Needs documenten.lock (the matching lock) or documenten.geforceerd-unlock (any lock), and a
+    complete upload: some parts missing is `incomplete-upload`, none uploaded is `file-size`."""
+    require(request, "documenten.lock", "documenten.geforceerd-unlock")
     store = store_of(request)
-    doc = get_or_404(store.documenten, uuid)
+    doc = _readable_document(request, store, uuid)
     body = await json_body(request)
-    if uuid not in store.locks or body.get("lock") != store.locks[uuid]:
-        raise Invalid(
-            [{"name": "nonFieldErrors", "code": "incorrect-lock-id", "reason": "Incorrect lock ID."}]
-        )
+    forced = has_scope(request, "documenten.geforceerd-unlock") and not body.get("lock")
+    if not forced and (uuid not in store.locks or body.get("lock") != store.locks[uuid]):
+        raise _nonfield("incorrect-lock-id", "Incorrect lock ID.")
     delen = sorted(
         (d for d in store.bestandsdelen.values() if d["document"] == uuid), key=lambda d: d["volgnummer"]
     )
-    if delen and not all(d["voltooid"] for d in delen):
-        raise Invalid(
-            [{"name": "nonFieldErrors", "code": "incomplete-upload", "reason": "Upload is niet compleet."}]
-        )
-    if delen:  # merge the parts into the document's content, then forget them
+    klaar = [d for d in delen if d["voltooid"]]
+    if delen and klaar and len(klaar) < len(delen) and not forced:
+        raise _nonfield("incomplete-upload", "Upload van bestandsdelen is niet compleet.")
+    if delen and not klaar and doc["inhoud"] is None and doc["bestandsomvang"] and not forced:
+        raise _nonfield("file-size", "Er is geen inhoud opgestuurd voor de bestandsdelen.")
+    if delen and len(klaar) == len(delen):  # merge the parts into the document's content, then forget them
         with store.blob_path(uuid).open("wb") as target:
             for deel in delen:
                 part = store.blob_path(f"deel-{deel['uuid']}")
@@ -252,34 +334,54 @@ async def unlock_document(request: Request, uuid: str) -> Response:
                 part.unlink()
                 del store.bestandsdelen[deel["uuid"]]
         doc["inhoud"] = f"{doc['url']}/download?versie={doc['versie']}"
-    del store.locks[uuid]
+    elif delen and klaar:  # a forced unlock of an incomplete upload discards it
+        for deel in delen:
+            store.blob_path(f"deel-{deel['uuid']}").unlink(missing_ok=True)
+            del store.bestandsdelen[deel["uuid"]]
+        doc["bestandsomvang"] = None
+    store.locks.pop(uuid, None)
     return Response(status_code=204)
 
 
 @router.get("/enkelvoudiginformatieobjecten/{uuid}/download")
 async def download_document(request: Request, uuid: str) -> Response:
+    require(request, "documenten.lezen")
     store = store_of(request)
-    get_or_404(store.documenten, uuid)
+    _readable_document(request, store, uuid)
     path = store.blob_path(uuid)
     if not path.exists():
         return Response(b"", media_type="application/octet-stream")
     return FileResponse(path, media_type="application/octet-stream")
 
 
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
 @router.put("/bestandsdelen/{uuid}")
 async def upload_bestandsdeel(request: Request, uuid: str) -> JSONResponse:
+    """One part of a large document: multipart/form only (Open Zaak's MultiPartParser and
+    FormParser), with the document's current lock, exactly `omvang` bytes."""
+    require(request, "documenten.bijwerken")
     store = store_of(request)
     deel = get_or_404(store.bestandsdelen, uuid)
-    form = await request.form(max_part_size=1024 * 1024)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if has_body(request) and content_type not in _FORM_TYPES:
+        raise Problem(415, "unsupported_media_type", f'Media type "{content_type}" wordt niet ondersteund.')
     invalid = Invalid()
-    inhoud = form.get("inhoud")
-    lock = form.get("lock")
-    if not isinstance(inhoud, UploadFile):
+    # No Content-Length: read as an empty form, like every body (see common.has_body).
+    form = await request.form(max_part_size=1024 * 1024) if has_body(request) else None
+    inhoud = form.get("inhoud") if form is not None else None
+    lock = form.get("lock") if form is not None else None
+    if not lock:
+        invalid.add("lock", "required", "Dit veld is vereist.")
+    elif store.locks.get(deel["document"]) is None or lock != store.locks[deel["document"]]:
+        invalid.add("nonFieldErrors", "incorrect-lock-id", "Incorrect lock ID.")
+    if lock and not isinstance(inhoud, UploadFile):
         invalid.add("inhoud", "required", "Dit veld is vereist.")
-    if store.locks.get(deel["document"]) is None or lock != store.locks[deel["document"]]:
-        invalid.add("lock", "incorrect-lock-id", "Incorrect lock ID.")
+    if invalid.params and form is not None:
+        await form.close()
     invalid.raise_if_any()
-    assert isinstance(inhoud, UploadFile)
+    assert isinstance(inhoud, UploadFile) and form is not None
     target = store.blob_path(f"deel-{uuid}")
     size = 0
     with target.open("wb") as out:
@@ -290,9 +392,93 @@ async def upload_bestandsdeel(request: Request, uuid: str) -> JSONResponse:
     if size != deel["omvang"]:
         target.unlink()
         reason = f"Het aangeleverde bestand is {size} bytes, verwacht {deel['omvang']}."
-        raise Invalid([{"name": "inhoud", "code": "file-size", "reason": reason}])
+        raise _nonfield("file-size", reason)
     deel["voltooid"] = True
     return ok({k: deel[k] for k in ("url", "volgnummer", "omvang", "voltooid")} | {"lock": str(lock)})
+
+
+# --- gebruiksrechten ----------------------------------------------------------------------------
+
+
+def _document_of(store: ZgwStore, url: str) -> dict[str, Any] | None:
+    return store.documenten.get(url.rstrip("/").rsplit("/", 1)[-1])
+
+
+@router.post("/gebruiksrechten")
+async def create_gebruiksrecht(request: Request) -> JSONResponse:
+    """The only way to make indicatieGebruiksrecht true (Open Zaak's Gebruiksrechten.save)."""
+    require(request, "documenten.aanmaken")
+    store = store_of(request)
+    body = await json_body(request)
+    invalid = Invalid()
+    v.required(body, invalid, "informatieobject", "startdatum", "omschrijvingVoorwaarden")
+    v.is_datetime(body, invalid, "startdatum", "einddatum")
+    doc = local_object(store, store.documenten, body, invalid, "informatieobject", missing="does_not_exist")
+    invalid.raise_if_any()
+    assert doc is not None
+    require_readable(request, doc.get("vertrouwelijkheidaanduiding"))
+    recht_uuid = new_uuid()
+    recht = {
+        "einddatum": None,
+        **body,
+        "url": _url(store, f"gebruiksrechten/{recht_uuid}"),
+        "_expand": {},
+    }
+    store.gebruiksrechten[recht_uuid] = recht
+    doc["indicatieGebruiksrecht"] = True
+    return ok(recht, 201, {"Location": recht["url"]})
+
+
+@router.get("/gebruiksrechten")
+async def list_gebruiksrechten(request: Request) -> JSONResponse:
+    require(request, "documenten.lezen")
+    store = store_of(request)
+    other = (
+        *(f"{name}__{op}" for name in ("startdatum", "einddatum") for op in ("lt", "lte", "gt", "gte")),
+        "expand",
+    )
+    items = filtered(
+        request,
+        list(store.gebruiksrechten.values()),
+        {"informatieobject": "informatieobject"},
+        urls=("informatieobject",),
+        extra=other,
+    )
+    return ok(
+        [
+            r
+            for r in items
+            if readable(
+                request, (_document_of(store, r["informatieobject"]) or {}).get("vertrouwelijkheidaanduiding")
+            )
+        ]
+    )
+
+
+@router.get("/gebruiksrechten/{uuid}")
+async def read_gebruiksrecht(request: Request, uuid: str) -> JSONResponse:
+    require(request, "documenten.lezen")
+    store = store_of(request)
+    recht = get_or_404(store.gebruiksrechten, uuid)
+    require_readable(
+        request, (_document_of(store, recht["informatieobject"]) or {}).get("vertrouwelijkheidaanduiding")
+    )
+    return ok(recht)
+
+
+@router.delete("/gebruiksrechten/{uuid}")
+async def delete_gebruiksrecht(request: Request, uuid: str) -> Response:
+    """Deleting the last gebruiksrecht sets the document's indicatieGebruiksrecht back to null."""
+    require(request, "documenten.verwijderen")
+    store = store_of(request)
+    recht = get_or_404(store.gebruiksrechten, uuid)
+    del store.gebruiksrechten[uuid]
+    doc = _document_of(store, recht["informatieobject"])
+    if doc is not None and not any(
+        r["informatieobject"] == doc["url"] for r in store.gebruiksrechten.values()
+    ):
+        doc["indicatieGebruiksrecht"] = None
+    return Response(status_code=204)
 
 
 __all__ = ["router"]

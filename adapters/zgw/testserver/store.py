@@ -24,7 +24,18 @@ _CATALOGI_RESOURCES = (
     "roltypen",
     "informatieobjecttypen",
     "eigenschappen",
+    "resultaattypen",
+    "zaaktype-informatieobjecttypen",
 )
+# Catalogue UUIDs derive from names, not chance: a restarted test server serves the same URLs,
+# so a worker holding URLs from before the restart still points at the same types (issue 14).
+_CATALOGUE_NAMESPACE = uuid.uuid5(
+    uuid.NAMESPACE_URL, "https://github.com/dso-gateway/zgw-testserver/catalogue"
+)
+
+
+def stable_uuid(*key: object) -> str:
+    return str(uuid.uuid5(_CATALOGUE_NAMESPACE, "/".join(str(k) for k in key)))
 
 
 @dataclass
@@ -62,6 +73,8 @@ class ZgwStore:
     zaakobjecten: dict[str, dict[str, Any]] = field(default_factory=dict)
     zaakeigenschappen: dict[str, dict[str, Any]] = field(default_factory=dict)
     zaakinformatieobjecten: dict[str, dict[str, Any]] = field(default_factory=dict)
+    resultaten: dict[str, dict[str, Any]] = field(default_factory=dict)
+    gebruiksrechten: dict[str, dict[str, Any]] = field(default_factory=dict)
     documenten: dict[str, dict[str, Any]] = field(default_factory=dict)
     locks: dict[str, str] = field(default_factory=dict)  # document uuid -> lock
     bestandsdelen: dict[str, dict[str, Any]] = field(default_factory=dict)  # deel uuid -> {document, ...}
@@ -114,7 +127,9 @@ class ZgwStore:
             "zaakobjecten": len(self.zaakobjecten),
             "zaakeigenschappen": len(self.zaakeigenschappen),
             "zaakinformatieobjecten": len(self.zaakinformatieobjecten),
+            "resultaten": len(self.resultaten),
             "documenten": len(self.documenten),
+            "gebruiksrechten": len(self.gebruiksrechten),
         }
 
     def blob_path(self, name: str) -> Path:
@@ -141,11 +156,11 @@ class ZgwStore:
         self.catalogi = cat
         base = f"{self.base_url}{CATALOGI}"
 
-        def new(kind: str) -> tuple[str, str]:
-            u = str(uuid.uuid4())
+        def new(kind: str, *key: object) -> tuple[str, str]:
+            u = stable_uuid(kind, *key)
             return u, f"{base}/{kind}/{u}"
 
-        c_uuid, c_url = new("catalogussen")
+        c_uuid, c_url = new("catalogussen", seed["catalogus"]["domein"], seed["catalogus"]["rsin"])
         catalogus = {
             "url": c_url,
             "domein": seed["catalogus"]["domein"],
@@ -157,30 +172,34 @@ class ZgwStore:
             "informatieobjecttypen": [],
         }
         cat["catalogussen"][c_uuid] = catalogus
-        for omschrijving in seed["informatieobjecttypen"]:
-            i_uuid, i_url = new("informatieobjecttypen")
+        iot_urls: dict[str, str] = {}
+        for entry in seed["informatieobjecttypen"]:
+            i = entry if isinstance(entry, dict) else {"omschrijving": entry}
+            i_uuid, i_url = new("informatieobjecttypen", i["omschrijving"])
             cat["informatieobjecttypen"][i_uuid] = {
                 "url": i_url,
                 "catalogus": c_url,
-                "omschrijving": omschrijving,
-                "vertrouwelijkheidaanduiding": "zaakvertrouwelijk",
+                "omschrijving": i["omschrijving"],
+                "vertrouwelijkheidaanduiding": i.get("vertrouwelijkheidaanduiding", "zaakvertrouwelijk"),
                 "beginGeldigheid": "2020-01-01",
                 "eindeGeldigheid": None,
-                "concept": False,
+                "concept": bool(i.get("concept", False)),
                 "besluittypen": [],
                 "zaaktypen": [],
-                "informatieobjectcategorie": "Inkomend document",
+                "informatieobjectcategorie": i.get("informatieobjectcategorie", "Inkomend document"),
             }
+            iot_urls[i["omschrijving"]] = i_url
             catalogus["informatieobjecttypen"].append(i_url)
         for z in seed["zaaktypen"]:
-            z_uuid, z_url = new("zaaktypen")
+            zkey = (z["identificatie"], z["beginGeldigheid"], bool(z.get("concept", False)))
+            z_uuid, z_url = new("zaaktypen", *zkey)
             zaaktype = _zaaktype(z, z_url, c_url)
             cat["zaaktypen"][z_uuid] = zaaktype
             catalogus["zaaktypen"].append(z_url)
             common = {"zaaktype": z_url, "zaaktypeIdentificatie": z["identificatie"], "catalogus": c_url}
             hoogste = max(s["volgnummer"] for s in seed["statustypen"])
             for s in seed["statustypen"]:
-                s_uuid, s_url = new("statustypen")
+                s_uuid, s_url = new("statustypen", *zkey, s["volgnummer"])
                 cat["statustypen"][s_uuid] = {
                     "url": s_url,
                     **common,
@@ -192,7 +211,7 @@ class ZgwStore:
                 }
                 zaaktype["statustypen"].append(s_url)
             for r in seed["roltypen"]:
-                r_uuid, r_url = new("roltypen")
+                r_uuid, r_url = new("roltypen", *zkey, r["omschrijving"])
                 cat["roltypen"][r_uuid] = {
                     "url": r_url,
                     "zaaktype": z_url,
@@ -203,7 +222,7 @@ class ZgwStore:
                 }
                 zaaktype["roltypen"].append(r_url)
             for e in seed["eigenschappen"]:
-                e_uuid, e_url = new("eigenschappen")
+                e_uuid, e_url = new("eigenschappen", *zkey, e["naam"])
                 cat["eigenschappen"][e_uuid] = {
                     "url": e_url,
                     **common,
@@ -220,6 +239,20 @@ class ZgwStore:
                     "statustype": None,
                 }
                 zaaktype["eigenschappen"].append(e_url)
+            for r in seed.get("resultaattypen", []):
+                r_uuid, r_url = new("resultaattypen", *zkey, r["omschrijving"])
+                cat["resultaattypen"][r_uuid] = _resultaattype(r, r_url, common)
+                zaaktype["resultaattypen"].append(r_url)
+            for volgnummer, link in enumerate(seed.get("zaaktype_informatieobjecttypen", []), start=1):
+                l_uuid, l_url = new("zaaktype-informatieobjecttypen", *zkey, link["informatieobjecttype"])
+                cat["zaaktype-informatieobjecttypen"][l_uuid] = {
+                    "url": l_url,
+                    **common,
+                    "informatieobjecttype": iot_urls[link["informatieobjecttype"]],
+                    "volgnummer": volgnummer,
+                    "richting": link.get("richting", "inkomend"),
+                    "statustype": None,
+                }
 
         if self.config.catalogi_version == "1.3.3":
             self._add_catalogi_133_fields()
@@ -228,23 +261,87 @@ class ZgwStore:
         cat = self.catalogi
         iots = list(cat["informatieobjecttypen"].values())
         zaaktypen = list(cat["zaaktypen"].values())
+        links = list(cat["zaaktype-informatieobjecttypen"].values())
         for catalogus in cat["catalogussen"].values():
             catalogus["besluittypeOmschrijving"] = []
             catalogus["informatieobjecttypeOmschrijving"] = [i["omschrijving"] for i in iots]
         for zaaktype in zaaktypen:
-            zaaktype["informatieobjecttypen"] = [i["url"] for i in iots]
-            zaaktype["informatieobjecttypeOmschrijving"] = [i["omschrijving"] for i in iots]
+            linked = [i for i in iots if self.linked(zaaktype["url"], i["url"])]
+            zaaktype["informatieobjecttypen"] = [i["url"] for i in linked]
+            zaaktype["informatieobjecttypeOmschrijving"] = [i["omschrijving"] for i in linked]
             zaaktype["besluittypeOmschrijving"] = []
             zaaktype["deelzaaktypeIdentificaties"] = []
-            zaaktype["resultaattypeOmschrijving"] = []
+            zaaktype["resultaattypeOmschrijving"] = [
+                r["omschrijving"] for r in cat["resultaattypen"].values() if r["zaaktype"] == zaaktype["url"]
+            ]
         for iot in iots:
             iot["besluittypeOmschrijving"] = []
-            iot["zaaktypen"] = [z["url"] for z in zaaktypen]
-            iot["zaaktypeIdentificaties"] = sorted({z["identificatie"] for z in zaaktypen})
+            linked_z = [
+                z
+                for z in zaaktypen
+                if any(
+                    link["zaaktype"] == z["url"] and link["informatieobjecttype"] == iot["url"]
+                    for link in links
+                )
+            ]
+            iot["zaaktypen"] = [z["url"] for z in linked_z]
+            iot["zaaktypeIdentificaties"] = sorted({z["identificatie"] for z in linked_z})
 
     def find(self, kind: str, url: str) -> dict[str, Any] | None:
         """A catalogue object by URL."""
-        return self.catalogi.get(kind, {}).get(url.rstrip("/").rsplit("/", 1)[-1])
+        found = self.catalogi.get(kind, {}).get(url.rstrip("/").rsplit("/", 1)[-1])
+        return found if found is not None and found["url"] == url.rstrip("/") else None
+
+    def linked(self, zaaktype_url: str, informatieobjecttype_url: str) -> bool:
+        """Whether a ZaakTypeInformatieObjectType links the two exact versions."""
+        return any(
+            link["zaaktype"] == zaaktype_url and link["informatieobjecttype"] == informatieobjecttype_url
+            for link in self.catalogi.get("zaaktype-informatieobjecttypen", {}).values()
+        )
+
+    def eindstatustype(self, zaaktype_url: str) -> dict[str, Any] | None:
+        """The statustype with the highest volgnummer of the zaaktype (Open Zaak's is_eindstatus)."""
+        statustypen = [s for s in self.catalogi["statustypen"].values() if s["zaaktype"] == zaaktype_url]
+        return max(statustypen, key=lambda s: int(s["volgnummer"]), default=None)
+
+
+def _resultaattype(r: dict[str, Any], url: str, common: dict[str, str]) -> dict[str, Any]:
+    brondatum = {
+        "afleidingswijze": r.get("afleidingswijze", "afgehandeld"),
+        "datumkenmerk": r.get("datumkenmerk", ""),
+        "einddatumBekend": False,
+        "objecttype": r.get("objecttype", ""),
+        "registratie": r.get("registratie", ""),
+        "procestermijn": r.get("procestermijn"),
+    }
+    selectielijst = "https://selectielijst.openzaak.nl/api/v1"
+    # Stand-ins for Selectielijst URLs: shown, never fetched by clients.
+    omschrijving_uuid = stable_uuid("resultaattypeomschrijving", r["omschrijving"])
+    klasse_uuid = stable_uuid("selectielijstklasse", r["omschrijving"])
+    return {
+        "url": url,
+        **common,
+        "omschrijving": r["omschrijving"],
+        "resultaattypeomschrijving": f"{selectielijst}/resultaattypeomschrijvingen/{omschrijving_uuid}",
+        "omschrijvingGeneriek": r["omschrijving"],
+        "selectielijstklasse": f"{selectielijst}/resultaten/{klasse_uuid}",
+        "toelichting": r.get("toelichting", ""),
+        "archiefnominatie": r.get("archiefnominatie", "vernietigen"),
+        "archiefactietermijn": r.get("archiefactietermijn"),
+        "brondatumArchiefprocedure": brondatum,
+        "procesobjectaard": None,
+        "beginGeldigheid": None,
+        "eindeGeldigheid": None,
+        "beginObject": None,
+        "eindeObject": None,
+        "indicatieSpecifiek": None,
+        "procestermijn": r.get("procestermijn"),
+        "besluittypen": [],
+        "besluittypeOmschrijving": [],
+        "informatieobjecttypen": [],
+        "informatieobjecttypeOmschrijving": [],
+        "zaakobjecttypen": [],
+    }
 
 
 def _zaaktype(z: dict[str, Any], url: str, catalogus: str) -> dict[str, Any]:

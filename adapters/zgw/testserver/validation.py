@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Any
 
@@ -24,17 +23,27 @@ def max_length(body: dict[str, Any], invalid: Invalid, limits: dict[str, int]) -
             )
 
 
-def rsin(body: dict[str, Any], invalid: Invalid, *names: str) -> None:
+def rsin(body: dict[str, Any], invalid: Invalid, *names: str, prefix: str = "") -> None:
+    """RSIN and BSN as vng_api_common checks them, in its order: only digits, then exactly
+    9 characters, then the 11-proef (BSN uses the same routine and text). An empty string is
+    allowed: the fields are optional or already `required`-checked."""
     for name in names:
         value = body.get(name)
-        if value is None:
+        if value is None or value == "":
             continue
-        if not (isinstance(value, str) and re.fullmatch(r"\d{9}", value)):
-            invalid.add(name, "invalid-length", "Een RSIN moet 9 tekens lang zijn.")
-            continue
-        total = sum(int(d) * w for d, w in zip(value[:8], range(9, 1, -1), strict=True)) - int(value[8])
-        if total % 11:
-            invalid.add(name, "invalid", "Onjuist RSIN nummer.")
+        field = f"{prefix}{name}"
+        text = str(value)
+        if not text.isdigit():
+            invalid.add(field, "only-digits", "Voer een getal in.")
+        elif len(text) != 9:
+            invalid.add(field, "invalid-length", "Een RSIN moet 9 tekens lang zijn.")
+        elif not elfproef(text):
+            invalid.add(field, "invalid", "Onjuist RSIN nummer.")
+
+
+def elfproef(value: str) -> bool:
+    total = sum(int(d) * w for d, w in zip(value[:8], range(9, 1, -1), strict=True)) - int(value[8])
+    return total % 11 == 0
 
 
 def is_date(body: dict[str, Any], invalid: Invalid, *names: str) -> None:

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from adapters.zgw.testserver import validation as v
+from adapters.zgw.testserver.auth import has_scope, readable, require, require_readable
 from adapters.zgw.testserver.common import (
     filtered,
     get_or_404,
     json_body,
+    known_parameters,
     new_uuid,
     now_iso,
     ok,
     page,
     store_of,
-    uuid_of,
 )
 from adapters.zgw.testserver.problems import Invalid, Problem
+from adapters.zgw.testserver.references import catalogus_type, fetchable, local_object
 from adapters.zgw.testserver.store import ZAKEN, ZgwStore
 
 router = APIRouter(prefix=ZAKEN)
@@ -71,21 +73,35 @@ def _url(store: ZgwStore, path: str) -> str:
     return f"{store.base_url}{ZAKEN}/{path}"
 
 
-def _zaak_ref(
-    store: ZgwStore, body: dict[str, Any], invalid: Invalid, *, writable: bool = True
+# Open Zaak's scope sets per operation (src/openzaak/components/zaken/api/viewsets.py).
+BIJWERKEN = ("zaken.bijwerken", "zaken.geforceerd-bijwerken")
+AANMAKEN_OF_BIJWERKEN = ("zaken.aanmaken", *BIJWERKEN)
+# The generic roles of which a zaak has at most one (RolOccurenceValidator).
+_EENMALIGE_ROLLEN = ("initiator", "zaakcoordinator")
+
+
+def zaak_ref(
+    request: Request, store: ZgwStore, body: dict[str, Any], invalid: Invalid, *, writable: bool = True
 ) -> dict[str, Any] | None:
-    """The zaak a sub-resource points at; a closed zaak (einddatum set) takes no changes,
-    as in Open Zaak without the geforceerd-bijwerken scope."""
-    url = body.get("zaak")
-    if not url:
+    """The zaak a sub-resource points at. Sub-resources are authorised on their zaak's
+    vertrouwelijkheid; a closed zaak (einddatum set) takes no changes without the scope
+    zaken.geforceerd-bijwerken (Open Zaak's ClosedZaakMixin)."""
+    zaak = local_object(store, store.zaken, body, invalid, "zaak", missing="does_not_exist")
+    if zaak is None:
         return None
-    zaak = store.zaken.get(uuid_of(str(url)))
-    if zaak is None or not str(url).startswith(store.base_url):
-        invalid.add("zaak", "does_not_exist", "Ongeldige hyperlink - Object bestaat niet.")
-        return None
-    if writable and zaak.get("einddatum"):
-        raise Problem(403, "zaak-closed", "Je mag geen gegevens aanpassen van een gesloten zaak.")
+    require_readable(request, zaak.get("vertrouwelijkheidaanduiding"))
+    if writable and zaak.get("einddatum") and not has_scope(request, "zaken.geforceerd-bijwerken"):
+        raise Problem(403, "permission_denied", "You are not allowed to modify closed zaak data.")
     return zaak
+
+
+def readable_items(request: Request, store: ZgwStore, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Lists leave out what hangs under a zaak above the application's maximum."""
+
+    def zaak_of(item: dict[str, Any]) -> dict[str, Any]:
+        return store.zaken.get(str(item["zaak"]).rsplit("/", 1)[-1], {})
+
+    return [i for i in items if readable(request, zaak_of(i).get("vertrouwelijkheidaanduiding"))]
 
 
 def _public(store: ZgwStore, zaak: dict[str, Any]) -> dict[str, Any]:
@@ -97,6 +113,7 @@ def _public(store: ZgwStore, zaak: dict[str, Any]) -> dict[str, Any]:
 
     return {
         **zaak,
+        "_expand": {},  # Open Zaak's ExpandMixin puts it in every zaak answer
         "rollen": urls(store.rollen),
         "zaakobjecten": urls(store.zaakobjecten),
         "eigenschappen": urls(store.zaakeigenschappen),
@@ -106,15 +123,97 @@ def _public(store: ZgwStore, zaak: dict[str, Any]) -> dict[str, Any]:
 
 # --- zaken --------------------------------------------------------------------------------------
 
+_ZAAK_FILTERS = {
+    "identificatie": "identificatie",
+    "bronorganisatie": "bronorganisatie",
+    "zaaktype": "zaaktype",
+}
+# Zaken 1.5.1 GET /zaken: accepted, not filtered on by the test server.
+_ZAAK_OTHER_PARAMETERS = (
+    "bronorganisatie__in",
+    "archiefnominatie",
+    "archiefnominatie__in",
+    "archiefactiedatum",
+    "archiefactiedatum__lt",
+    "archiefactiedatum__gt",
+    "archiefactiedatum__isnull",
+    "archiefstatus",
+    "archiefstatus__in",
+    "startdatum",
+    "startdatum__gt",
+    "startdatum__gte",
+    "startdatum__lt",
+    "startdatum__lte",
+    "registratiedatum",
+    "registratiedatum__gt",
+    "registratiedatum__lt",
+    "einddatum",
+    "einddatum__gt",
+    "einddatum__lt",
+    "einddatum__isnull",
+    "einddatumGepland",
+    "einddatumGepland__gt",
+    "einddatumGepland__lt",
+    "uiterlijkeEinddatumAfdoening",
+    "uiterlijkeEinddatumAfdoening__gt",
+    "uiterlijkeEinddatumAfdoening__lt",
+    "rol__betrokkeneType",
+    "rol__betrokkene",
+    "rol__omschrijvingGeneriek",
+    "maximaleVertrouwelijkheidaanduiding",
+    *(
+        f"rol__betrokkeneIdentificatie__{g}__{n}"
+        for g, (_, names) in _ROL_IDENTIFICATIE.items()
+        for n in names
+    ),
+    "ordering",
+    "expand",
+)
+_IMMUTABLE_ZAAK = ("zaaktype", "identificatie", "bronorganisatie")
+
+
+def _new_identificatie(store: ZgwStore, body: dict[str, Any]) -> str:
+    """Open Zaak's generator: ZAAK-<year of startdatum>-<10 digits>, unique per bronorganisatie."""
+    try:
+        year = date.fromisoformat(str(body.get("startdatum"))).year
+    except ValueError:
+        year = date.today().year
+    taken = {
+        z["identificatie"] for z in store.zaken.values() if z["bronorganisatie"] == body["bronorganisatie"]
+    }
+    with store.lock:
+        number = len(store.zaken) + 1
+        while f"ZAAK-{year}-{number:010d}" in taken:
+            number += 1
+    return f"ZAAK-{year}-{number:010d}"
+
+
+def _identificatie_uniek(
+    store: ZgwStore, body: dict[str, Any], invalid: Invalid, own: str | None = None
+) -> None:
+    identificatie = body.get("identificatie")
+    if identificatie and any(
+        z["identificatie"] == identificatie
+        and z["bronorganisatie"] == body.get("bronorganisatie")
+        and z["uuid"] != own
+        for z in store.zaken.values()
+    ):
+        invalid.add(
+            "identificatie",
+            "identificatie-niet-uniek",
+            "Deze identificatie bestaat al voor deze bronorganisatie.",
+        )
+
 
 @router.post("/zaken")
 async def create_zaak(request: Request) -> JSONResponse:
+    require(request, "zaken.aanmaken")
     store = store_of(request)
     body = await json_body(request)
     invalid = Invalid()
     v.required(body, invalid, "zaaktype", "bronorganisatie", "verantwoordelijkeOrganisatie", "startdatum")
     v.max_length(body, invalid, {"identificatie": 40, "omschrijving": 80, "toelichting": 1000})
-    v.rsin(body, invalid, "bronorganisatie", "verantwoordelijkeOrganisatie")
+    v.rsin(body, invalid, "bronorganisatie", "verantwoordelijkeOrganisatie", "opdrachtgevendeOrganisatie")
     v.is_date(body, invalid, "startdatum", "registratiedatum", "einddatumGepland")
     v.one_of(body, invalid, "vertrouwelijkheidaanduiding", v.VERTROUWELIJKHEID)
     for index, kenmerk in enumerate(body.get("kenmerken") or []):
@@ -124,32 +223,26 @@ async def create_zaak(request: Request) -> JSONResponse:
                 invalid.add(f"kenmerken.{index}.{name}", "required", "Dit veld is vereist.")
             elif len(value) > 40:
                 invalid.add(f"kenmerken.{index}.{name}", "max_length", "Maximaal 40 karakters.")
-    if body.get("zaaktype"):
-        zaaktype = store.find("zaaktypen", str(body["zaaktype"]))
-        if zaaktype is None:
-            invalid.add("zaaktype", "bad-url", "De URL is ongeldig of wijst naar een onbekend zaaktype.")
-        elif zaaktype["concept"]:
-            invalid.add("zaaktype", "not-published", "Het zaaktype is nog niet gepubliceerd.")
-    identificatie = body.get("identificatie")
-    if identificatie and any(
-        z["identificatie"] == identificatie and z["bronorganisatie"] == body.get("bronorganisatie")
-        for z in store.zaken.values()
+    zaaktype = catalogus_type(store, body, invalid, "zaaktype", "zaaktypen", published=True)
+    if zaaktype is not None and not set(body.get("productenOfDiensten") or []) <= set(
+        zaaktype["productenOfDiensten"]
     ):
         invalid.add(
-            "identificatie",
-            "identificatie-niet-uniek",
-            "Deze identificatie bestaat al voor deze bronorganisatie.",
+            "productenOfDiensten",
+            "invalid-products-services",
+            "Niet alle producten/diensten komen voor in de producten/diensten op het zaaktype.",
         )
+    _identificatie_uniek(store, body, invalid)
+    await fetchable(store, body, invalid, "communicatiekanaal", "selectielijstklasse")
     invalid.raise_if_any()
+    assert zaaktype is not None
+    # Checked against the body's value; an omitted one is inherited below and only checked on read.
+    require_readable(request, body.get("vertrouwelijkheidaanduiding"))
     zaak_uuid = new_uuid()
-    with store.lock:
-        volgnummer = len(store.zaken) + 1
     zaak = {
-        "identificatie": identificatie or f"ZAAK-{date.today().year}-{volgnummer:010d}",
         "omschrijving": "",
         "toelichting": "",
         "registratiedatum": date.today().isoformat(),
-        "vertrouwelijkheidaanduiding": "zaakvertrouwelijk",
         "kenmerken": [],
         "zaakgeometrie": None,
         "betalingsindicatie": "",
@@ -170,6 +263,9 @@ async def create_zaak(request: Request) -> JSONResponse:
         "uiterlijkeEinddatumAfdoening": None,
         "publicatiedatum": None,
         **body,
+        "identificatie": body.get("identificatie") or _new_identificatie(store, body),
+        "vertrouwelijkheidaanduiding": body.get("vertrouwelijkheidaanduiding")
+        or zaaktype["vertrouwelijkheidaanduiding"],
         "url": _url(store, f"zaken/{zaak_uuid}"),
         "uuid": zaak_uuid,
         "einddatum": None,
@@ -178,57 +274,148 @@ async def create_zaak(request: Request) -> JSONResponse:
         "status": None,
         "resultaat": None,
     }
-    zaak["identificatie"] = zaak["identificatie"] or f"ZAAK-{volgnummer:010d}"
     store.zaken[zaak_uuid] = zaak
     return ok(_public(store, zaak), 201, {"Location": zaak["url"], **_CRS})
 
 
+def _matching_zaken(request: Request, store: ZgwStore, criteria: dict[str, Any]) -> list[dict[str, Any]]:
+    items = [z for z in store.zaken.values() if readable(request, z.get("vertrouwelijkheidaanduiding"))]
+    for name, field in _ZAAK_FILTERS.items():
+        if name in criteria:
+            items = [z for z in items if z.get(field) == criteria[name]]
+    if "uuid__in" in criteria:
+        items = [z for z in items if z["uuid"] in criteria["uuid__in"]]
+    return items
+
+
 @router.get("/zaken")
 async def list_zaken(request: Request) -> JSONResponse:
+    require(request, "zaken.lezen")
+    known_parameters(request, *_ZAAK_FILTERS, *_ZAAK_OTHER_PARAMETERS)
     store = store_of(request)
-    items = list(store.zaken.values())
-    for name in ("identificatie", "bronorganisatie", "zaaktype"):
-        if name in request.query_params:
-            items = [z for z in items if z.get(name) == request.query_params[name]]
+    items = _matching_zaken(request, store, dict(request.query_params))
+    return ok(page(request, [_public(store, z) for z in items]), headers=_CRS)
+
+
+@router.post("/zaken/_zoek")
+async def search_zaken(request: Request) -> JSONResponse:
+    """Zaken 1.5.1 zaak__zoek: the list filters in a JSON body; an empty body is refused."""
+    require(request, "zaken.lezen")
+    store = store_of(request)
+    body = await json_body(request)
+    if not body:
+        raise Invalid(
+            [
+                {
+                    "name": "nonFieldErrors",
+                    "code": "empty_search_body",
+                    "reason": "Zoekparameters zijn vereist.",
+                }
+            ]
+        )
+    items = _matching_zaken(request, store, body)
     return ok(page(request, [_public(store, z) for z in items]), headers=_CRS)
 
 
 @router.get("/zaken/{uuid}")
 async def read_zaak(request: Request, uuid: str) -> JSONResponse:
+    require(request, "zaken.lezen")
     store = store_of(request)
-    return ok(_public(store, get_or_404(store.zaken, uuid)), headers=_CRS)
+    zaak = get_or_404(store.zaken, uuid)
+    require_readable(request, zaak.get("vertrouwelijkheidaanduiding"))
+    return ok(_public(store, zaak), headers=_CRS)
+
+
+@router.patch("/zaken/{uuid}")
+async def update_zaak(request: Request, uuid: str) -> JSONResponse:
+    """PATCH: a closed zaak only with zaken.geforceerd-bijwerken (Open Zaak's perform_update)."""
+    require(request, *BIJWERKEN)
+    store = store_of(request)
+    zaak = get_or_404(store.zaken, uuid)
+    require_readable(request, zaak.get("vertrouwelijkheidaanduiding"))
+    if zaak.get("einddatum") and not has_scope(request, "zaken.geforceerd-bijwerken"):
+        raise Problem(403, "permission_denied", "Modifying a closed case with current scope is forbidden")
+    body = await json_body(request)
+    invalid = Invalid()
+    for fixed in _IMMUTABLE_ZAAK:
+        if fixed in body and body[fixed] != zaak[fixed]:
+            invalid.add(fixed, "wijzigen-niet-toegelaten", "Dit veld mag niet gewijzigd worden.")
+    v.max_length(body, invalid, {"omschrijving": 80, "toelichting": 1000})
+    v.rsin(body, invalid, "verantwoordelijkeOrganisatie", "opdrachtgevendeOrganisatie")
+    v.is_date(body, invalid, "startdatum", "registratiedatum", "einddatumGepland")
+    v.one_of(body, invalid, "vertrouwelijkheidaanduiding", v.VERTROUWELIJKHEID)
+    invalid.raise_if_any()
+    read_only = ("url", "uuid", "einddatum", "status", "resultaat", "deelzaken", "rollen", "_expand")
+    zaak.update({k: val for k, val in body.items() if k not in read_only})
+    return ok(_public(store, zaak), headers=_CRS)
 
 
 # --- rollen -------------------------------------------------------------------------------------
 
 
-@router.post("/rollen")
-async def create_rol(request: Request) -> JSONResponse:
-    store = store_of(request)
-    body = await json_body(request)
-    invalid = Invalid()
-    v.required(body, invalid, "zaak", "roltype", "betrokkeneType", "roltoelichting")
-    v.max_length(body, invalid, {"roltoelichting": 1000})
-    v.one_of(body, invalid, "betrokkeneType", v.BETROKKENE_TYPEN)
-    v.one_of(body, invalid, "indicatieMachtiging", ("gemachtigde", "machtiginggever", ""))
-    zaak = _zaak_ref(store, body, invalid)
-    roltype = store.find("roltypen", str(body.get("roltype", ""))) if body.get("roltype") else None
-    if body.get("roltype") and (roltype is None or (zaak and roltype["zaaktype"] != zaak["zaaktype"])):
-        invalid.add("roltype", "zaaktype-mismatch", "Het roltype hoort niet bij het zaaktype van de zaak.")
-    identificatie = body.get("betrokkeneIdentificatie") or {}
-    adres = identificatie.get("verblijfsadres") if isinstance(identificatie, dict) else None
+def _check_betrokkene(body: dict[str, Any], invalid: Invalid) -> None:
+    identificatie = body.get("betrokkeneIdentificatie")
+    if not body.get("betrokkene") and not identificatie:
+        invalid.add(
+            "nonFieldErrors", "invalid-betrokkene", "betrokkene of betrokkeneIdentificatie is vereist."
+        )
+    if not isinstance(identificatie, dict):
+        return
+    prefix = "betrokkeneIdentificatie."
+    v.rsin(identificatie, invalid, "inpBsn", "innNnpId", prefix=prefix)
+    limits = {"kvkNummer": 8, "vestigingsNummer": 24, "anpIdentificatie": 17, "annIdentificatie": 17}
+    for name, limit in limits.items():
+        value = identificatie.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            invalid.add(
+                f"{prefix}{name}",
+                "max_length",
+                f"Zorg ervoor dat dit veld niet meer dan {limit} karakters bevat.",
+            )
+    adres = identificatie.get("verblijfsadres")
     if isinstance(adres, dict):
         for name in ("aoaIdentificatie", "wplWoonplaatsNaam", "gorOpenbareRuimteNaam", "aoaHuisnummer"):
             if adres.get(name) in (None, ""):
-                invalid.add(
-                    f"betrokkeneIdentificatie.verblijfsadres.{name}", "required", "Dit veld is vereist."
-                )
+                invalid.add(f"{prefix}verblijfsadres.{name}", "required", "Dit veld is vereist.")
+
+
+@router.post("/rollen")
+async def create_rol(request: Request) -> JSONResponse:
+    """Rol create needs zaken.bijwerken (or geforceerd-bijwerken), NOT zaken.aanmaken."""
+    require(request, *BIJWERKEN)
+    store = store_of(request)
+    body = await json_body(request)
+    invalid = Invalid()
+    v.required(body, invalid, "zaak", "roltype", "betrokkeneType")
+    v.max_length(body, invalid, {"roltoelichting": 1000, "afwijkendeNaamBetrokkene": 625})
+    v.one_of(body, invalid, "betrokkeneType", v.BETROKKENE_TYPEN)
+    v.one_of(body, invalid, "indicatieMachtiging", ("gemachtigde", "machtiginggever", ""))
+    _check_betrokkene(body, invalid)
+    zaak = zaak_ref(request, store, body, invalid)
+    roltype = catalogus_type(store, body, invalid, "roltype", "roltypen")
+    if zaak is not None and roltype is not None:
+        if roltype["zaaktype"] != zaak["zaaktype"]:
+            invalid.add(
+                "nonFieldErrors",
+                "zaaktype-mismatch",
+                "De referentie hoort niet bij het zaaktype van de zaak.",
+            )
+        elif roltype["omschrijvingGeneriek"] in _EENMALIGE_ROLLEN and any(
+            r["zaak"] == zaak["url"] and r["omschrijvingGeneriek"] == roltype["omschrijvingGeneriek"]
+            for r in store.rollen.values()
+        ):
+            invalid.add(
+                "roltype",
+                "max-occurences",
+                f"Er is al een rol met omschrijvingGeneriek {roltype['omschrijvingGeneriek']} bij deze zaak.",
+            )
     invalid.raise_if_any()
     assert roltype is not None
     rol_uuid = new_uuid()
     rol = {
         "betrokkene": "",
         "indicatieMachtiging": "",
+        "roltoelichting": "",
         "contactpersoonRol": None,
         **body,
         "url": _url(store, f"rollen/{rol_uuid}"),
@@ -244,6 +431,7 @@ async def create_rol(request: Request) -> JSONResponse:
 
 @router.get("/rollen")
 async def list_rollen(request: Request) -> JSONResponse:
+    require(request, "zaken.lezen")
     store = store_of(request)
     rollen = filtered(
         request,
@@ -252,80 +440,28 @@ async def list_rollen(request: Request) -> JSONResponse:
         urls=("zaak", "betrokkene", "roltype"),
         choices={"betrokkeneType": v.BETROKKENE_TYPEN, "omschrijvingGeneriek": _ROLOMSCHRIJVINGEN_GENERIEK},
     )
-    return ok(page(request, rollen))
+    return ok(page(request, readable_items(request, store, rollen)))
+
+
+@router.get("/rollen/{uuid}")
+async def read_rol(request: Request, uuid: str) -> JSONResponse:
+    require(request, "zaken.lezen")
+    store = store_of(request)
+    rol = get_or_404(store.rollen, uuid)
+    zaak_ref(request, store, {"zaak": rol["zaak"]}, Invalid(), writable=False)
+    return ok(rol)
 
 
 @router.delete("/rollen/{uuid}")
 async def delete_rol(request: Request, uuid: str) -> Response:
     """Zaken 1.5.1 rol_destroy: a rol cannot be changed, only destroyed and made anew. Refused
-    (403) on a closed zaak, like every change."""
+    (403) on a closed zaak without zaken.geforceerd-bijwerken, like every change."""
+    require(request, *BIJWERKEN)
     store = store_of(request)
     rol = get_or_404(store.rollen, uuid)
-    _zaak_ref(store, {"zaak": rol["zaak"]}, Invalid())
+    zaak_ref(request, store, {"zaak": rol["zaak"]}, Invalid())
     del store.rollen[uuid]
     return Response(status_code=204)
-
-
-# --- statussen ----------------------------------------------------------------------------------
-
-
-@router.post("/statussen")
-async def create_status(request: Request) -> JSONResponse:
-    store = store_of(request)
-    body = await json_body(request)
-    invalid = Invalid()
-    v.required(body, invalid, "zaak", "statustype", "datumStatusGezet")
-    v.max_length(body, invalid, {"statustoelichting": 1000})
-    v.is_datetime(body, invalid, "datumStatusGezet")
-    zaak = _zaak_ref(store, body, invalid)
-    statustype = (
-        store.find("statustypen", str(body.get("statustype", ""))) if body.get("statustype") else None
-    )
-    if body.get("statustype") and (
-        statustype is None or (zaak and statustype["zaaktype"] != zaak["zaaktype"])
-    ):
-        invalid.add(
-            "statustype", "zaaktype-mismatch", "Het statustype hoort niet bij het zaaktype van de zaak."
-        )
-    invalid.raise_if_any()
-    assert zaak is not None and statustype is not None
-    for earlier in store.statussen.values():
-        if earlier["zaak"] == zaak["url"]:
-            earlier["indicatieLaatstGezetteStatus"] = False
-    status_uuid = new_uuid()
-    status = {
-        "statustoelichting": "",
-        "gezetdoor": "",
-        **body,
-        "url": _url(store, f"statussen/{status_uuid}"),
-        "uuid": status_uuid,
-        "indicatieLaatstGezetteStatus": True,
-        "zaakinformatieobjecten": [],
-    }
-    store.statussen[status_uuid] = status
-    zaak["status"] = status["url"]
-    if statustype["isEindstatus"]:
-        zaak["einddatum"] = datetime.fromisoformat(str(body["datumStatusGezet"])).date().isoformat()
-    return ok(status, 201, {"Location": status["url"]})
-
-
-@router.get("/statussen")
-async def list_statussen(request: Request) -> JSONResponse:
-    store = store_of(request)
-    statussen = filtered(
-        request,
-        list(store.statussen.values()),
-        {
-            "zaak": "zaak",
-            "statustype": "statustype",
-            "indicatieLaatstGezetteStatus": lambda s: (
-                "true" if s["indicatieLaatstGezetteStatus"] else "false"
-            ),
-        },
-        urls=("zaak", "statustype"),
-        choices={"indicatieLaatstGezetteStatus": ("true", "false")},
-    )
-    return ok(page(request, statussen))
 
 
 # --- zaakobjecten -------------------------------------------------------------------------------
@@ -333,6 +469,7 @@ async def list_statussen(request: Request) -> JSONResponse:
 
 @router.post("/zaakobjecten")
 async def create_zaakobject(request: Request) -> JSONResponse:
+    require(request, *AANMAKEN_OF_BIJWERKEN)
     store = store_of(request)
     body = await json_body(request)
     invalid = Invalid()
@@ -342,18 +479,21 @@ async def create_zaakobject(request: Request) -> JSONResponse:
     if body.get("objectType") == "overige" and not (
         body.get("objectTypeOverige") or body.get("objectTypeOverigeDefinitie")
     ):
-        invalid.add("objectTypeOverige", "missing-object-type-overige", "Vereist als objectType overige is.")
+        invalid.add("nonFieldErrors", "missing-object-type-overige", "Vereist als objectType overige is.")
     if not body.get("object") and not body.get("objectIdentificatie"):
         invalid.add("nonFieldErrors", "invalid-zaakobject", "object of objectIdentificatie is vereist.")
     ident = body.get("objectIdentificatie") or {}
     required_ident = {
-        "adres": ("identificatie", "wplWoonplaatsNaam", "gorOpenbareRuimteNaam", "huisnummer"),
+        "adres": ("wplWoonplaatsNaam", "gorOpenbareRuimteNaam", "huisnummer"),
         "kadastrale_onroerende_zaak": ("kadastraleIdentificatie", "kadastraleAanduiding"),
+        "overige": ("overigeData",),
     }.get(str(body.get("objectType")), ())
-    for name in required_ident:
-        if not isinstance(ident, dict) or ident.get(name) in (None, ""):
-            invalid.add(f"objectIdentificatie.{name}", "required", "Dit veld is vereist.")
-    _zaak_ref(store, body, invalid)
+    if body.get("objectIdentificatie") is not None:
+        for name in required_ident:
+            if not isinstance(ident, dict) or ident.get(name) in (None, ""):
+                invalid.add(f"objectIdentificatie.{name}", "required", "Dit veld is vereist.")
+    zaak_ref(request, store, body, invalid)
+    await fetchable(store, body, invalid, "object")
     invalid.raise_if_any()
     obj_uuid = new_uuid()
     obj = {
@@ -369,6 +509,7 @@ async def create_zaakobject(request: Request) -> JSONResponse:
 
 @router.get("/zaakobjecten")
 async def list_zaakobjecten(request: Request) -> JSONResponse:
+    require(request, "zaken.lezen")
     store = store_of(request)
     objecten = filtered(
         request,
@@ -377,27 +518,24 @@ async def list_zaakobjecten(request: Request) -> JSONResponse:
         urls=("zaak", "object"),
         choices={"objectType": v.OBJECT_TYPEN},
     )
-    return ok(page(request, objecten))
+    return ok(page(request, readable_items(request, store, objecten)))
 
 
 # --- zaakeigenschappen --------------------------------------------------------------------------
 
 
 def _check_eigenschap(
-    store: ZgwStore, body: dict[str, Any], zaak_uuid: str, invalid: Invalid
+    request: Request, store: ZgwStore, body: dict[str, Any], zaak_uuid: str, invalid: Invalid
 ) -> dict[str, Any]:
     v.required(body, invalid, "zaak", "eigenschap", "waarde")
-    zaak = get_or_404(store.zaken, zaak_uuid)
-    if body.get("zaak") and uuid_of(str(body["zaak"])) != zaak_uuid:
+    get_or_404(store.zaken, zaak_uuid)
+    zaak = zaak_ref(request, store, body, invalid)
+    if zaak is not None and zaak["uuid"] != zaak_uuid:
         invalid.add("zaak", "zaak-mismatch", "De zaak in de body is niet de zaak in de URL.")
-    if zaak.get("einddatum"):
-        raise Problem(403, "zaak-closed", "Je mag geen gegevens aanpassen van een gesloten zaak.")
-    eigenschap = (
-        store.find("eigenschappen", str(body.get("eigenschap", ""))) if body.get("eigenschap") else None
-    )
-    if body.get("eigenschap") and (eigenschap is None or eigenschap["zaaktype"] != zaak["zaaktype"]):
+    eigenschap = catalogus_type(store, body, invalid, "eigenschap", "eigenschappen")
+    if zaak is not None and eigenschap is not None and eigenschap["zaaktype"] != zaak["zaaktype"]:
         invalid.add(
-            "eigenschap", "zaaktype-mismatch", "De eigenschap hoort niet bij het zaaktype van de zaak."
+            "nonFieldErrors", "zaaktype-mismatch", "De eigenschap hoort niet bij het zaaktype van de zaak."
         )
     if eigenschap is not None and isinstance(body.get("waarde"), str):
         lengte = int(eigenschap["specificatie"]["lengte"] or 0)
@@ -410,9 +548,10 @@ def _check_eigenschap(
 
 @router.post("/zaken/{zaak_uuid}/zaakeigenschappen")
 async def create_zaakeigenschap(request: Request, zaak_uuid: str) -> JSONResponse:
+    require(request, *BIJWERKEN)
     store = store_of(request)
     body = await json_body(request)
-    eigenschap = _check_eigenschap(store, body, zaak_uuid, Invalid())
+    eigenschap = _check_eigenschap(request, store, body, zaak_uuid, Invalid())
     ze_uuid = new_uuid()
     ze = {
         **body,
@@ -426,17 +565,26 @@ async def create_zaakeigenschap(request: Request, zaak_uuid: str) -> JSONRespons
 
 @router.get("/zaken/{zaak_uuid}/zaakeigenschappen")
 async def list_zaakeigenschappen(request: Request, zaak_uuid: str) -> JSONResponse:
+    require(request, "zaken.lezen")
+    known_parameters(request)
     store = store_of(request)
     zaak = get_or_404(store.zaken, zaak_uuid)
+    require_readable(request, zaak.get("vertrouwelijkheidaanduiding"))
     return ok([e for e in store.zaakeigenschappen.values() if e["zaak"] == zaak["url"]])
 
 
 @router.patch("/zaken/{zaak_uuid}/zaakeigenschappen/{uuid}")
 async def update_zaakeigenschap(request: Request, zaak_uuid: str, uuid: str) -> JSONResponse:
+    require(request, *BIJWERKEN)
     store = store_of(request)
     ze = get_or_404(store.zaakeigenschappen, uuid)
     body = await json_body(request)
-    eigenschap = _check_eigenschap(store, {**ze, **body}, zaak_uuid, Invalid())
+    invalid = Invalid()
+    for fixed in ("zaak", "eigenschap"):
+        if fixed in body and body[fixed] != ze[fixed]:
+            invalid.add(fixed, "wijzigen-niet-toegelaten", "Dit veld mag niet gewijzigd worden.")
+    invalid.raise_if_any()
+    eigenschap = _check_eigenschap(request, store, {**ze, **body}, zaak_uuid, invalid)
     ze.update({k: body[k] for k in ("waarde",) if k in body})
     ze["naam"] = eigenschap["naam"]
     return ok(ze)
@@ -447,22 +595,28 @@ async def update_zaakeigenschap(request: Request, zaak_uuid: str, uuid: str) -> 
 
 @router.post("/zaakinformatieobjecten")
 async def create_zaakinformatieobject(request: Request) -> JSONResponse:
+    require(request, *AANMAKEN_OF_BIJWERKEN)
     store = store_of(request)
     body = await json_body(request)
     invalid = Invalid()
     v.required(body, invalid, "zaak", "informatieobject")
     v.max_length(body, invalid, {"titel": 200, "beschrijving": 1000})
-    zaak = _zaak_ref(store, body, invalid)
-    document = body.get("informatieobject")
-    if document and uuid_of(str(document)) not in store.documenten:
-        invalid.add("informatieobject", "bad-url", "Het informatieobject bestaat niet.")
-    if zaak and any(
-        z["zaak"] == zaak["url"] and z["informatieobject"] == document
-        for z in store.zaakinformatieobjecten.values()
-    ):
-        invalid.add(
-            "nonFieldErrors", "unique", "De velden zaak, informatieobject moeten een unieke set zijn."
-        )
+    zaak = zaak_ref(request, store, body, invalid)
+    document = local_object(store, store.documenten, body, invalid, "informatieobject")
+    if zaak is not None and document is not None:
+        if any(
+            z["zaak"] == zaak["url"] and z["informatieobject"] == document["url"]
+            for z in store.zaakinformatieobjecten.values()
+        ):
+            invalid.add(
+                "nonFieldErrors", "unique", "De velden zaak, informatieobject moeten een unieke set zijn."
+            )
+        if not store.linked(zaak["zaaktype"], document["informatieobjecttype"]):
+            invalid.add(
+                "nonFieldErrors",
+                "missing-zaaktype-informatieobjecttype-relation",
+                "Het informatieobjecttype hoort niet bij het zaaktype van de zaak.",
+            )
     invalid.raise_if_any()
     zio_uuid = new_uuid()
     zio = {
@@ -482,16 +636,19 @@ async def create_zaakinformatieobject(request: Request) -> JSONResponse:
 
 @router.get("/zaakinformatieobjecten")
 async def list_zaakinformatieobjecten(request: Request) -> JSONResponse:
+    require(request, "zaken.lezen")
     store = store_of(request)
     fields = {"zaak": "zaak", "informatieobject": "informatieobject"}
     items = filtered(request, list(store.zaakinformatieobjecten.values()), fields, urls=tuple(fields))
-    return ok(items)  # not paginated in Zaken 1.5.1
+    return ok(readable_items(request, store, items))  # not paginated in Zaken 1.5.1
 
 
 @router.patch("/zaakinformatieobjecten/{uuid}")
 async def update_zaakinformatieobject(request: Request, uuid: str) -> JSONResponse:
+    require(request, *AANMAKEN_OF_BIJWERKEN)
     store = store_of(request)
     zio = get_or_404(store.zaakinformatieobjecten, uuid)
+    zaak_ref(request, store, {"zaak": zio["zaak"]}, Invalid())
     body = await json_body(request)
     invalid = Invalid()
     v.max_length(body, invalid, {"titel": 200, "beschrijving": 1000})

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from adapters.errors import DeliveryPermanentError
-from adapters.zgw.catalogus import CatalogusResolver
+from adapters.zgw.catalogus import CatalogusGap, CatalogusResolver
 from adapters.zgw.client import ZgwClient
 
 C = "http://oz.test/catalogi/api/v1"
@@ -20,8 +20,13 @@ def _page(*items: dict[str, Any]) -> dict[str, Any]:
     return {"count": len(items), "next": None, "previous": None, "results": list(items)}
 
 
-def _catalogue(zaaktypen: list[dict[str, Any]]) -> tuple[ZgwClient, list[str]]:
+def _catalogue(
+    zaaktypen: list[dict[str, Any]], extra: dict[str, list[dict[str, Any]]] | None = None
+) -> tuple[ZgwClient, list[str]]:
+    """A Catalogi API over httpx.MockTransport; `extra` (kind -> items) is read on every call, so
+    a test can add to the catalogue while a resolver holds it."""
     calls: list[str] = []
+    extra = extra if extra is not None else {}
 
     def handle(request: httpx.Request) -> httpx.Response:
         calls.append(request.url.path)
@@ -78,8 +83,11 @@ def _catalogue(zaaktypen: list[dict[str, Any]]) -> tuple[ZgwClient, list[str]]:
                 },
             ],
             "eigenschappen": [{"url": f"{zaaktype}/e1", "naam": "Bouwkosten"}],
+            "resultaattypen": [{"url": f"{zaaktype}/res1", "omschrijving": "Ingetrokken"}],
         }
-        return httpx.Response(200, json=_page(*by_kind[kind]))
+        if kind not in by_kind and kind not in extra:
+            return httpx.Response(404, json={"detail": "Niet gevonden."})
+        return httpx.Response(200, json=_page(*by_kind.get(kind, []), *extra.get(kind, [])))
 
     client = ZgwClient(
         zaken_url="http://oz.test/zaken/api/v1",
@@ -92,13 +100,22 @@ def _catalogue(zaaktypen: list[dict[str, Any]]) -> tuple[ZgwClient, list[str]]:
     return client, calls
 
 
-def _zaaktype(url: str, begin: str, *, concept: bool = False, einde: str | None = None) -> dict[str, Any]:
+def _zaaktype(
+    url: str,
+    begin: str,
+    *,
+    concept: bool = False,
+    einde: str | None = None,
+    informatieobjecttypen: list[str] | None = None,
+) -> dict[str, Any]:
     return {
         "url": url,
         "identificatie": "DSO-MELDING",
         "concept": concept,
         "beginGeldigheid": begin,
         "eindeGeldigheid": einde,
+        "resultaattypen": [f"{url}/res1"],
+        "informatieobjecttypen": informatieobjecttypen or [],
     }
 
 
@@ -149,3 +166,68 @@ def test_missing_names_are_permanent_errors_naming_them() -> None:
         zaaktype.eigenschap("Oppervlakte")
     with pytest.raises(DeliveryPermanentError, match="'Geschorst'"):
         zaaktype.statustype(omschrijving="Geschorst")
+
+
+def test_without_a_version_valid_on_the_date_the_current_published_one_is_taken_and_said() -> None:
+    """Open Zaak does not compare geldigheid with the zaak: a verzoek filed before the current
+    version began is not refused for good; the choice is said (for the timeline)."""
+    client, _ = _catalogue(
+        [
+            _zaaktype(f"{C}/zaaktypen/new", "2023-01-01"),
+            _zaaktype(f"{C}/zaaktypen/concept", "2024-01-01", concept=True),
+        ]
+    )
+    resolver = CatalogusResolver(client, today=lambda: date(2024, 3, 14))
+    zaaktype = resolver.zaaktype("DSO", "002220647", "DSO-MELDING", date(2022, 6, 1))
+    assert zaaktype.url == f"{C}/zaaktypen/new"
+    assert zaaktype.keuze is not None and "2022-06-01" in zaaktype.keuze and "2023-01-01" in zaaktype.keuze
+    valid = resolver.zaaktype("DSO", "002220647", "DSO-MELDING", date(2024, 3, 14))
+    assert valid.keuze is None
+
+
+def test_the_cache_expires_after_its_ttl_and_refresh_forgets_it() -> None:
+    extra: dict[str, list[dict[str, Any]]] = {}
+    client, calls = _catalogue([_zaaktype(f"{C}/zaaktypen/new", "2020-01-01")], extra)
+    now = [1000.0]
+    resolver = CatalogusResolver(client, ttl=300, clock=lambda: now[0])
+    op = date(2024, 3, 14)
+    first = resolver.zaaktype("DSO", "002220647", "DSO-MELDING", op)
+    with pytest.raises(CatalogusGap, match="'Geschorst'"):
+        first.statustype(omschrijving="Geschorst")
+    # An administrator adds the statustype.
+    extra["statustypen"] = [
+        {"url": f"{C}/zaaktypen/new/s9", "volgnummer": 2, "omschrijving": "Geschorst", "isEindstatus": False}
+    ]
+    now[0] += 299
+    calls.clear()
+    assert resolver.zaaktype("DSO", "002220647", "DSO-MELDING", op) is first  # still cached
+    assert calls == []
+    now[0] += 2
+    later = resolver.zaaktype("DSO", "002220647", "DSO-MELDING", op)
+    assert later.statustype(omschrijving="Geschorst").url.endswith("/s9")
+    assert calls  # asked again
+    calls.clear()
+    resolver.refresh()
+    resolver.zaaktype("DSO", "002220647", "DSO-MELDING", op)
+    assert any(c.endswith("/zaaktypen") for c in calls)
+
+
+def test_resultaattype_and_the_zaaktype_informatieobjecttype_links() -> None:
+    zaaktypen = [_zaaktype(f"{C}/zaaktypen/new", "2020-01-01", informatieobjecttypen=[f"{C}/iot/1"])]
+    client, _ = _catalogue(zaaktypen)
+    zaaktype = CatalogusResolver(client).zaaktype("DSO", "002220647", "DSO-MELDING", date(2024, 3, 14))
+    assert zaaktype.resultaattype("Ingetrokken").endswith("/res1")
+    with pytest.raises(CatalogusGap, match="'Verleend'"):
+        zaaktype.resultaattype("Verleend")
+    assert zaaktype.informatieobjecttype("Bijlage") == f"{C}/iot/1"
+    zaaktypen[0]["informatieobjecttypen"] = [f"{C}/iot/other"]
+    unlinked = CatalogusResolver(client).zaaktype("DSO", "002220647", "DSO-MELDING", date(2024, 3, 14))
+    with pytest.raises(CatalogusGap, match="not linked to zaaktype DSO-MELDING"):
+        unlinked.informatieobjecttype("Bijlage")
+
+
+def test_a_zaaktype_that_lists_no_links_leaves_the_link_to_the_provider() -> None:
+    client, _ = _catalogue([_zaaktype(f"{C}/zaaktypen/new", "2020-01-01")])
+    zaaktype = CatalogusResolver(client).zaaktype("DSO", "002220647", "DSO-MELDING", date(2024, 3, 14))
+    assert zaaktype.gekoppeld is None
+    assert zaaktype.informatieobjecttype("Bijlage") == f"{C}/iot/1"

@@ -31,7 +31,8 @@ def _token(secret: str = SECRET, iat: float | None = None) -> str:
 
 @pytest.fixture
 def server() -> Iterator[tuple[TestClient, ZgwStore]]:
-    app = create_app(ZgwTestServerConfig(secret=SECRET, part_size=10))
+    # zaakobject.object URLs here point nowhere; fetching them is tested in test_openzaak_rules.
+    app = create_app(ZgwTestServerConfig(secret=SECRET, part_size=10, fetch_external_urls=False))
     with TestClient(
         app, base_url="http://zgw.test", headers={"Authorization": f"Bearer {_token()}"}
     ) as client:
@@ -109,7 +110,34 @@ def test_catalogue_has_the_shared_names_and_hides_the_concept(server: tuple[Test
         "Rapport",
         "Aanvraagformulier",
         "Bijlage",
+        "Ontvangstbevestiging",
+        "Statusbericht",
     }
+    resultaattypen = client.get(f"{C}/resultaattypen", params={"zaaktype": zaaktype}).json()["results"]
+    assert {"Verleend", "Ingetrokken"} <= {r["omschrijving"] for r in resultaattypen}
+    assert {r["brondatumArchiefprocedure"]["afleidingswijze"] for r in resultaattypen} == {"afgehandeld"}
+    links = client.get(f"{C}/zaaktype-informatieobjecttypen", params={"zaaktype": zaaktype}).json()["results"]
+    assert {link["informatieobjecttype"] for link in links} == {i["url"] for i in iots}
+
+
+def test_catalogue_urls_are_stable_across_restarts() -> None:
+    """Issue 14: a worker keeps catalogue URLs; a restarted test server must serve the same ones."""
+
+    def urls() -> list[str]:
+        app = create_app(ZgwTestServerConfig(secret=SECRET))
+        with TestClient(
+            app, base_url="http://zgw.test", headers={"Authorization": f"Bearer {_token()}"}
+        ) as client:
+            found = []
+            for kind in ("zaaktypen", "statustypen", "roltypen", "resultaattypen", "informatieobjecttypen"):
+                found += [
+                    i["url"] for i in client.get(f"{C}/{kind}", params={"status": "alles"}).json()["results"]
+                ]
+            return sorted(found)
+
+    first = urls()
+    assert len(first) > 20
+    assert urls() == first
 
 
 def test_zaak_rules(server: tuple[TestClient, ZgwStore]) -> None:
@@ -208,7 +236,7 @@ def _zaak_with_rollen(client: TestClient) -> tuple[str, dict[str, str]]:
     }
     for generiek, betrokkene_type, identificatie in (
         ("initiator", "natuurlijk_persoon", {"inpBsn": "111222333"}),
-        ("belanghebbende", "niet_natuurlijk_persoon", {"innNnpId": "12345678"}),
+        ("belanghebbende", "niet_natuurlijk_persoon", {"innNnpId": "002220647"}),
     ):
         body = {
             "zaak": zaak,
@@ -254,7 +282,9 @@ def test_list_filters_of_zaken_151(server: tuple[TestClient, ZgwStore]) -> None:
     assert rollen(betrokkeneIdentificatie__natuurlijkPersoon__inpBsn="111222333") == ["initiator"]
     assert rollen(betrokkeneIdentificatie__nietNatuurlijkPersoon__innNnpId="111222333") == []
     assert rollen(zaak="http://zgw.test/zaken/api/v1/zaken/other") == []
-    assert rollen(onbekend="x") == ["belanghebbende", "initiator"]  # unknown parameters are ignored
+    unknown = client.get(f"{Z}/rollen", params={"onbekend": "x"})  # Open Zaak refuses unknown parameters
+    assert unknown.status_code == 400
+    assert unknown.json()["invalidParams"][0]["code"] == "unknown-parameters"
     bad = client.get(f"{Z}/rollen", params={"zaak": "geen-url", "betrokkeneType": "kat"})
     assert bad.status_code == 400
     assert sorted(p["name"] for p in bad.json()["invalidParams"]) == ["betrokkeneType", "zaak"]
@@ -294,7 +324,7 @@ def test_list_filters_of_zaken_151(server: tuple[TestClient, ZgwStore]) -> None:
     assert client.get(f"{Z}/zaakobjecten", params={"objectType": "fiets"}, headers=CRS).status_code == 400
 
 
-def test_documents_by_identificatie_and_deleted_only_without_zaak(
+def test_documents_by_identificatie_and_deleted_only_without_zaak_or_lock(
     server: tuple[TestClient, ZgwStore],
 ) -> None:
     client, store = server
@@ -328,10 +358,16 @@ def test_documents_by_identificatie_and_deleted_only_without_zaak(
     zio = {"zaak": zaak["url"], "informatieobject": linked["url"]}
     assert client.post(f"{Z}/zaakinformatieobjecten", json=zio).status_code == 201
 
-    refused = client.delete(linked["url"])
-    assert refused.status_code == 409
-    assert refused.json()["code"] == "pending-relations"
-    assert client.delete(locked["url"]).status_code == 204  # locked, but a lock does not stop a delete
+    refused = client.delete(linked["url"])  # Open Zaak: 400, though the 1.4.3 file lists only 409
+    assert refused.status_code == 400
+    assert refused.json()["invalidParams"][0]["code"] == "pending-relations"
+    still_locked = client.delete(locked["url"])
+    assert still_locked.status_code == 400
+    assert still_locked.json()["invalidParams"][0]["code"] == "destroy-locked"
+    assert (
+        client.post(f"{locked['url']}/unlock", json={"lock": locked["lock"]}).status_code == 400
+    )  # no parts
+    del store.locks[locked["url"].rsplit("/", 1)[-1]]
+    assert client.delete(locked["url"]).status_code == 204
     assert client.get(locked["url"]).status_code == 404
-    assert not store.locks
     assert not store.bestandsdelen

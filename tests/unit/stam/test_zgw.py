@@ -8,7 +8,7 @@ import pytest
 
 from stam_mapping import MappingGap, canonical_json, parse_verzoek
 from stam_mapping.geo import to_geojson
-from stam_mapping.mapping import default_mapping
+from stam_mapping.mapping import Statussen, default_mapping
 from stam_mapping.model import Betrokkene, Geometrie, NietNatuurlijkPersoon, Verzoek
 from stam_mapping.zgw import build_zgw_plan
 from stam_mapping.zgw_plan import ZgwPlan
@@ -36,7 +36,7 @@ def test_initieren_zaak_rollen_objecten_documenten() -> None:
     assert plan.zaak["kenmerken"] == [{"kenmerk": "2024031400042", "bron": "DSO"}]
     assert plan.zaak["startdatum"] == "2024-03-14"
     assert plan.zaak["registratiedatum"] == date.today().isoformat()
-    assert plan.eindstatus is False and plan.statustype_omschrijving is None
+    assert plan.eindstatus is False and plan.statustype_omschrijving == "Ontvangen"
     (rol,) = plan.rollen
     assert rol.roltype_omschrijving_generiek == "initiator"
     assert rol.body["betrokkeneIdentificatie"]["inpBsn"] == "999993653"
@@ -130,7 +130,7 @@ def test_another_gemachtigde_replaces_the_first() -> None:
     plan = _aanvulling_op_32(gemachtigde=ander)
     (gemachtigde,) = plan.rollen
     assert (gemachtigde.key, gemachtigde.vervangt) == ("rol:gemachtigde", "rol:gemachtigde")
-    assert gemachtigde.body["betrokkeneIdentificatie"]["innNnpId"] == "87654321"
+    assert gemachtigde.body["betrokkeneIdentificatie"]["kvkNummer"] == "87654321"
     assert plan.vervallen_rollen == ()
 
 
@@ -151,9 +151,42 @@ def test_aanvulling_without_initiatiefnemer_or_gemachtigde() -> None:
 
 def test_intrekken_closes_without_documents() -> None:
     plan = _plan("verzoek-dakkapel-intrekken.xml", previous="verzoek-dakkapel-aanvullen.xml")
-    assert plan.eindstatus is True and plan.statustype_omschrijving is None
+    assert plan.eindstatus is True and plan.statustype_omschrijving == "Afgehandeld"
     assert plan.documenten == () and plan.eigenschappen == () and plan.rollen == ()
     assert plan.status_toelichting == "Verzoek ingetrokken door de initiatiefnemer"
+    # Open Zaak closes a zaak only with a resultaat: the mapping names its resultaattype.
+    assert plan.resultaattype_omschrijving == "Ingetrokken"
+    assert plan.resultaat_toelichting
+
+
+def test_intrekken_without_statustype_means_the_eindstatus_and_names_no_resultaat_by_default() -> None:
+    mapping = default_mapping().model_copy(update={"statussen": Statussen()})
+    plan = build_zgw_plan(
+        _v("verzoek-dakkapel-intrekken.xml"), mapping, None, registratiedatum=date(2024, 3, 14)
+    )
+    assert plan.eindstatus is True and plan.statustype_omschrijving is None
+    assert plan.resultaattype_omschrijving is None and plan.resultaat_toelichting is None
+
+
+def test_an_organisation_known_only_by_its_kvk_number_gets_no_innnnpid() -> None:
+    """innNnpId is an RSIN (9 digits, 11-proef): an 8-digit KvK number goes into kvkNummer."""
+    zonder = Betrokkene(
+        niet_natuurlijk_persoon=NietNatuurlijkPersoon(kvk_nummer="12345678", naam="Stichting")
+    )
+    met = Betrokkene(
+        niet_natuurlijk_persoon=NietNatuurlijkPersoon(
+            kvk_nummer="12345678", vestigingsnummer="000012345678", naam="Bedrijf"
+        )
+    )
+    (nnp,) = _aanvulling_op_32(gemachtigde=zonder).rollen
+    assert nnp.body["betrokkeneType"] == "niet_natuurlijk_persoon"
+    assert nnp.body["betrokkeneIdentificatie"]["kvkNummer"] == "12345678"
+    assert "innNnpId" not in nnp.body["betrokkeneIdentificatie"]
+    (vestiging,) = _aanvulling_op_32(gemachtigde=met).rollen
+    assert vestiging.body["betrokkeneType"] == "vestiging"
+    identificatie = vestiging.body["betrokkeneIdentificatie"]
+    assert (identificatie["vestigingsNummer"], identificatie["kvkNummer"]) == ("000012345678", "12345678")
+    assert "innNnpId" not in identificatie
 
 
 def test_conceptverzoek_gets_its_own_zaaktype() -> None:
