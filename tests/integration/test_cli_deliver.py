@@ -143,6 +143,8 @@ def test_an_intrekking_after_its_initial_version_ends_the_same_zaak(
     assert second.returncode == 0, second.stderr
     assert second.stdout.strip() == first.stdout.strip()
     assert len(_zgw_store(zgw).zaken) == 1 and len(_zgw_store(zgw).statussen) == statussen + 1
+    [zaak] = _zgw_store(zgw).zaken.values()
+    assert zaak["einddatum"] and zaak["resultaat"]  # closed, as Open Zaak demands: with a resultaat
 
 
 def test_an_intrekking_without_its_initial_version_is_refused(zgw: ServerThread, tmp_path: Path) -> None:
