@@ -90,9 +90,10 @@ def plan_version(store: SqlStore, archive: Archive, verzoek: Verzoek, max_bytes:
     versies = {v.volgnummer: v for v in store.versies_for(vnr)}
     own = versies.get(volgnummer)
     if own is not None and State(own.state) in DELIVERED_STATES:
-        zaak = store.get_verzoek(vnr)
-        name = zaak.zaak_identificatie if zaak and zaak.zaak_identificatie else "?"
-        return Plan(done=f"{vnr} versie {volgnummer} is already zaak {name}")
+        record = store.get_verzoek(vnr)
+        if record is not None and record.zaak_identificatie:
+            return Plan(done=f"{vnr} versie {volgnummer} is already zaak {record.zaak_identificatie}")
+        return Plan(done=f"{vnr} versie {volgnummer} is {own.state} already")
     if own is not None and State(own.state) not in _STARTABLE:
         return Plan(done=f"{vnr} versie {volgnummer} is {own.state}")
     newer = [n for n, v in versies.items() if n > volgnummer and State(v.state) in DELIVERED_STATES]
