@@ -21,7 +21,14 @@ def _cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        outcome = run_demo(settings, once=args.once, data_dir=args.data_dir, timeout=args.timeout, stop=stop)
+        outcome = run_demo(
+            settings,
+            once=args.once,
+            data_dir=args.data_dir,
+            timeout=args.timeout,
+            stop=stop,
+            zgw_url=args.zgw_url,
+        )
     except KeyboardInterrupt:
         return 0
     return 0 if outcome.failed == 0 else 1
@@ -177,6 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--once", action="store_true", help="exit when every example reached a final state")
     demo.add_argument("--data-dir", type=Path, default=None, help="keep state here (default: a new temp dir)")
     demo.add_argument("--timeout", type=float, default=180.0)
+    demo.add_argument(
+        "--zgw-url",
+        default=None,
+        metavar="URL",
+        help="deliver to this external ZGW (root URL, e.g. Open Zaak's; DSOGW_ZGW_* give the "
+        "credentials and win over the derived API URLs) instead of starting a ZGW test server",
+    )
     demo.set_defaults(func=_cmd_demo)
 
     sub.add_parser("api", help="run the HTTP API").set_defaults(func=_cmd_api)

@@ -1,8 +1,11 @@
 """`dso-gateway harness run`: the integration test harness (gateway/harness) from the command line.
 
 Without --dso-url it starts its own embedded gateway with the DSO sandbox and runs every scenario.
-With --dso-url it submits through a real DSO "Verzoek indienen" API (pre-production) and follows a
-deployed gateway (--gateway-url) and its ZGW target (gateway/harness/preproduction.py)."""
+With --zgw-url that gateway delivers to an external ZGW (e.g. a municipality's Open Zaak test
+environment) instead of the ZGW test server, and the checks read the zaken there through the ZGW
+APIs; scenarios that need the test server's fault switches are skipped. With --dso-url it submits
+through a real DSO "Verzoek indienen" API (pre-production) and follows a deployed gateway
+(--gateway-url) and its ZGW target (gateway/harness/preproduction.py)."""
 
 from __future__ import annotations
 
@@ -29,7 +32,11 @@ def _select(scenarios: list[Any], only: list[str] | None) -> list[Any] | str:
 def _cmd_harness_run(settings: Settings, args: argparse.Namespace) -> int:
     from gateway.harness import load_scenarios, run_harness
     from gateway.harness.junit import write_junit
+    from gateway.stack import external_zgw_settings
 
+    if args.mapping:
+        settings = settings.model_copy(update={"mapping_file": args.mapping})
+    settings = external_zgw_settings(settings, args.zgw_url)
     selected = _select(load_scenarios(args.scenarios), args.only)
     if isinstance(selected, str):
         print(selected)
@@ -41,7 +48,9 @@ def _cmd_harness_run(settings: Settings, args: argparse.Namespace) -> int:
             return 2
         result = _run_remote(settings, args, selected)
     else:
-        result = run_harness(settings, selected, data_dir=args.data_dir)
+        result = run_harness(
+            settings, selected, data_dir=args.data_dir, external_zgw=args.zgw_url is not None
+        )
     if args.junit:
         write_junit(result, args.junit)
     return 0 if result.failed == 0 else 1
@@ -114,6 +123,17 @@ def add_harness_commands(subparsers: Any) -> None:
         "--scenarios", type=Path, default=None, help="a folder of *.yaml (default: the shipped ones)"
     )
     run.add_argument("--data-dir", type=Path, default=None, help="keep state here (default: a new temp dir)")
+    run.add_argument(
+        "--zgw-url",
+        default=None,
+        metavar="URL",
+        help="an external ZGW's root URL (e.g. Open Zaak's): deliver there instead of to a ZGW test "
+        "server; the API URLs are URL/zaken/api/v1 etc. unless DSOGW_ZGW_*_URL are set, the "
+        "credentials come from DSOGW_ZGW_CLIENT_ID and DSOGW_ZGW_SECRET",
+    )
+    run.add_argument(
+        "--mapping", type=Path, default=None, help="municipal mapping YAML (default: DSOGW_MAPPING_FILE)"
+    )
     remote = run.add_argument_group(
         "a real DSO environment",
         "submit through DSO's Verzoek indienen API and follow a deployed gateway; the gateway's API "

@@ -2,7 +2,9 @@
 
 Starts the DSO sandbox, the ZGW test server, the API and the workers on 127.0.0.1, pushes the
 example verzoeken through the sandbox (which notifies the gateway as DSO-LV would), and shows
-where each one ends up. With --once it exits when all reached a final state."""
+where each one ends up. With --once it exits when all reached a final state. With --zgw-url the
+verzoeken go to that external ZGW (e.g. a municipality's Open Zaak test environment, set up as
+docs/open-zaak.md describes) and no ZGW test server starts."""
 
 from __future__ import annotations
 
@@ -12,10 +14,11 @@ from pathlib import Path
 
 import httpx
 
-from dso_client.sandbox.examples import list_examples
+from dso_client.sandbox.examples import Example, list_examples
 from gateway.auth.users import ensure_demo_users
+from gateway.harness.numbers import VerzoeknummerGenerator
 from gateway.settings import Settings
-from gateway.stack import LocalStack
+from gateway.stack import LocalStack, external_zgw_settings
 from gateway.store import SqlStore, State
 
 
@@ -33,25 +36,42 @@ def run_demo(
     data_dir: Path | None = None,
     timeout: float = 180.0,
     stop: threading.Event | None = None,
+    zgw_url: str | None = None,
 ) -> DemoOutcome:
+    """`zgw_url`: an external ZGW's root URL (see gateway.stack.external_zgw_settings)."""
     # The demo serves plain HTTP on 127.0.0.1, where a Secure cookie would never be sent back.
     settings = settings.model_copy(update={"session_secure_cookie": False})
-    stack = LocalStack(settings, data_dir=data_dir, api_port=None if once else settings.api_port).start()
+    external = zgw_url is not None
+    if external:
+        settings = external_zgw_settings(settings, zgw_url).model_copy(update={"delivery": "zgw"})
+    api_port = None if once else settings.api_port
+    stack = LocalStack(settings, data_dir=data_dir, api_port=api_port, external_zgw=external).start()
     try:
         print(f"demo: data in      {stack.settings.data_dir}", flush=True)
         print(f"demo: DSO sandbox  {stack.sandbox.url}", flush=True)
-        print(f"demo: ZGW server   {stack.zgw.url}", flush=True)
+        label = "ZGW external" if external else "ZGW server  "
+        print(f"demo: {label} {stack.zgw_url}", flush=True)
         print(f"demo: status page  {stack.api.url}/status", flush=True)
         for name, password in ensure_demo_users(stack.container):
             print(f"demo: login        {name} / {password}", flush=True)
-        examples = list_examples()
+        examples = [(e, e.verzoeknummer) for e in list_examples()]
+        if external:
+            examples = _renumbered(examples)
         with httpx.Client(base_url=stack.sandbox.url, timeout=30) as client:
-            for example in examples:
-                client.post(f"/_sandbox/examples/{example.name}").raise_for_status()
-        stack.wait_final([(e.verzoeknummer, e.volgnummer) for e in examples], timeout)
-        outcome = summarise(
-            stack.container.store, [(e.name, e.verzoeknummer, e.volgnummer) for e in examples]
-        )
+            for example, nummer in examples:
+                if nummer == example.verzoeknummer:
+                    client.post(f"/_sandbox/examples/{example.name}").raise_for_status()
+                else:
+                    xml = example.xml.replace(example.verzoeknummer.encode(), nummer.encode())
+                    sizes = [
+                        f"{d.replace(example.verzoeknummer, nummer)}={size}"
+                        for d, size in example.bijlage_sizes.items()
+                    ]
+                    client.post(
+                        "/_sandbox/verzoeken", content=xml, params={"bijlage": sizes}
+                    ).raise_for_status()
+        stack.wait_final([(nummer, e.volgnummer) for e, nummer in examples], timeout)
+        outcome = summarise(stack.container.store, [(e.name, nummer, e.volgnummer) for e, nummer in examples])
         for line in outcome.lines:
             print(line, flush=True)
         if not once:
@@ -60,6 +80,14 @@ def run_demo(
         return outcome
     finally:
         stack.stop()
+
+
+def _renumbered(examples: list[tuple[Example, str]]) -> list[tuple[Example, str]]:
+    """Fresh verzoeknummers (one per verzoek; its versions share it): an external ZGW outlives
+    the demo's store, and a second run under the same numbers would find the first run's zaken."""
+    fresh = VerzoeknummerGenerator()
+    numbers: dict[str, str] = {}
+    return [(e, numbers.setdefault(e.verzoeknummer, fresh())) for e, _ in examples]
 
 
 def summarise(store: SqlStore, examples: list[tuple[str, str, int]]) -> DemoOutcome:

@@ -1,7 +1,9 @@
 """A whole gateway on 127.0.0.1: DSO sandbox, ZGW test server, API and workers.
 
 Used by `dso-gateway demo`, the end-to-end tests and the integration test harness, so all three
-exercise the same wiring as production (`dso-gateway api` + `dso-gateway worker`)."""
+exercise the same wiring as production (`dso-gateway api` + `dso-gateway worker`). With
+`external_zgw` no ZGW test server starts: the gateway delivers to the ZGW the settings name
+(DSOGW_ZGW_*, or `external_zgw_settings` for `--zgw-url`), e.g. a municipality's Open Zaak."""
 
 from __future__ import annotations
 
@@ -34,10 +36,12 @@ class LocalStack:
     data_dir: Path | None = None
     api_port: int | None = None
     start_worker: bool = True
+    external_zgw: bool = False  # True: deliver to the settings' ZGW; no zgw / zgw_app then
     settings: Settings = field(init=False)
     container: Container = field(init=False)
     worker: Worker = field(init=False)
     zgw: ServerThread = field(init=False)
+    zgw_app: FastAPI = field(init=False)
     sandbox: ServerThread = field(init=False)
     api: ServerThread = field(init=False)
     stuf: ServerThread = field(init=False)
@@ -47,21 +51,21 @@ class LocalStack:
         api_port = self.api_port or free_port()
         sandbox_port, zgw_port, stuf_port = free_port(), free_port(), free_port()
         zgw_url, dso_url = f"http://127.0.0.1:{zgw_port}", f"http://127.0.0.1:{sandbox_port}"
-        self.settings = self.base_settings.model_copy(
-            update={
-                "data_dir": data_dir,
-                "dso_base_url": dso_url + DSO_BASE,
-                "dso_samenwerking_url": dso_url + SAMENWERKING_BASE,
-                "zgw_zaken_url": f"{zgw_url}/zaken/api/v1",
-                "zgw_documenten_url": f"{zgw_url}/documenten/api/v1",
-                "zgw_catalogi_url": f"{zgw_url}/catalogi/api/v1",
-                "api_port": api_port,
-                "stuf_zkn_url": f"http://127.0.0.1:{stuf_port}/stuf-zkn",
-            }
-        )
+        update: dict[str, object] = {
+            "data_dir": data_dir,
+            "dso_base_url": dso_url + DSO_BASE,
+            "dso_samenwerking_url": dso_url + SAMENWERKING_BASE,
+            "api_port": api_port,
+            "stuf_zkn_url": f"http://127.0.0.1:{stuf_port}/stuf-zkn",
+        }
+        if not self.external_zgw:
+            update.update(zgw_api_urls(zgw_url))
+        self.settings = self.base_settings.model_copy(update=update)
         notify_url = f"http://127.0.0.1:{api_port}/v1/dso/verzoeknotificaties"
-        self.zgw_app = create_zgw_app(ZgwTestServerConfig(secret=self.settings.zgw_secret.get_secret_value()))
-        self.zgw = ServerThread(self.zgw_app, port=zgw_port).start()
+        if not self.external_zgw:
+            secret = self.settings.zgw_secret.get_secret_value()
+            self.zgw_app = create_zgw_app(ZgwTestServerConfig(secret=secret))
+            self.zgw = ServerThread(self.zgw_app, port=zgw_port).start()
         # The StUF-ZKN test endpoint runs too, so DSOGW_DELIVERY=stuf-zkn works on the same stack.
         self.stuf_app = FastAPI()
         self.stuf_app.mount("/stuf-zkn", create_stuf_app())
@@ -79,9 +83,15 @@ class LocalStack:
         self.worker.stop()
         self.api.stop()
         self.sandbox.stop()
-        self.zgw.stop()
+        if not self.external_zgw:
+            self.zgw.stop()
         self.stuf.stop()
         self.container.close()
+
+    @property
+    def zgw_url(self) -> str:
+        """Where the gateway delivers: the test server's root, or the external Zaken API."""
+        return self.settings.zgw_zaken_url if self.external_zgw else self.zgw.url
 
     def __enter__(self) -> LocalStack:
         return self.start()
@@ -102,3 +112,25 @@ class LocalStack:
             if time.monotonic() > deadline:
                 return found
             time.sleep(0.1)
+
+
+# Open Zaak serves the three APIs under one root at these paths (and so does our test server).
+ZGW_API_PATHS = {
+    "zgw_zaken_url": "/zaken/api/v1",
+    "zgw_documenten_url": "/documenten/api/v1",
+    "zgw_catalogi_url": "/catalogi/api/v1",
+}
+
+
+def zgw_api_urls(root: str) -> dict[str, object]:
+    return {name: root.rstrip("/") + path for name, path in ZGW_API_PATHS.items()}
+
+
+def external_zgw_settings(settings: Settings, root: str | None) -> Settings:
+    """The settings for a run against an external ZGW: `root` (`--zgw-url`) gives the three API
+    URLs at Open Zaak's paths, except those set explicitly (DSOGW_ZGW_ZAKEN_URL etc.), which win.
+    Without `root`, the configured DSOGW_ZGW_* URLs are used as they are."""
+    if root is None:
+        return settings
+    derived = {k: v for k, v in zgw_api_urls(root).items() if k not in settings.model_fields_set}
+    return settings.model_copy(update=derived)

@@ -1,6 +1,8 @@
 """Checking a scenario's expectations: gateway store, ZGW target, DSO sandbox, status API.
 
-Each check returns human-readable mismatches; an empty list means the scenario passed."""
+The ZGW target is read through its APIs (zgw_checks), whether it is the embedded test server or
+an external ZGW. Each check returns human-readable mismatches; an empty list means the scenario
+passed."""
 
 from __future__ import annotations
 
@@ -8,14 +10,15 @@ from typing import Any
 
 import httpx
 
-from adapters.zgw.testserver.app import store_of
-from gateway.harness.scenario import ApiExpectation, Expect, ZgwExpectation
+from adapters.zgw.client import ZgwClient
+from gateway.harness.scenario import ApiExpectation, Expect
 from gateway.harness.steps import ScenarioRun
+from gateway.harness.zgw_checks import count_problem, zgw_problems
 
 
-def check(run: ScenarioRun, expect: Expect, api: httpx.Client) -> list[str]:
+def check(run: ScenarioRun, expect: Expect, api: httpx.Client, zgw: ZgwClient) -> list[str]:
     problems = _versions(run, expect.versions)
-    problems += _zgw(run, expect.zgw)
+    problems += zgw_problems(zgw, run.verzoeknummer, expect.zgw)
     problems += _dso(run, "samenwerkingen", expect.samenwerkingen)
     problems += _dso(run, "rerouteringen", expect.rerouteringen)
     problems += api_problems(run.verzoeknummer, expect.api, api)
@@ -30,39 +33,6 @@ def _versions(run: ScenarioRun, wanted: dict[int, str]) -> list[str]:
         if got != state:
             why = f": {record.last_error}" if record and record.last_error else ""
             problems.append(f"version {volgnummer} is {got}, expected {state}{why}")
-    return problems
-
-
-def _zgw(run: ScenarioRun, wanted: ZgwExpectation) -> list[str]:
-    zgw = store_of(run.stack.zgw_app)
-    with zgw.lock:  # the ZGW server thread writes these dicts
-        kenmerk = {"kenmerk": run.verzoeknummer, "bron": "DSO"}
-        zaken = [z for z in zgw.zaken.values() if kenmerk in z.get("kenmerken", [])]
-        urls = {z["url"] for z in zaken}
-        zios = [z for z in zgw.zaakinformatieobjecten.values() if z["zaak"] in urls]
-        rollen = [r for r in zgw.rollen.values() if r["zaak"] in urls]
-        documents = [zgw.documenten.get(_uuid(z["informatieobject"])) for z in zios]
-    problems = count_problem("zaken at ZGW", len(zaken), wanted.zaken)
-    problems += count_problem("documenten at ZGW", len(zios), wanted.documenten)
-    problems += count_problem("rollen at ZGW", len(rollen), wanted.rollen)
-    if wanted.zaaktype is not None:
-        types = sorted({_zaaktype(zgw.find("zaaktypen", z["zaaktype"])) for z in zaken})
-        if types != [wanted.zaaktype]:
-            problems.append(f"zaaktype {types}, expected {wanted.zaaktype}")
-    for doc in documents:
-        if doc is None:
-            problems.append("a zaakinformatieobject points at no document")
-            continue
-        # The blob on disk must hold every byte the document claims (no truncated download).
-        path = zgw.blob_path(_uuid(doc["url"]))
-        size = path.stat().st_size if path.exists() else -1
-        if size != doc["bestandsomvang"]:
-            problems.append(
-                f"document {doc['bestandsnaam']}: {size} bytes stored, {doc['bestandsomvang']} claimed"
-            )
-    if wanted.largest_document is not None:
-        largest = max((d["bestandsomvang"] for d in documents if d), default=0)
-        problems += count_problem("largest document (bytes)", largest, wanted.largest_document)
     return problems
 
 
@@ -100,15 +70,3 @@ def api_problems(verzoeknummer: str, wanted: ApiExpectation, api: httpx.Client) 
     bijlagen = [d for d in body.get("documenten", []) if d.get("soort") == "document"]
     problems += count_problem("bijlagen in status API", len(bijlagen), wanted.documenten)
     return problems
-
-
-def count_problem(what: str, got: int, wanted: int | None) -> list[str]:
-    return [] if wanted is None or got == wanted else [f"{got} {what}, expected {wanted}"]
-
-
-def _uuid(url: str) -> str:
-    return url.rstrip("/").rsplit("/", 1)[-1]
-
-
-def _zaaktype(found: dict[str, Any] | None) -> str:
-    return str(found.get("identificatie")) if found else "unknown"

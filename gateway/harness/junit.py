@@ -41,7 +41,7 @@ def junit_xml(result: HarnessResult, suite: str = "dso-gateway-harness") -> byte
             failure.text = "\n".join(outcome.problems)
     for name in result.skipped:
         case = etree.SubElement(element, "testcase", classname=suite, name=name, time="0")
-        etree.SubElement(case, "skipped", message="needs the DSO sandbox")
+        etree.SubElement(case, "skipped", message=result.skip_reasons.get(name, "cannot be staged here"))
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 

@@ -26,17 +26,17 @@ from dso_client.errors import DsoError
 from dso_client.indienen import IndienenClient
 from dso_client.sandbox.content import GeneratedDocument
 from dso_client.sandbox.stam import StamInputError, read_verzoek
-from gateway.harness.checks import api_problems, count_problem
+from gateway.harness.checks import api_problems
 from gateway.harness.runner import HarnessResult, ScenarioResult
 from gateway.harness.scenario import Scenario, Submit, ZgwExpectation
 from gateway.harness.steps import StepError, render_submit
+from gateway.harness.zgw_checks import zgw_problems
 from gateway.store import FINAL_STATES
 
 log = structlog.get_logger(__name__)
 
 DEFAULT_BIJLAGE_SIZE = 48 * 1024  # what the sandbox generates when a scenario names no size
 POLL_INTERVAL = 2.0
-ZAAK_PREFIX = "DSO-"  # adapters.zgw.delivery gives the zaak identificatie DSO-<verzoeknummer>
 _FINAL = {str(s) for s in FINAL_STATES}
 
 
@@ -64,15 +64,14 @@ def run_remote_harness(
     for scenario in scenarios:
         reason = scenario.needs_sandbox()
         if reason is not None:
-            result.skipped.append(scenario.name)
-            out(f"harness: {scenario.name} ... skipped ({reason})")
+            result.skip(scenario.name, reason, out)
             continue
         outcome = run_remote_scenario(target, scenario)
         result.results.append(outcome)
         verdict = "ok" if outcome.passed else f"FAILED ({'; '.join(outcome.problems)})"
         out(f"harness: {scenario.name} ... {verdict} [{outcome.seconds:.1f}s]")
     if result.skipped:
-        out(f"harness: {len(result.skipped)} scenarios skipped: they need the DSO sandbox")
+        out(f"harness: {len(result.skipped)} scenarios skipped: this environment cannot stage them")
     out(result.summary())
     return result
 
@@ -171,32 +170,4 @@ def _check(run: _RemoteRun, scenario: Scenario) -> list[str]:
             problems += zgw_problems(run.target.zgw, run.verzoeknummer, expect.zgw)
         except DeliveryError as exc:
             problems.append(f"reading the zaak at ZGW failed: {exc}")
-    return problems
-
-
-def zgw_problems(zgw: ZgwClient, verzoeknummer: str, wanted: ZgwExpectation) -> list[str]:
-    """The zaak at a real ZGW provider, found by the identificatie the gateway gives it."""
-    zaken = list(zgw.list_all(zgw.zaken("/zaken"), {"identificatie": f"{ZAAK_PREFIX}{verzoeknummer}"}))
-    problems = count_problem("zaken at ZGW", len(zaken), wanted.zaken)
-    if len(zaken) != 1:
-        return problems
-    zaak = zaken[0]
-    zios = list(zgw.list_all(zgw.zaken("/zaakinformatieobjecten"), {"zaak": zaak["url"]}))
-    problems += count_problem("documenten at ZGW", len(zios), wanted.documenten)
-    if wanted.rollen is not None:
-        rollen = list(zgw.list_all(zgw.zaken("/rollen"), {"zaak": zaak["url"]}))
-        problems += count_problem("rollen at ZGW", len(rollen), wanted.rollen)
-    if wanted.zaaktype is not None:
-        zaaktype = zgw.get(zaak["zaaktype"]).get("identificatie")
-        if zaaktype != wanted.zaaktype:
-            problems.append(f"zaaktype {zaaktype}, expected {wanted.zaaktype}")
-    sizes = []
-    for zio in zios:
-        document = zgw.get(zio["informatieobject"])
-        size = document.get("bestandsomvang")
-        if not size:
-            problems.append(f"document {document.get('bestandsnaam')} has no content at ZGW")
-        sizes.append(int(size or 0))
-    if wanted.largest_document is not None:
-        problems += count_problem("largest document (bytes)", max(sizes, default=0), wanted.largest_document)
     return problems

@@ -41,11 +41,26 @@ class Wait(_Strict):
     timeout: float = 60.0
 
 
+class ZgwFault(_Strict):
+    """A fault the embedded ZGW test server injects (adapters/zgw/testserver: inject_fault).
+
+    `after_handling`: the server does the work and stores the object, but the answer is lost,
+    which is how a delivery is shown to be safe against a lost answer."""
+
+    status: int = Field(503, ge=400, le=599)
+    method: str | None = None
+    path_contains: str | None = None
+    times: int = Field(1, ge=1)
+    skip: int = Field(0, ge=0)
+    after_handling: bool = False
+
+
 class Step(_Strict):
     """Exactly one action per step."""
 
     submit: Submit | None = None
     faults: dict[str, Any] | None = None
+    zgw_fault: ZgwFault | None = None
     reconcile: bool = False
     flush: bool = False
     wait: Wait | None = None
@@ -60,9 +75,16 @@ class Step(_Strict):
 
     @model_validator(mode="after")
     def _one_action(self) -> Step:
-        actions = [self.submit, self.faults, self.reconcile or None, self.flush or None, self.wait]
+        actions = [
+            self.submit,
+            self.faults,
+            self.zgw_fault,
+            self.reconcile or None,
+            self.flush or None,
+            self.wait,
+        ]
         if sum(a is not None for a in actions) != 1:
-            raise ValueError("a step has exactly one of submit, faults, reconcile, flush, wait")
+            raise ValueError("a step has exactly one of submit, faults, zgw_fault, reconcile, flush, wait")
         return self
 
 
@@ -72,6 +94,9 @@ class ZgwExpectation(_Strict):
     rollen: int | None = None
     zaaktype: str | None = None  # identificatie, e.g. DSO-OMGEVINGSVERGUNNING
     largest_document: int | None = None  # bytes
+    statussen: int | None = None
+    eindstatus: bool | None = None  # True: the zaak is closed (has an einddatum)
+    resultaat: bool | None = None  # True: the zaak has a resultaat
 
 
 class ApiExpectation(_Strict):
@@ -107,6 +132,12 @@ class Scenario(_Strict):
             return "needs the sandbox to withhold a notification"
         if any(step.faults is not None or step.flush for step in self.steps):
             return "needs the sandbox's fault switches"
+        return self.needs_zgw_testserver()
+
+    def needs_zgw_testserver(self) -> str | None:
+        """Why this scenario cannot run against an external ZGW, or None if it can."""
+        if any(step.zgw_fault is not None for step in self.steps):
+            return "needs the ZGW test server's fault switches"
         return None
 
 

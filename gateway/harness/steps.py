@@ -1,4 +1,5 @@
-"""Running a scenario's steps against a LocalStack: submit at the sandbox, set faults, reconcile, wait."""
+"""Running a scenario's steps against a LocalStack: submit at the sandbox, set faults (sandbox or ZGW
+test server), reconcile, wait."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import httpx
 import jinja2
 import structlog
 
+from adapters.zgw.testserver.app import store_of
 from dso_client.sandbox.examples import get_example
 from gateway.harness.scenario import Step, Submit, template_text
 from gateway.reconcile import reconcile
@@ -60,6 +62,10 @@ def run_step(run: ScenarioRun, step: Step) -> None:
         _ok(run.sandbox.post("/_sandbox/verzoeken", content=xml, params=params), "submit")
     elif step.faults is not None:
         _ok(run.sandbox.post("/_sandbox/faults", json=step.faults), "faults")
+    elif step.zgw_fault is not None:
+        if run.stack.external_zgw:
+            raise StepError("zgw_fault: an external ZGW has no fault switches")
+        store_of(run.stack.zgw_app).inject_fault(**step.zgw_fault.model_dump())
     elif step.flush:
         _ok(run.sandbox.post("/_sandbox/notificaties/flush"), "flush")
     elif step.reconcile:

@@ -1,4 +1,5 @@
-"""`dso-gateway demo --once` on every queue backend and on both stores: every example delivered."""
+"""`dso-gateway demo --once` on every queue backend, on both stores and against an external ZGW:
+every example delivered."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 
 from gateway.demo import run_demo
 from gateway.settings import Settings
+from tests.integration.external_zgw import external_zgw
 from tests.services import port_open, require_service
 
 BACKENDS = {
@@ -41,3 +43,18 @@ def test_demo_delivers_every_example_over_stuf_zkn(tmp_path: Path) -> None:
     outcome = run_demo(settings, once=True, data_dir=tmp_path, timeout=120)
     assert outcome.failed == 0, outcome.lines
     assert outcome.delivered == 6
+
+
+def test_demo_against_an_external_zgw_twice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blobs = tmp_path / "zgw-blobs"
+    blobs.mkdir()
+    with external_zgw(blobs) as zgw:
+        settings = Settings(data_dir=tmp_path, zgw_client_id=zgw.client_id, zgw_secret=zgw.secret)
+        first = run_demo(settings, once=True, data_dir=tmp_path / "run-1", timeout=120, zgw_url=zgw.url)
+        assert first.lines[-1] == "demo: 6 verzoeken delivered, 0 failed", first.lines
+        assert zgw.counts()["zaken"] == 4  # 6 versions of 4 verzoeken, all at the external ZGW
+        # A second demo has a fresh store but the same ZGW: fresh verzoeknummers, four new zaken.
+        second = run_demo(settings, once=True, data_dir=tmp_path / "run-2", timeout=120, zgw_url=zgw.url)
+        assert second.lines[-1] == "demo: 6 verzoeken delivered, 0 failed", second.lines
+        assert zgw.counts()["zaken"] == 8
+    assert f"demo: ZGW external {zgw.url}/zaken/api/v1" in capsys.readouterr().out

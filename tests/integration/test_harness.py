@@ -15,6 +15,8 @@ from gateway.harness.junit import junit_xml
 from gateway.harness.numbers import VerzoeknummerGenerator
 from gateway.harness.scenario import parse_scenario
 from gateway.settings import Settings
+from gateway.stack import external_zgw_settings
+from tests.integration.external_zgw import external_zgw
 
 WRONG = """
 name: deliberately-wrong
@@ -119,3 +121,96 @@ def test_verzoeknummers_are_date_plus_five_digits_and_wrap() -> None:
 
     numbers = VerzoeknummerGenerator(date(2026, 3, 1), start=99_999)
     assert [numbers(), numbers()] == ["2026030199999", "2026030100000"]
+
+
+EXTERNAL = [
+    "plain-flow",
+    "doel-aanvullen",
+    "doel-intrekken",
+    "bedrijf-met-gemachtigde",
+    "zgw-antwoord-verloren",
+]
+WRONG_AT_ZGW = """
+name: wrong-at-the-external-zgw
+description: the plain flow, expecting a document and a rol more than the external ZGW holds
+steps:
+  - submit: {example: verbouwing-initieren}
+  - wait: [1]
+expect:
+  versions: {1: reported}
+  zgw: {zaken: 1, documenten: 3, rollen: 2, statussen: 1}
+"""
+
+
+@pytest.mark.timeout(240)
+def test_harness_runs_against_an_external_zgw_and_reads_it_through_the_apis(tmp_path: Path) -> None:
+    blobs = tmp_path / "zgw-blobs"
+    blobs.mkdir()
+    with external_zgw(blobs) as zgw:
+        settings = external_zgw_settings(
+            Settings(data_dir=tmp_path, zgw_client_id=zgw.client_id, zgw_secret=zgw.secret), zgw.url
+        )
+        scenarios = [s for s in load_scenarios() if s.name in EXTERNAL] + [parse_scenario(WRONG_AT_ZGW)]
+        lines: list[str] = []
+        result = run_harness(
+            settings, scenarios, data_dir=tmp_path / "data", out=lines.append, external_zgw=True
+        )
+        counts = zgw.counts()
+    # Every zaak went to the external ZGW (its own process: only its APIs could be read).
+    assert counts["zaken"] == 5 and counts["rollen"] == 1 + 1 + 1 + 2 + 1
+    passed = {r.name for r in result.results if r.passed}
+    assert passed == set(EXTERNAL) - {"zgw-antwoord-verloren"}, [r.problems for r in result.results]
+    [wrong] = [r for r in result.results if not r.passed]
+    assert wrong.problems == ["2 documenten at ZGW, expected 3", "1 rollen at ZGW, expected 2"]
+    assert result.skipped == ["zgw-antwoord-verloren"]
+    assert "harness: zgw-antwoord-verloren ... skipped (needs the ZGW test server's fault switches)" in lines
+    assert lines[-1] == "harness: 4 passed, 1 failed"
+    skipped = etree.fromstring(junit_xml(result)).findall(".//testcase/skipped")
+    assert [s.get("message") for s in skipped] == ["needs the ZGW test server's fault switches"]
+
+
+def test_cli_harness_with_zgw_url_goes_to_that_zgw(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blobs = tmp_path / "zgw-blobs"
+    blobs.mkdir()
+    with external_zgw(blobs) as zgw:
+        argv = [
+            "harness",
+            "run",
+            "--zgw-url",
+            zgw.url,
+            "--only",
+            "plain-flow",
+            "--only",
+            "zgw-antwoord-verloren",
+        ]
+        args = _parse([*argv, "--junit", str(tmp_path / "junit.xml"), "--data-dir", str(tmp_path / "data")])
+        settings = Settings(data_dir=tmp_path, zgw_client_id=zgw.client_id, zgw_secret=zgw.secret)
+        assert args.func(settings, args) == 0
+        assert zgw.counts()["zaken"] == 1
+    out = [line for line in capsys.readouterr().out.splitlines() if line.startswith("harness:")]
+    assert out[0].startswith("harness: plain-flow ... ok")
+    assert out[1] == "harness: zgw-antwoord-verloren ... skipped (needs the ZGW test server's fault switches)"
+    assert out[-1] == "harness: 1 passed, 0 failed"
+    suite = etree.parse(str(tmp_path / "junit.xml")).find("testsuite")
+    assert suite is not None and suite.get("skipped") == "1" and suite.get("tests") == "2"
+
+
+def test_a_wrong_zgw_secret_fails_the_scenario_with_the_reason(tmp_path: Path) -> None:
+    blobs = tmp_path / "zgw-blobs"
+    blobs.mkdir()
+    with external_zgw(blobs) as zgw:
+        settings = external_zgw_settings(
+            Settings(data_dir=tmp_path, zgw_client_id=zgw.client_id, zgw_secret="not-the-secret-" * 3),
+            zgw.url,
+        )
+        scenario = [s for s in load_scenarios() if s.name == "plain-flow"]
+        lines: list[str] = []
+        result = run_harness(
+            settings, scenario, data_dir=tmp_path / "data", out=lines.append, external_zgw=True
+        )
+        assert zgw.counts()["zaken"] == 0
+    [outcome] = result.results
+    assert not outcome.passed and any("403" in p for p in outcome.problems), outcome.problems
+    assert lines[-1] == "harness: 0 passed, 1 failed"
