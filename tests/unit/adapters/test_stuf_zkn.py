@@ -64,7 +64,7 @@ def test_initieren_aanvullen_intrekken(stuf: tuple[StufDelivery, StufStore]) -> 
     result = delivery.deliver(v1, None, documents, checkpoints)
 
     zaak = store.zaken[result.zaak_identificatie]
-    assert zaak["zaaktype"] == "DSO-OMGEVINGSVERGUNNING"
+    assert zaak["zaaktype"] == "OMGVERG"  # the StUF code of DSO-OMGEVINGSVERGUNNING
     assert zaak["kenmerk"] == "2024031400042"
     assert zaak["initiator"] and zaak["gemachtigde"]
     assert sorted(d["inhoud"] for d in store.documenten.values()) == [b"een", b"twee"]
