@@ -66,7 +66,8 @@ def test_creeer_zaak_lk01() -> None:
     assert _text(zaak, persoon + "/BG:verblijfsadres/BG:gor.straatnaam") == ["Loolaan"]
     # ZKN:lokatie takes surfaces only: the point becomes a 1 m square around it
     assert not zaak.xpath("ZKN:anderZaakObject/ZKN:lokatie/gml:Point", namespaces=NS)
-    (pos,) = _text(zaak, "ZKN:anderZaakObject/ZKN:lokatie/gml:Polygon/gml:exterior/gml:LinearRing/gml:posList")
+    ring = "ZKN:anderZaakObject/ZKN:lokatie/gml:Polygon/gml:exterior/gml:LinearRing"
+    (pos,) = _text(zaak, ring + "/gml:posList")
     numbers = list(map(float, pos.split()))
     lats, lons = numbers[0::2], numbers[1::2]
     assert len(lats) == 5 and (lats[0], lons[0]) == (lats[-1], lons[-1])  # a closed ring
