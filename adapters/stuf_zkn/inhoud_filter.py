@@ -20,7 +20,7 @@ from stam_mapping.stuf import INHOUD_PLACEHOLDER
 
 # A start tag of an element named `inhoud` in any prefix; `/>` (empty) is not a content holder.
 _START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?inhoud(?:\s[^<>]*)?>")
-_WHITESPACE = re.compile(rb"\s+")
+_WHITESPACE = b" \t\r\n"
 
 
 class InhoudError(ValueError):
@@ -86,7 +86,7 @@ class InhoudFilter:
             self.inhouden.append(self._inside)
 
     def _decode(self, text: bytes) -> None:
-        text = self._pending + _WHITESPACE.sub(b"", text)
+        text = self._pending + text.translate(None, _WHITESPACE)  # translate: ~1 GB/s, re: ~40 MB/s
         usable = len(text) - len(text) % 4
         self._pending = text[usable:]
         if usable:
