@@ -135,7 +135,14 @@ class StufDelivery:
             body = build_creeer_zaak_lk01(
                 verzoek, self._mapping, zaak_identificatie=zaak_id, stuurgegevens=self._stuurgegevens()
             )
-            client.kennisgeving("creeerZaak_Lk01", body)
+            try:
+                client.kennisgeving("creeerZaak_Lk01", body)
+            except DeliveryPermanentError as exc:
+                # Staff fix the mapping by its zaaktype identificatie: name it next to the StUF code.
+                zaaktype = self._mapping.zaaktype_voor(verzoek)
+                raise DeliveryPermanentError(
+                    f"{exc} (zaaktype {zaaktype}, StUF code {zaaktype_code(verzoek, self._mapping)})"
+                ) from exc
             return {"identificatie": zaak_id, "url": f"urn:stuf-zkn:zaak:{zaak_id}"}
 
         zaak = self._step(checkpoints, "zaak", creeer)

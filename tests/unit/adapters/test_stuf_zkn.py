@@ -8,14 +8,10 @@ import base64
 import functools
 import hashlib
 import io
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 from adapters.errors import DeliveryPermanentError, DeliveryRetryableError
 from adapters.stuf_zkn.client import StufClient
@@ -27,13 +23,8 @@ from stam_mapping.errors import MappingFileError
 from stam_mapping.mapping import default_mapping
 from stam_mapping.model import Doel
 from stam_mapping.stuf import INHOUD_PLACEHOLDER, Stuurgegevens, build_creeer_zaak_lk01
-from tests.stuf_schemas import require_stuf_schemas
+from tests.stuf_schemas import running_stuf_endpoint
 from tests.unit.adapters.support import MemoryCheckpoints, MemoryDocuments, demo_verzoek
-
-
-class _Server(uvicorn.Server):
-    def install_signal_handlers(self) -> None:
-        pass
 
 
 class _Recording(httpx.HTTPTransport):
@@ -50,19 +41,8 @@ class _Recording(httpx.HTTPTransport):
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[tuple[str, object]]:
-    schemas = require_stuf_schemas()
-    app = create_stuf_app(schema_dir=schemas.directory)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}", app
-    server.should_exit = True
-    thread.join(5)
+    with running_stuf_endpoint() as running:
+        yield running.origin, running.app
 
 
 @pytest.fixture
