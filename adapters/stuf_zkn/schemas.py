@@ -8,6 +8,7 @@ exists). Without them nothing is validated and callers say so.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +74,7 @@ class StufSchemas:
         if schema.validate(document):
             return []
         log: Any = schema.error_log  # lxml-stubs lack its iteration
-        return [f"{qname.localname} line {e.line}: {e.message}" for e in log]
+        return [f"{qname.localname} line {e.line}: {_without_values(e.message)}" for e in log]
 
     def check(self, body: etree._Element) -> None:
         """Raise StufSchemaError with the first error, if any."""
@@ -83,6 +84,24 @@ class StufSchemas:
 
     def check_bytes(self, message: bytes) -> None:
         self.check(etree.fromstring(message, _PARSER))
+
+
+# libxml2 quotes the offending value ("The value '123456782' is not accepted by the pattern"):
+# that may be a BSN, and these messages end up in Fo02 answers, errors and logs. Keep the
+# element, the facet and the type; drop the value.
+_QUOTED_VALUE = (
+    (re.compile(r"The value '[^']*'"), "The value"),
+    (
+        re.compile(r"(Element '[^']*'(?:, attribute '[^']*')?: )'[^']*'( is not a valid value)"),
+        r"\1the value\2",
+    ),
+)
+
+
+def _without_values(message: str) -> str:
+    for pattern, replacement in _QUOTED_VALUE:
+        message = pattern.sub(replacement, message)
+    return message
 
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)

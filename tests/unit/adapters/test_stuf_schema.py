@@ -100,3 +100,18 @@ def test_the_schemas_refuse_what_the_issue_found(schemas: StufSchemas) -> None:
     verblijf = _one(adres, ".//BG:verblijfsadres")
     verblijf.append(verblijf[0])  # woonplaatsNaam last: out of order
     assert "not expected" in schemas.errors(adres)[0]
+
+
+def test_errors_never_quote_the_value(schemas: StufSchemas) -> None:
+    """A refused value may be a BSN: schema errors go into Fo02 answers, errors and logs."""
+    verzoek = parse_verzoek((VALID[0].parent / "01-dakkapel-initieren.xml").read_bytes())
+    mapping = default_mapping()
+    root = etree.fromstring(
+        build_creeer_zaak_lk01(verzoek, mapping, zaak_identificatie="Z-0042", stuurgegevens=STUURGEGEVENS)
+    )
+    _one(root, ".//BG:inp.bsn").text = "12345678"  # too short for the pattern
+    _one(root, ".//ZKN:zaakniveau").text = "x9876543x"  # not an integer
+    problems = schemas.errors(root)
+    assert len(problems) == 2
+    assert "zaakniveau" in problems[0] and "inp.bsn" in problems[1] and "pattern" in problems[1]
+    assert not any("12345678" in p or "9876543" in p for p in problems), problems
