@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     # StUF-ZKN 3.10 (ZDS 1.1): the base under which /VrijeBerichten and /OntvangAsynchroon live.
     stuf_zkn_url: str = "http://127.0.0.1:8003/stuf-zkn"
     stuf_zkn_timeout: float = 60.0
+    # The official StUF-ZKN 3.10 schemas (ZKN 0310 patch 28), only for checking: `stam map
+    # --validate` and the StUF test endpoint. Default: ../shared/stuf/zkn0310-patch28 when present.
+    stuf_zkn_schemas: Path | None = None
 
     # Processing
     max_attempts: int = Field(default=6, ge=1)

@@ -68,7 +68,8 @@ class LocalStack:
             self.zgw = ServerThread(self.zgw_app, port=zgw_port).start()
         # The StUF-ZKN test endpoint runs too, so DSOGW_DELIVERY=stuf-zkn works on the same stack.
         self.stuf_app = FastAPI()
-        self.stuf_app.mount("/stuf-zkn", create_stuf_app())
+        schemas = self.settings.stuf_zkn_schemas or "default"  # validates as a strict counterpart would
+        self.stuf_app.mount("/stuf-zkn", create_stuf_app(schema_dir=schemas))
         self.stuf = ServerThread(self.stuf_app, port=stuf_port).start()
         self.sandbox_app = create_sandbox_app(SandboxConfig(notify_url=notify_url))
         self.sandbox = ServerThread(self.sandbox_app, port=sandbox_port).start()

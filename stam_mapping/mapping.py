@@ -12,7 +12,7 @@ import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -127,6 +127,31 @@ class Documenten(_Frozen):
     informatieobjecttypen: dict[str, str] = {}
 
 
+class StufZknMapping(_Frozen):
+    """What only the StUF-ZKN adapter needs. `zaaktype_codes` maps a zaaktype identificatie (as
+    chosen by the rules above) to the zaaktype `code` of the StUF counterpart: StUF-ZKN 3.10
+    allows at most 10 characters there (ZKN:Code), so the long ZGW identificaties cannot be sent
+    as they are. An identificatie without an entry is sent unchanged when it fits."""
+
+    zaaktype_codes: dict[str, Annotated[str, Field(min_length=1, max_length=10)]] = {}
+
+    def zaaktype_code(self, identificatie: str) -> str:
+        code = self.zaaktype_codes.get(identificatie, identificatie)
+        if len(code) > STUF_CODE_MAX:
+            raise MappingGap(
+                f"zaaktype {identificatie!r} has no StUF code of at most {STUF_CODE_MAX} characters "
+                "(stuf_zkn.zaaktype_codes in the mapping file)"
+            )
+        return code
+
+    def missing(self, identificaties: set[str]) -> list[str]:
+        """The identificaties that would go to StUF too long: no entry and over the limit."""
+        return sorted(i for i in identificaties if i not in self.zaaktype_codes and len(i) > STUF_CODE_MAX)
+
+
+STUF_CODE_MAX = 10  # ZKN:Code in StUF-ZKN 3.10
+
+
 class MunicipalMapping(_Frozen):
     catalogus: Catalogus
     bronorganisatie: str
@@ -145,6 +170,7 @@ class MunicipalMapping(_Frozen):
     statussen: Statussen = Statussen()
     # ZGW requires a BAG id in a rol's verblijfsadres; STAM person addresses have none.
     adres_zonder_bag_id: str = Field(default="onbekend", min_length=1, max_length=100)
+    stuf_zkn: StufZknMapping = StufZknMapping()
 
     @field_validator("bronorganisatie", "verantwoordelijke_organisatie")
     @classmethod

@@ -1,15 +1,18 @@
 """StUF-ZKN 3.10 (Zaak- en Documentservices) message bodies for a verzoek, built with lxml.
 
 Returns the body element of the SOAP message (the adapter adds the envelope, the endpoint and
-the SOAPAction `http://www.egem.nl/StUF/sector/zkn/0310/<operation>`). Element names and
-order follow the ZDS flow as implemented by Open Formulieren; the ZKN 0310 XSDs are not
-available to us, so no schema validation happens here.
+the SOAPAction `http://www.egem.nl/StUF/sector/zkn/0310/<operation>`). The flow follows ZDS as
+Open Formulieren implements it; element names, order, lengths and geometry types follow the
+official ZKN 0310 (patch 28) schemas, against which adapters/stuf_zkn/schemas.py validates every
+message (this package does no I/O, so it does not load them itself).
 """
 
 from __future__ import annotations
 
 import base64
+import math
 import mimetypes
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -29,6 +32,12 @@ GML = "http://www.opengis.net/gml"
 XMIME = "http://www.w3.org/2005/05/xmlmime"
 _NSMAP = {"StUF": STUF, "ZKN": ZKN, "BG": BG, "gml": GML, "xmime": XMIME}
 _WGS84 = "urn:ogc:def:crs:EPSG::4326"
+# A document's content when the message is built without it: valid base64 (of "BIJLAGE"), so
+# the message still validates, and unique enough that the adapter can find it and stream the
+# real content in its place.
+INHOUD_PLACEHOLDER = "QklKTEFHRQ=="
+# ZKN:lokatie allows surfaces only: a point becomes a square of this many metres around it.
+PUNT_VLAK_METERS = 1.0
 
 
 @dataclass(frozen=True)
@@ -98,16 +107,33 @@ def _bytes(root: etree._Element) -> bytes:
 
 
 def _verblijfsadres(parent: etree._Element, name: str, adres: Adres | None) -> None:
-    if adres is None or adres.binnenlands is None:
+    """A Dutch address as `name` (schema order of BG:VerblijfsadresGrp-zkn-basis), else a
+    foreign one as sub.verblijfBuitenland; the two are a choice in StUF."""
+    if adres is None:
         return
-    a = adres.binnenlands
-    element = _sub(parent, BG, name)
-    _opt(element, BG, "aoa.postcode", a.postcode)
-    _opt(element, BG, "wpl.woonplaatsNaam", a.woonplaats)
-    _opt(element, BG, "gor.straatnaam", a.straatnaam)
-    _opt(element, BG, "aoa.huisnummer", a.huisnummer)
-    _opt(element, BG, "aoa.huisletter", a.huisletter)
-    _opt(element, BG, "aoa.huisnummertoevoeging", a.huisnummertoevoeging)
+    if adres.binnenlands is not None:
+        a = adres.binnenlands
+        element = _sub(parent, BG, name)
+        _opt(element, BG, "wpl.woonplaatsNaam", _cut(a.woonplaats, 80))
+        _opt(element, BG, "gor.straatnaam", _cut(a.straatnaam, 24))
+        _opt(element, BG, "aoa.postcode", a.postcode)
+        _opt(element, BG, "aoa.huisnummer", a.huisnummer)
+        # BG allows one letter and up to 4 letters/digits: anything else would be refused whole.
+        if a.huisletter and re.fullmatch(r"[a-zA-Z]", a.huisletter):
+            _opt(element, BG, "aoa.huisletter", a.huisletter)
+        toevoeging = re.sub(r"[^a-zA-Z0-9]", "", a.huisnummertoevoeging or "")[:4]
+        _opt(element, BG, "aoa.huisnummertoevoeging", toevoeging)
+    elif adres.buitenlands is not None:
+        b = adres.buitenlands
+        element = _sub(parent, BG, "sub.verblijfBuitenland")
+        _opt(element, BG, "lnd.landnaam", _cut(b.land, 40))
+        for index, regel in enumerate(b.regels[:3], start=1):
+            _opt(element, BG, f"sub.adresBuitenland{index}", _cut(regel, 35))
+
+
+def _cut(value: str | None, length: int) -> str | None:
+    """StUF sets a maximum length on most texts; longer ones are cut, not refused."""
+    return value[:length] if value else value
 
 
 def _betrokkene(parent: etree._Element, relatie: str, entiteittype: str, betrokkene: Betrokkene) -> None:
@@ -117,25 +143,50 @@ def _betrokkene(parent: etree._Element, relatie: str, entiteittype: str, betrokk
     organisatie = betrokkene.niet_natuurlijk_persoon
     if persoon is not None:
         nps = _sub(gerelateerde, ZKN, "natuurlijkPersoon", entiteittype="NPS", verwerkingssoort="T")
-        _opt(nps, BG, "inp.bsn", persoon.bsn)
-        _sub(nps, BG, "authentiek", "J" if persoon.bsn else "N", metagegeven="true")
-        _opt(nps, BG, "geslachtsnaam", persoon.achternaam)
-        _opt(nps, BG, "voorvoegselGeslachtsnaam", persoon.voorvoegsel)
-        _opt(nps, BG, "voorletters", persoon.voorletters)
-        _opt(nps, BG, "voornamen", persoon.voornamen)
+        if persoon.bsn:
+            _sub(nps, BG, "inp.bsn", persoon.bsn)
+            _sub(nps, BG, "authentiek", "J", metagegeven="true")
+        _opt(nps, BG, "geslachtsnaam", _cut(persoon.achternaam, 200))
+        _opt(nps, BG, "voorvoegselGeslachtsnaam", _cut(persoon.voorvoegsel, 10))
+        _opt(nps, BG, "voorletters", _cut(persoon.voorletters, 20))
+        _opt(nps, BG, "voornamen", _cut(persoon.voornamen, 200))
         _verblijfsadres(nps, "verblijfsadres", persoon.verblijfsadres or persoon.correspondentieadres)
     elif organisatie is not None and organisatie.vestigingsnummer:
         ves = _sub(gerelateerde, ZKN, "vestiging", entiteittype="VES", verwerkingssoort="T")
         _sub(ves, BG, "vestigingsNummer", organisatie.vestigingsnummer)
         _sub(ves, BG, "authentiek", "N", metagegeven="true")
-        _opt(ves, BG, "handelsnaam", organisatie.naam)
+        _opt(ves, BG, "handelsnaam", _cut(organisatie.naam, 200))
         _verblijfsadres(ves, "verblijfsadres", organisatie.bezoekadres or organisatie.postadres)
     elif organisatie is not None:
+        # inn.nnpId holds an RSIN (9 digits); STAM gives a KvK number (8 digits), which has no
+        # field in the ZKN NNP: it goes in the rol's extraElementen below, the NNP has its name.
         nnp = _sub(gerelateerde, ZKN, "nietNatuurlijkPersoon", entiteittype="NNP", verwerkingssoort="T")
-        _opt(nnp, BG, "inn.nnpId", organisatie.kvk_nummer)
-        _sub(nnp, BG, "authentiek", "J" if organisatie.kvk_nummer else "N", metagegeven="true")
-        _opt(nnp, BG, "statutaireNaam", organisatie.naam)
+        _opt(nnp, BG, "statutaireNaam", _cut(organisatie.naam, 500))
         _verblijfsadres(nnp, "bezoekadres", organisatie.bezoekadres or organisatie.postadres)
+    if organisatie is not None and organisatie.kvk_nummer:
+        # StUF's own way to carry an attribute its model lacks (StUF 03.01 §extraElementen).
+        extra = _sub(rol, STUF, "extraElementen")
+        etree.SubElement(extra, _q(STUF, "extraElement"), naam="kvkNummer").text = organisatie.kvk_nummer
+
+
+def _posities(ring: list[list[float]]) -> str:
+    # EPSG:4326 in its authority axis order: latitude first.
+    return " ".join(f"{lat} {lon}" for lon, lat in ring)
+
+
+def _vlak_om_punt(lon: float, lat: float) -> list[list[float]]:
+    """A closed square ring of PUNT_VLAK_METERS around a point (ZKN:lokatie takes no points)."""
+    half = PUNT_VLAK_METERS / 2
+    dlat = half / 111_320
+    dlon = half / (111_320 * max(math.cos(math.radians(lat)), 0.01))
+    r = 7  # the precision of stam_mapping.geo: ~1 cm
+    west, east, south, north = (
+        round(lon - dlon, r),
+        round(lon + dlon, r),
+        round(lat - dlat, r),
+        round(lat + dlat, r),
+    )
+    return [[west, south], [east, south], [east, north], [west, north], [west, south]]
 
 
 def _lokatie(parent: etree._Element, verzoek: Verzoek) -> None:
@@ -146,19 +197,28 @@ def _lokatie(parent: etree._Element, verzoek: Verzoek) -> None:
         object_ = _sub(parent, ZKN, "anderZaakObject")
         _sub(object_, ZKN, "omschrijving", "Projectlocatie")
         lokatie = _sub(object_, ZKN, "lokatie")
-        # EPSG:4326 in its authority axis order: latitude first.
         if geojson["type"] == "Point":
-            lon, lat = geojson["coordinates"]
-            point = etree.SubElement(lokatie, _q(GML, "Point"), srsName=_WGS84)
-            etree.SubElement(point, _q(GML, "pos")).text = f"{lat} {lon}"
+            rings = [_vlak_om_punt(*geojson["coordinates"])]
         else:
-            polygon = etree.SubElement(lokatie, _q(GML, "Polygon"), srsName=_WGS84)
-            for index, ring in enumerate(geojson["coordinates"]):
-                boundary = etree.SubElement(polygon, _q(GML, "exterior" if index == 0 else "interior"))
-                linear = etree.SubElement(boundary, _q(GML, "LinearRing"))
-                etree.SubElement(linear, _q(GML, "posList")).text = " ".join(
-                    f"{lat} {lon}" for lon, lat in ring
-                )
+            rings = geojson["coordinates"]
+        polygon = etree.SubElement(lokatie, _q(GML, "Polygon"), srsName=_WGS84)
+        for index, ring in enumerate(rings):
+            boundary = etree.SubElement(polygon, _q(GML, "exterior" if index == 0 else "interior"))
+            linear = etree.SubElement(boundary, _q(GML, "LinearRing"))
+            etree.SubElement(linear, _q(GML, "posList")).text = _posities(ring)
+
+
+def zaaktype_code(verzoek: Verzoek, mapping: MunicipalMapping) -> str:
+    """The StUF zaaktype code (at most 10 characters) for a verzoek; MappingGap without one."""
+    return mapping.stuf_zkn.zaaktype_code(mapping.zaaktype_voor(verzoek))
+
+
+def missing_zaaktype_codes(mapping: MunicipalMapping) -> list[str]:
+    """Zaaktype identificaties the mapping can choose that have no StUF code that fits: checked
+    at start-up so the StUF gateway does not begin with a mapping that cannot work."""
+    chosen = set(mapping.zaaktype_per_doel.values()) | set(mapping.zaaktype_per_type.values())
+    chosen |= {a.zaaktype for a in mapping.activiteiten.values() if a.zaaktype}
+    return mapping.stuf_zkn.missing(chosen)
 
 
 def build_creeer_zaak_lk01(
@@ -186,7 +246,7 @@ def build_creeer_zaak_lk01(
     _sub(zaak, ZKN, "deelzakenIndicatie", "N")
     is_van = _sub(zaak, ZKN, "isVan", entiteittype="ZAKZKT", verwerkingssoort="T")
     zaaktype = _sub(is_van, ZKN, "gerelateerde", entiteittype="ZKT", verwerkingssoort="I")
-    _sub(zaaktype, ZKN, "code", mapping.zaaktype_voor(verzoek))
+    _sub(zaaktype, ZKN, "code", zaaktype_code(verzoek, mapping))
     if verzoek.gemachtigde is not None:
         _betrokkene(zaak, "heeftAlsGemachtigde", "ZAKBTRGMC", verzoek.gemachtigde)
     if verzoek.initiatiefnemer is not None:
@@ -220,11 +280,14 @@ def build_voeg_zaakdocument_toe_lk01(
     *,
     zaak_identificatie: str,
     document_identificatie: str,
-    inhoud: bytes,
+    inhoud: bytes | None,
     stuurgegevens: Stuurgegevens,
     formaat: str | None = None,
 ) -> bytes:
-    """`ZKN:edcLk01` (voegZaakdocumentToe_Lk01): one bijlage with its content, base64."""
+    """`ZKN:edcLk01` (voegZaakdocumentToe_Lk01): one bijlage with its content, base64.
+
+    `inhoud=None` puts INHOUD_PLACEHOLDER where the content goes: the adapter streams the real
+    content there (a bijlage may be GBs), and `stam map` shows the message without files."""
     formaat = (
         formaat or mimetypes.guess_type(document.bestandsnaam, strict=False)[0] or "application/octet-stream"
     )
@@ -255,9 +318,8 @@ def build_voeg_zaakdocument_toe_lk01(
     _sub(edc, ZKN, "status", mapping.documenten.status)
     _sub(edc, ZKN, "vertrouwelijkAanduiding", _STUF_VERTROUWELIJK[vertrouwelijkheid])
     _sub(edc, ZKN, "auteur", mapping.documenten.auteur)
-    content = _sub(
-        edc, ZKN, "inhoud", base64.b64encode(inhoud).decode("ascii"), bestandsnaam=document.bestandsnaam
-    )
+    tekst = INHOUD_PLACEHOLDER if inhoud is None else base64.b64encode(inhoud).decode("ascii")
+    content = _sub(edc, ZKN, "inhoud", tekst, bestandsnaam=document.bestandsnaam)
     content.set(_q(XMIME, "contentType"), formaat)
     relevant = _sub(edc, ZKN, "isRelevantVoor", entiteittype="EDCZAK", verwerkingssoort="T")
     zaak = _sub(relevant, ZKN, "gerelateerde", entiteittype="ZAK", verwerkingssoort="I")

@@ -8,6 +8,7 @@ from lxml import etree
 
 from adapters.errors import DeliveryPermanentError, DeliveryRetryableError
 from adapters.stuf_zkn import soap
+from adapters.stuf_zkn.streaming import InlineDocumentBody
 
 log = structlog.get_logger(__name__)
 
@@ -36,15 +37,21 @@ class StufClient:
     def close(self) -> None:
         self._http.close()
 
-    def call(self, url: str, operation: str, body: bytes) -> etree._Element:
-        """Send `body` as `operation`; the answer element (Du02, Bv03). Fo02 faults become errors."""
+    def call(self, url: str, operation: str, body: bytes | InlineDocumentBody) -> etree._Element:
+        """Send `body` as `operation`; the answer element (Du02, Bv03). Fo02 faults become errors.
+        A streamed body goes out with its computed Content-Length, never chunked."""
         action = soap.ACTION_BASE + operation
         headers = {
             "Content-Type": "text/xml; charset=utf-8",
             "SOAPAction": f'"{action}"' if self._quote else action,
         }
+        content: bytes | InlineDocumentBody = body
+        if isinstance(body, InlineDocumentBody):
+            headers["Content-Length"] = str(len(body))
+        else:
+            content = soap.envelope(body)
         try:
-            response = self._http.post(url, content=soap.envelope(body), headers=headers)
+            response = self._http.post(url, content=content, headers=headers)
         except httpx.TimeoutException as exc:
             raise DeliveryRetryableError(f"StUF {operation} timed out") from exc
         except httpx.HTTPError as exc:
@@ -75,7 +82,7 @@ class StufClient:
             raise DeliveryPermanentError(f"StUF {operation}: no identificatie in the Du02")
         return found.text.strip()  # type: ignore[union-attr]
 
-    def kennisgeving(self, operation: str, body: bytes) -> None:
+    def kennisgeving(self, operation: str, body: bytes | InlineDocumentBody) -> None:
         answer = self.call(self.ontvang_asynchroon_url, operation, body)
         if not answer.tag.endswith("Bv03Bericht"):
             raise DeliveryPermanentError(

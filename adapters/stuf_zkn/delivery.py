@@ -6,12 +6,18 @@ the documents not delivered before and sets the status; Intrekken sets the end s
 einddatum (updateZaak_Lk01). Keys: "zaak:identificatie", "zaak" and "document:<id>" are
 verzoek-level, the rest carries the version prefix ("v2:...").
 
-StUF carries documents base64 inside the XML, so a document is in memory while it is sent;
-`max_document_bytes` refuses larger ones (permanently) instead of exhausting memory.
+StUF carries documents base64 inside the XML. The message is built with a placeholder and the
+content is streamed from the archive in its place (streaming.py), so memory does not grow with
+the document. `max_document_bytes` still refuses larger ones (permanently): a counterpart takes
+only so much inline.
+
+At start-up the mapping must give every zaaktype it can choose a StUF code of at most 10
+characters (stuf_zkn.zaaktype_codes): a MappingFileError names the ones that lack it.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -20,9 +26,11 @@ import structlog
 
 from adapters.base import Checkpoints, DeliveryResult, DocumentSource
 from adapters.errors import DeliveryError, DeliveryPermanentError, DeliveryRetryableError
+from adapters.stuf_zkn import soap
 from adapters.stuf_zkn.client import StufClient
-from adapters.stuf_zkn.messages import build_update_zaak_status_lk01
-from stam_mapping.errors import StamError
+from adapters.stuf_zkn.messages import DEFAULT_EINDSTATUS, DEFAULT_STATUSTYPEN, build_status_lk01
+from adapters.stuf_zkn.streaming import InlineDocumentBody
+from stam_mapping.errors import MappingFileError, StamError
 from stam_mapping.mapping import MunicipalMapping
 from stam_mapping.model import Doel, Verzoek
 from stam_mapping.stuf import (
@@ -32,11 +40,13 @@ from stam_mapping.stuf import (
     build_genereer_document_identificatie_di02,
     build_genereer_zaak_identificatie_di02,
     build_voeg_zaakdocument_toe_lk01,
+    missing_zaaktype_codes,
+    zaaktype_code,
 )
 
 log = structlog.get_logger(__name__)
 
-DEFAULT_STATUSTYPEN = {"Ontvangen": 1, "Aangevuld": 2, "Afgehandeld": 3}
+__all__ = ["DEFAULT_STATUSTYPEN", "StufDelivery"]
 
 
 class StufDelivery:
@@ -50,10 +60,16 @@ class StufDelivery:
         zender: Systeem | None = None,
         ontvanger: Systeem | None = None,
         statustypen: dict[str, int] | None = None,
-        eindstatus: str = "Afgehandeld",
-        max_document_bytes: int = 200 * 1024 * 1024,
+        eindstatus: str = DEFAULT_EINDSTATUS,
+        max_document_bytes: int = 4 * 1024**3,
         now: Callable[[], datetime] = datetime.now,
     ) -> None:
+        missing = missing_zaaktype_codes(mapping)
+        if missing:
+            raise MappingFileError(
+                "stuf_zkn.zaaktype_codes: no StUF zaaktype code (at most 10 characters) for "
+                + ", ".join(repr(m) for m in missing)
+            )
         self._client = client
         self._mapping = mapping
         self._zender = zender or Systeem(organisatie="Gemeente", applicatie="DSO-gateway")
@@ -100,7 +116,7 @@ class StufDelivery:
         client = self._client
         v = f"v{verzoek.volgnummer}:"
         # Validate the mapping before anything is sent: a mapping gap must not leave a zaak behind.
-        self._mapping.zaaktype_voor(verzoek)
+        zaaktype_code(verzoek, self._mapping)
         ident = self._step(
             checkpoints,
             "zaak:identificatie",
@@ -119,7 +135,14 @@ class StufDelivery:
             body = build_creeer_zaak_lk01(
                 verzoek, self._mapping, zaak_identificatie=zaak_id, stuurgegevens=self._stuurgegevens()
             )
-            client.kennisgeving("creeerZaak_Lk01", body)
+            try:
+                client.kennisgeving("creeerZaak_Lk01", body)
+            except DeliveryPermanentError as exc:
+                # Staff fix the mapping by its zaaktype identificatie: name it next to the StUF code.
+                zaaktype = self._mapping.zaaktype_voor(verzoek)
+                raise DeliveryPermanentError(
+                    f"{exc} (zaaktype {zaaktype}, StUF code {zaaktype_code(verzoek, self._mapping)})"
+                ) from exc
             return {"identificatie": zaak_id, "url": f"urn:stuf-zkn:zaak:{zaak_id}"}
 
         zaak = self._step(checkpoints, "zaak", creeer)
@@ -141,19 +164,19 @@ class StufDelivery:
                 raise DeliveryPermanentError(
                     f"document {document.document_id} is {size} bytes; StUF inline limit is {self._max}"
                 )
-            with documents.open(document.document_id) as stream:
-                inhoud = stream.read()
-            body = build_voeg_zaakdocument_toe_lk01(
+            message = build_voeg_zaakdocument_toe_lk01(
                 verzoek,
                 document,
                 self._mapping,
                 zaak_identificatie=zaak_id,
                 document_identificatie=str(doc_ident["identificatie"]),
-                inhoud=inhoud,
+                inhoud=None,  # streamed from the archive in its place
                 stuurgegevens=self._stuurgegevens(),
                 formaat=documents.media_type(document.document_id),
             )
-            del inhoud
+            body = InlineDocumentBody(
+                soap.envelope(message), functools.partial(documents.open, document.document_id), size
+            )
             client.kennisgeving("voegZaakdocumentToe_Lk01", body)
             result = {"identificatie": doc_ident["identificatie"]}
             checkpoints.put(f"{v}document:{document.document_id}", result)
@@ -164,22 +187,13 @@ class StufDelivery:
         return DeliveryResult(zaak_url=str(zaak["url"]), zaak_identificatie=zaak_id)
 
     def _status(self, verzoek: Verzoek, zaak_id: str) -> dict[str, Any]:
-        intrekken = verzoek.doel is Doel.INTREKKEN
-        status = self._mapping.statussen.voor(verzoek.doel)
-        omschrijving = self._eindstatus if intrekken else (status.statustype or "Ontvangen")
-        volgnummer = self._statustypen.get(omschrijving)
-        if volgnummer is None:
-            raise DeliveryPermanentError(
-                f"statustype {omschrijving!r} has no volgnummer in the StUF configuration"
-            )
-        stuurgegevens = self._stuurgegevens()
-        body = build_update_zaak_status_lk01(
+        omschrijving, body = build_status_lk01(
+            verzoek,
+            self._mapping,
             zaak_identificatie=zaak_id,
-            statustype_omschrijving=omschrijving,
-            statustype_volgnummer=volgnummer,
-            toelichting=status.toelichting,
-            einddatum=stuurgegevens.tijdstip if intrekken else None,
-            stuurgegevens=stuurgegevens,
+            statustypen=self._statustypen,
+            eindstatus=self._eindstatus,
+            stuurgegevens=self._stuurgegevens(),
         )
         self._client.kennisgeving("updateZaak_Lk01", body)
         return {"status": omschrijving}

@@ -1,23 +1,34 @@
 """A StUF-ZKN 3.10 test endpoint (ZDS 1.1 subset) for tests and demos: VrijeBerichten answers
 Di02 with a Du02, OntvangAsynchroon takes creeerZaak/voegZaakdocumentToe/updateZaak Lk01 with a
-Bv03, and errors are SOAP faults carrying a StUF Fo02, as ZDS servers answer."""
+Bv03, and errors are SOAP faults carrying a StUF Fo02, as ZDS servers answer.
+
+Like a strict counterpart it validates every message body against the official ZKN 0310 schemas
+(schemas.py) and answers a client Fo02 (StUF055) naming the first error. Without the schemas it
+logs once that it does not validate. Request bodies are read as a stream: document content is
+decoded on the fly and replaced by a placeholder before validation (inhoud_filter.py), so a
+500 MB bijlage is never held in memory."""
 
 from __future__ import annotations
 
-import base64
 import itertools
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from lxml import etree
 
 from adapters.stuf_zkn import soap
+from adapters.stuf_zkn.inhoud_filter import Inhoud, InhoudError, InhoudFilter
+from adapters.stuf_zkn.schemas import StufSchemas, default_schema_dir
 
-DSO_ZAAKTYPE_CODES = frozenset(
-    {"DSO-OMGEVINGSVERGUNNING", "DSO-MELDING", "DSO-INFORMATIE", "DSO-MAATWERK", "DSO-CONCEPTVERZOEK"}
-)
+log = structlog.get_logger(__name__)
+
+# The zaaktype codes of the example mapping's stuf_zkn section (at most 10 characters).
+DSO_ZAAKTYPE_CODES = frozenset({"OMGVERG", "MELDING", "INFORMATIE", "MAATWERK", "CONCEPT"})
+DEFAULT = "default"  # schema_dir: the shared schema folder when present
 _NS = {"ZKN": soap.ZKN, "StUF": soap.STUF}
 _ROOT_OF = {
     "genereerZaakIdentificatie_Di02": "genereerZaakIdentificatie_Di02",
@@ -40,6 +51,8 @@ class StufStore:
     zaken: dict[str, dict[str, Any]] = field(default_factory=dict)
     documenten: dict[str, dict[str, Any]] = field(default_factory=dict)
     operations: list[str] = field(default_factory=list)
+    # (operation, first schema error) of every message refused for not matching the schemas
+    refused: list[tuple[str, str]] = field(default_factory=list)
     # operation name -> how many more times to answer it with a server Fo02
     faults: dict[str, int] = field(default_factory=dict)
     _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -84,25 +97,53 @@ def _operation(request: Request, message: etree._Element) -> str:
     return operation
 
 
-def create_stuf_app(store: StufStore | None = None) -> FastAPI:
+def _schemas(schema_dir: Path | str | None) -> StufSchemas | None:
+    directory = default_schema_dir() if schema_dir == DEFAULT else schema_dir
+    if directory is None:
+        log.warning("stuf.testserver.no_validation", reason="no StUF-ZKN schemas found")
+        return None
+    return StufSchemas(Path(directory))
+
+
+async def _read(request: Request) -> tuple[bytes, list[Inhoud]]:
+    body = InhoudFilter()
+    try:
+        async for chunk in request.stream():
+            body.feed(chunk)
+        return body.close(), body.inhouden
+    except InhoudError as exc:
+        raise StufFault("StUF055", "client", str(exc)) from None
+
+
+def create_stuf_app(store: StufStore | None = None, *, schema_dir: Path | str | None = DEFAULT) -> FastAPI:
+    """`schema_dir`: the ZKN 0310 schema folder; "default" is ../shared/stuf/zkn0310-patch28
+    when present, None (or absent schemas) switches validation off."""
     app = FastAPI(title="StUF-ZKN 3.10 test endpoint", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.stuf = store or StufStore()
+    app.state.schemas = _schemas(schema_dir)
 
     async def handle(request: Request, synchronous: bool) -> Response:
         s: StufStore = request.app.state.stuf
+        schemas: StufSchemas | None = request.app.state.schemas
         try:
+            envelope, inhouden = await _read(request)
             try:
-                message = soap.parse(await request.body())
+                message = soap.parse(envelope)
             except (etree.XMLSyntaxError, ValueError):
                 raise StufFault("StUF001", "client", "Geen geldig SOAP-bericht") from None
             operation = _operation(request, message)
             s.operations.append(operation)
+            if schemas is not None:
+                problems = schemas.errors(message)
+                if problems:
+                    s.refused.append((operation, problems[0]))
+                    raise StufFault("StUF055", "client", f"Bericht niet volgens het schema: {problems[0]}")
             if s.faults.get(operation, 0) > 0:
                 s.faults[operation] -= 1
                 raise StufFault("StUF058", "server", "Proces voor afhandelen bericht geeft fout (test)")
             if synchronous != operation.endswith("_Di02"):
                 raise StufFault("StUF003", "client", f"{operation} hoort niet op dit endpoint")
-            return _dispatch(s, operation, message)
+            return _dispatch(s, operation, message, inhouden)
         except StufFault as fault:
             return _fault(fault)
 
@@ -131,7 +172,7 @@ def _bv03() -> Response:
     return _answer(root)
 
 
-def _dispatch(s: StufStore, operation: str, message: etree._Element) -> Response:
+def _dispatch(s: StufStore, operation: str, message: etree._Element, inhouden: list[Inhoud]) -> Response:
     if operation == "genereerZaakIdentificatie_Di02":
         return _du02(operation, "zaak", f"0200-{s.next_number():08d}")
     if operation == "genereerDocumentIdentificatie_Di02":
@@ -170,10 +211,13 @@ def _dispatch(s: StufStore, operation: str, message: etree._Element) -> Response
         raise StufFault("StUF064", "client", "Zaak van het document niet gevonden")
     if identificatie in s.documenten:
         raise StufFault("StUF058", "client", "Document bestaat al")
-    inhoud = obj.find("ZKN:inhoud", _NS)
+    inhoud = inhouden[0] if inhouden else None
     s.documenten[identificatie] = {
         "zaak": zaak_id,
         "titel": _text(obj, "ZKN:titel"),
-        "inhoud": base64.b64decode(inhoud.text or "") if inhoud is not None else b"",
+        # the bytes only when small; large ones are known by size and hash
+        "inhoud": (inhoud.complete if inhoud is not None else b""),
+        "grootte": inhoud.size if inhoud is not None else 0,
+        "sha256": inhoud.sha256.hexdigest() if inhoud is not None else None,
     }
     return _bv03()

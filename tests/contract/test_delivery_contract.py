@@ -1,9 +1,10 @@
-"""One contract for every Delivery adapter: RecordingDelivery and ZgwDelivery (against the ZGW
-test server on 127.0.0.1, traffic checked against the official specs)."""
+"""One contract for every Delivery adapter: RecordingDelivery, ZgwDelivery (against the ZGW
+test server on 127.0.0.1, traffic checked against the official specs) and StufDelivery (against
+the StUF test endpoint, every message validated against the official ZKN 0310 schemas)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,11 +13,14 @@ import pytest
 from adapters.base import Delivery, DeliveryResult
 from adapters.errors import DeliveryPermanentError, DeliveryRetryableError
 from adapters.memory import RecordingDelivery
+from adapters.stuf_zkn.delivery import StufDelivery
 from adapters.zgw.delivery import ZgwDelivery
 from stam_mapping.errors import MappingGap
+from stam_mapping.mapping import MunicipalMapping, StufZknMapping, default_mapping
 from stam_mapping.model import Doel, Verzoek
 from stam_mapping.zgw_plan import ZgwPlan
 from tests import zgw_spec
+from tests.stuf_schemas import StufEndpoint, running_stuf_endpoint
 from tests.unit.adapters.support import MemoryCheckpoints, MemoryDocuments, demo_verzoek, planner
 
 zgw_server = zgw_spec.zgw_server  # fixtures
@@ -31,7 +35,25 @@ class Subject:
     writes: Callable[[], int]  # how many things the target has created or changed so far
 
 
-@pytest.fixture(params=["memory", "zgw"])
+@pytest.fixture(scope="session")
+def stuf_endpoint() -> Iterator[StufEndpoint]:
+    with running_stuf_endpoint() as endpoint:
+        yield endpoint
+
+
+def _stuf_mapping(p: Planner) -> MunicipalMapping:
+    """StUF has no plan: the mapping that makes StufDelivery choose what `p` chooses."""
+    base = default_mapping()
+    try:
+        zaaktype = p(demo_verzoek(), None).zaaktype_identificatie
+    except MappingGap:
+        return base.model_copy(update={"activiteiten": {}})  # the demo activiteit becomes a gap
+    codes = {zaaktype: zaaktype[-10:], **base.stuf_zkn.zaaktype_codes}
+    stuf = StufZknMapping(zaaktype_codes=codes)
+    return base.model_copy(update={"zaaktype_per_doel": dict.fromkeys(Doel, zaaktype), "stuf_zkn": stuf})
+
+
+@pytest.fixture(params=["memory", "zgw", "stuf-zkn"])
 def subject(request: pytest.FixtureRequest) -> Subject:
     if request.param == "memory":
         made: list[RecordingDelivery] = []
@@ -41,6 +63,13 @@ def subject(request: pytest.FixtureRequest) -> Subject:
             return made[-1]
 
         return Subject(make_memory, lambda: sum(len(d.steps) for d in made))
+    if request.param == "stuf-zkn":
+        endpoint: StufEndpoint = request.getfixturevalue("stuf_endpoint")
+        store = endpoint.fresh_store()
+        return Subject(
+            lambda p: StufDelivery(endpoint.client(), _stuf_mapping(p)),
+            lambda: len(store.zaken) + len(store.documenten) + store.operations.count("updateZaak_Lk01"),
+        )
     env: zgw_spec.ZgwEnv = request.getfixturevalue("zgw_env")
     return Subject(
         lambda p: ZgwDelivery(env.client, p, bestandsdelen_threshold=1000),
@@ -56,7 +85,7 @@ def test_deliver_returns_the_zaak(subject: Subject) -> None:
     delivery = subject.make(planner)
     result = delivery.deliver(demo_verzoek(), None, _documents(), MemoryCheckpoints())
     assert isinstance(result, DeliveryResult)
-    assert result.zaak_url.startswith("http")
+    assert result.zaak_url.startswith(("http", "urn:stuf-zkn:zaak:"))  # StUF has no zaak URL
     assert result.zaak_identificatie
     assert subject.writes() > 0
 

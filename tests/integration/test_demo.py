@@ -11,6 +11,7 @@ from gateway.demo import run_demo
 from gateway.settings import Settings
 from tests.integration.external_zgw import external_zgw
 from tests.services import port_open, require_service
+from tests.stuf_schemas import require_stuf_schemas
 
 BACKENDS = {
     "sqlite": (None, None),
@@ -39,7 +40,10 @@ def test_demo_on_postgresql_store(postgres_url: str, tmp_path: Path) -> None:
 
 
 def test_demo_delivers_every_example_over_stuf_zkn(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, delivery="stuf-zkn")
+    # The stack's StUF endpoint validates every message against the official schemas, as a strict
+    # zaaksysteem would: a message they refuse fails the delivery (permanently) and this test.
+    schemas = require_stuf_schemas()
+    settings = Settings(data_dir=tmp_path, delivery="stuf-zkn", stuf_zkn_schemas=schemas.directory)
     outcome = run_demo(settings, once=True, data_dir=tmp_path, timeout=120)
     assert outcome.failed == 0, outcome.lines
     assert outcome.delivered == 6

@@ -1,44 +1,48 @@
-"""StufDelivery against the StUF-ZKN test endpoint (uvicorn on 127.0.0.1)."""
+"""StufDelivery against the StUF-ZKN test endpoint (uvicorn on 127.0.0.1), which validates every
+message against the official schemas as a strict counterpart would (../shared/stuf; the tests
+skip outside CI without them)."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
+import base64
+import functools
+import hashlib
+import io
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 from adapters.errors import DeliveryPermanentError, DeliveryRetryableError
 from adapters.stuf_zkn.client import StufClient
 from adapters.stuf_zkn.delivery import StufDelivery
+from adapters.stuf_zkn.inhoud_filter import InhoudError, InhoudFilter
+from adapters.stuf_zkn.streaming import InlineDocumentBody
 from adapters.stuf_zkn.testserver import StufStore, create_stuf_app
+from stam_mapping.errors import MappingFileError
 from stam_mapping.mapping import default_mapping
 from stam_mapping.model import Doel
+from stam_mapping.stuf import INHOUD_PLACEHOLDER, Stuurgegevens, build_creeer_zaak_lk01
+from tests.stuf_schemas import running_stuf_endpoint
 from tests.unit.adapters.support import MemoryCheckpoints, MemoryDocuments, demo_verzoek
 
 
-class _Server(uvicorn.Server):
-    def install_signal_handlers(self) -> None:
-        pass
+class _Recording(httpx.HTTPTransport):
+    """A real transport that remembers the request headers (Content-Length vs chunked)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headers: list[httpx.Headers] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.headers.append(request.headers)
+        return super().handle_request(request)
 
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[tuple[str, object]]:
-    app = create_stuf_app()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}", app
-    server.should_exit = True
-    thread.join(5)
+    with running_stuf_endpoint() as running:
+        yield running.origin, running.app
 
 
 @pytest.fixture
@@ -50,6 +54,14 @@ def stuf(endpoint: tuple[str, object]) -> tuple[StufDelivery, StufStore]:
         vrije_berichten_url=f"{origin}/VrijeBerichten", ontvang_asynchroon_url=f"{origin}/OntvangAsynchroon"
     )
     return StufDelivery(client, default_mapping()), store
+
+
+def _client(origin: str, transport: httpx.BaseTransport | None = None) -> StufClient:
+    return StufClient(
+        vrije_berichten_url=f"{origin}/VrijeBerichten",
+        ontvang_asynchroon_url=f"{origin}/OntvangAsynchroon",
+        transport=transport,
+    )
 
 
 def _documents() -> MemoryDocuments:
@@ -64,7 +76,7 @@ def test_initieren_aanvullen_intrekken(stuf: tuple[StufDelivery, StufStore]) -> 
     result = delivery.deliver(v1, None, documents, checkpoints)
 
     zaak = store.zaken[result.zaak_identificatie]
-    assert zaak["zaaktype"] == "DSO-OMGEVINGSVERGUNNING"
+    assert zaak["zaaktype"] == "OMGVERG"  # the StUF code of DSO-OMGEVINGSVERGUNNING
     assert zaak["kenmerk"] == "2024031400042"
     assert zaak["initiator"] and zaak["gemachtigde"]
     assert sorted(d["inhoud"] for d in store.documenten.values()) == [b"een", b"twee"]
@@ -128,3 +140,119 @@ def test_transport_errors_are_retryable_and_soap_action_is_quoted() -> None:
         == '"http://www.egem.nl/StUF/sector/zkn/0310/genereerZaakIdentificatie_Di02"'
     )
     assert seen[0].headers["Content-Type"].startswith("text/xml")
+
+
+def test_endpoint_answers_fo02_for_a_message_the_schemas_refuse(
+    endpoint: tuple[str, object], stuf: tuple[StufDelivery, StufStore]
+) -> None:
+    _, store = stuf
+    client = _client(endpoint[0])
+    valid = build_creeer_zaak_lk01(
+        demo_verzoek(), default_mapping(), zaak_identificatie="0200-00000099", stuurgegevens=Stuurgegevens()
+    )
+    invalid = valid.replace(b">OMGVERG<", b">DSO-OMGEVINGSVERGUNNING<")  # 23 characters; StUF allows 10
+
+    with pytest.raises(DeliveryPermanentError, match="StUF055") as info:
+        client.kennisgeving("creeerZaak_Lk01", invalid)
+    assert "maxLength" in str(info.value) and "code" in str(info.value)
+    assert store.zaken == {} and store.refused[0][0] == "creeerZaak_Lk01"
+
+    client.kennisgeving("creeerZaak_Lk01", valid)  # the same message made valid: a Bv03
+    assert store.zaken["0200-00000099"]["zaaktype"] == "OMGVERG"
+
+
+def test_documents_are_streamed_with_a_content_length(
+    endpoint: tuple[str, object], stuf: tuple[StufDelivery, StufStore]
+) -> None:
+    _, store = stuf
+    transport = _Recording()
+    delivery = StufDelivery(_client(endpoint[0], transport), default_mapping())
+    groot = bytes(range(256)) * (5 * 4096 + 1)  # ~5 MB, not a multiple of 3
+    documents = MemoryDocuments(**{"DOC-1": groot, "DOC-2": b""})
+
+    delivery.deliver(demo_verzoek(), None, documents, MemoryCheckpoints())
+
+    by_size = {d["grootte"]: d for d in store.documenten.values()}
+    assert by_size[len(groot)]["sha256"] == hashlib.sha256(groot).hexdigest()
+    assert by_size[len(groot)]["inhoud"] == groot
+    assert by_size[0]["inhoud"] == b""
+    documents_sent = [h for h in transport.headers if "voegZaakdocumentToe" in h["SOAPAction"]]
+    assert len(documents_sent) == 2
+    for headers in documents_sent:
+        assert "transfer-encoding" not in headers and int(headers["Content-Length"]) > 0
+
+
+def test_inline_body_length_matches_what_it_yields() -> None:
+    envelope = f"<a><inhoud>{INHOUD_PLACEHOLDER}</inhoud></a>".encode()
+    for size in (0, 1, 2, 3, 4, 100_000):
+        content = bytes(i % 251 for i in range(size))
+        body = InlineDocumentBody(envelope, functools.partial(io.BytesIO, content), size, chunk_bytes=3 * 7)
+        sent = b"".join(body)
+        assert len(sent) == len(body)
+        assert sent == b"<a><inhoud>" + base64.b64encode(content) + b"</inhoud></a>"
+    short = InlineDocumentBody(envelope, lambda: io.BytesIO(b"abc"), 4)
+    with pytest.raises(OSError, match="expected 4"):
+        b"".join(short)  # a file that changed size must not go out truncated
+
+
+def test_inhoud_filter_keeps_the_envelope_and_decodes_in_any_chunking() -> None:
+    content = bytes(range(256)) * 40
+    message = (
+        b'<s:Envelope xmlns:s="x"><s:Body><ZKN:edcLk01 xmlns:ZKN="z"><ZKN:inhoud StUF:bestandsnaam="a.pdf">'
+        + base64.encodebytes(content)  # with newlines, as some senders wrap base64
+        + b"</ZKN:inhoud></ZKN:edcLk01></s:Body></s:Envelope>"
+    )
+    for step in (1, 7, 4096, len(message)):
+        received = InhoudFilter(keep_bytes=100)
+        for at in range(0, len(message), step):
+            received.feed(message[at : at + step])
+        envelope = received.close()
+        assert envelope.endswith(
+            f">{INHOUD_PLACEHOLDER}</ZKN:inhoud></ZKN:edcLk01></s:Body></s:Envelope>".encode()
+        )
+        (inhoud,) = received.inhouden
+        assert (
+            inhoud.size == len(content) and inhoud.sha256.hexdigest() == hashlib.sha256(content).hexdigest()
+        )
+        assert inhoud.complete is None and bytes(inhoud.head) == content[:100]  # kept only the head
+    bad = InhoudFilter()
+    with pytest.raises(InhoudError, match="base64"):
+        bad.feed(b"<a><inhoud>!!!!</inhoud></a>")
+    unfinished = InhoudFilter()
+    unfinished.feed(b"<a><inhoud>QUJD")
+    with pytest.raises(InhoudError):
+        unfinished.close()
+
+
+def test_endpoint_refuses_bad_base64_with_a_fo02(endpoint: tuple[str, object]) -> None:
+    envelope = (
+        b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+        b'<ZKN:edcLk01 xmlns:ZKN="http://www.egem.nl/StUF/sector/zkn/0310"><ZKN:inhoud>@@@@</ZKN:inhoud>'
+        b"</ZKN:edcLk01></soap:Body></soap:Envelope>"
+    )
+    response = httpx.post(
+        f"{endpoint[0]}/OntvangAsynchroon",
+        content=envelope,
+        headers={"SOAPAction": "http://www.egem.nl/StUF/sector/zkn/0310/voegZaakdocumentToe_Lk01"},
+    )
+    assert response.status_code == 500
+    assert b"Fo02" in response.content and b"base64" in response.content
+
+
+def test_endpoint_without_schemas_says_it_does_not_validate() -> None:
+    from structlog.testing import capture_logs
+
+    with capture_logs() as logs:
+        app = create_stuf_app(schema_dir=None)
+    assert app.state.schemas is None
+    assert [e["event"] for e in logs] == ["stuf.testserver.no_validation"]
+
+
+def test_a_zaaktype_without_a_fitting_code_stops_the_adapter_at_start_up() -> None:
+    mapping = default_mapping().model_copy(
+        update={"zaaktype_per_doel": {Doel.INTREKKEN: "DSO-KAPVERGUNNING"}}
+    )
+    client = _client("http://zds.test")
+    with pytest.raises(MappingFileError, match="DSO-KAPVERGUNNING"):
+        StufDelivery(client, mapping)
+    StufDelivery(client, default_mapping())  # every zaaktype of the example mapping has a code

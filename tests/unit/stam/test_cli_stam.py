@@ -5,13 +5,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from importlib import resources
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
 from gateway.cli_stam import add_stam_commands
-from tests.unit.stam.corpus import EXAMPLES, FIXTURES, REJECTED
+from stam_mapping import parse_verzoek
+from stam_mapping.stuf import INHOUD_PLACEHOLDER
+from tests.stuf_schemas import require_stuf_schemas
+from tests.unit.stam.corpus import EXAMPLES, FIXTURES, REJECTED, VALID
+
+SANDBOX = sorted((Path(__file__).resolve().parents[3] / "dso_client" / "sandbox" / "examples").glob("*.xml"))
 
 
 def _run(*argv: str) -> int:
@@ -40,11 +46,78 @@ def test_map_zgw_with_previous(capsys: pytest.CaptureFixture[str]) -> None:
     assert plan["zaak"]["registratiedatum"] == "2024-07-01"
 
 
-def test_map_stuf(capsys: pytest.CaptureFixture[str]) -> None:
+ZKN = "{http://www.egem.nl/StUF/sector/zkn/0310}"
+
+
+def _documents(out: str) -> list[etree._Element]:
+    """stdout of `map --to stuf-zkn`: XML documents, each starting with its declaration."""
+    parts = out.split("<?xml ")  # parts[0]: structlog's default output when not configured (tests)
+    return [etree.fromstring(("<?xml " + part).encode("utf-8")) for part in parts[1:]]
+
+
+def test_map_stuf_prints_every_message(capsys: pytest.CaptureFixture[str]) -> None:
     assert _run("stam", "map", str(EXAMPLES / "verzoek-dakkapel-initieren.xml"), "--to", "stuf-zkn") == 0
-    root = etree.fromstring(capsys.readouterr().out.encode())
-    assert root.tag == "{http://www.egem.nl/StUF/sector/zkn/0310}zakLk01"
-    assert root.findtext(".//{http://www.egem.nl/StUF/sector/zkn/0310}identificatie") == "DSO-2024031400042"
+    roots = _documents(capsys.readouterr().out)
+    assert [etree.QName(r).localname for r in roots] == [
+        "genereerZaakIdentificatie_Di02",
+        "zakLk01",
+        "genereerDocumentIdentificatie_Di02",
+        "edcLk01",
+        "genereerDocumentIdentificatie_Di02",
+        "edcLk01",
+    ]
+    assert roots[1].findtext(f".//{ZKN}identificatie") == "DSO-2024031400042"
+    assert roots[3].findtext(f".//{ZKN}inhoud") == INHOUD_PLACEHOLDER  # no files: a placeholder
+
+
+def test_map_stuf_aanvullen_with_previous_skips_delivered_documents(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = _run(
+        "stam", "map", str(EXAMPLES / "verzoek-dakkapel-aanvullen.xml"), "--to", "stuf-zkn",
+        "--previous", str(EXAMPLES / "verzoek-dakkapel-initieren.xml"),
+    )  # fmt: skip
+    assert code == 0
+    names = [etree.QName(r).localname for r in _documents(capsys.readouterr().out)]
+    assert names[-1] == "zakLk01"  # updateZaak_Lk01: the new status
+    assert names.count("edcLk01") < len(
+        parse_verzoek((EXAMPLES / "verzoek-dakkapel-aanvullen.xml").read_bytes()).documenten()
+    )
+
+
+@pytest.mark.parametrize("xml", VALID + SANDBOX, ids=lambda p: p.stem)
+def test_map_stuf_validate_exits_0_for_every_fixture(xml: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    require_stuf_schemas()
+    assert _run("stam", "map", str(xml), "--to", "stuf-zkn", "--validate") == 0
+    captured = capsys.readouterr()
+    assert "valid against" in captured.err and len(_documents(captured.out)) >= 2
+
+
+def test_map_stuf_validate_exits_2_with_the_first_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    require_stuf_schemas()
+    # dct.omschrijving holds at most 80 characters in StUF; the mapping file does not limit it
+    text = resources.files("stam_mapping.data").joinpath("default-mapping.yaml").read_text("utf-8")
+    mapping = tmp_path / "lang.yaml"
+    mapping.write_text(text.replace("Bouwtekening: Bouwtekening", "Bouwtekening: " + "B" * 81))
+    xml = str(EXAMPLES / "verzoek-dakkapel-initieren.xml")
+    assert _run("stam", "map", xml, "--to", "stuf-zkn", "--mapping", str(mapping)) == 0  # without: printed
+    capsys.readouterr()
+
+    assert _run("stam", "map", xml, "--to", "stuf-zkn", "--mapping", str(mapping), "--validate") == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    assert "message 4 (voegZaakdocumentToe_Lk01)" in lines[0] and "dct.omschrijving" in lines[0]
+    assert "maxLength" in lines[0]
+
+
+def test_map_stuf_validate_without_schemas_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    xml = str(EXAMPLES / "verzoek-dakkapel-initieren.xml")
+    assert _run("stam", "map", xml, "--to", "stuf-zkn", "--validate", "--schemas", str(tmp_path)) == 2
+    assert "not found" in capsys.readouterr().err
 
 
 def test_rejected_input_exit_2_one_line_no_traceback(capsys: pytest.CaptureFixture[str]) -> None:

@@ -59,13 +59,20 @@ def test_creeer_zaak_lk01() -> None:
     assert _text(zaak, "ZKN:identificatie") == ["Z-1"]
     assert _text(zaak, "ZKN:kenmerk/ZKN:kenmerk") == ["2024031400042"]
     assert _text(zaak, "ZKN:startdatum") == ["20240314"]
-    assert _text(zaak, "ZKN:isVan/ZKN:gerelateerde/ZKN:code") == ["DSO-OMGEVINGSVERGUNNING"]
+    # the StUF code from the mapping's stuf_zkn section, not the 23-character identificatie
+    assert _text(zaak, "ZKN:isVan/ZKN:gerelateerde/ZKN:code") == ["OMGVERG"]
     persoon = "ZKN:heeftAlsInitiator/ZKN:gerelateerde/ZKN:natuurlijkPersoon"
     assert _text(zaak, persoon + "/BG:inp.bsn") == ["999993653"]
     assert _text(zaak, persoon + "/BG:verblijfsadres/BG:gor.straatnaam") == ["Loolaan"]
-    (pos,) = _text(zaak, "ZKN:anderZaakObject/ZKN:lokatie/gml:Point/gml:pos")
-    lat, lon = map(float, pos.split())
-    assert 52 < lat < 53 and 5 < lon < 7  # EPSG:4326 authority order: lat first
+    # ZKN:lokatie takes surfaces only: the point becomes a 1 m square around it
+    assert not zaak.xpath("ZKN:anderZaakObject/ZKN:lokatie/gml:Point", namespaces=NS)
+    ring = "ZKN:anderZaakObject/ZKN:lokatie/gml:Polygon/gml:exterior/gml:LinearRing"
+    (pos,) = _text(zaak, ring + "/gml:posList")
+    numbers = list(map(float, pos.split()))
+    lats, lons = numbers[0::2], numbers[1::2]
+    assert len(lats) == 5 and (lats[0], lons[0]) == (lats[-1], lons[-1])  # a closed ring
+    assert 52 < lats[0] < 53 and 5 < lons[0] < 7  # EPSG:4326 authority order: lat first
+    assert 0.9 < (max(lats) - min(lats)) * 111_320 < 1.1
 
 
 def test_creeer_zaak_with_gemachtigde_and_vestiging() -> None:
@@ -80,7 +87,10 @@ def test_creeer_zaak_with_gemachtigde_and_vestiging() -> None:
     assert _text(zaak, "ZKN:heeftAlsInitiator/ZKN:gerelateerde/ZKN:vestiging/BG:vestigingsNummer") == [
         "000038509490"
     ]
-    assert _text(zaak, "ZKN:heeftAlsGemachtigde/ZKN:gerelateerde/ZKN:nietNatuurlijkPersoon/BG:inn.nnpId") == [
+    # inn.nnpId takes only an RSIN: the 8-digit KvK number goes in the rol's extraElementen
+    gemachtigde = "ZKN:heeftAlsGemachtigde"
+    assert _text(zaak, gemachtigde + "/ZKN:gerelateerde/ZKN:nietNatuurlijkPersoon/BG:inn.nnpId") == []
+    assert _text(zaak, gemachtigde + "/StUF:extraElementen/StUF:extraElement[@naam='kvkNummer']") == [
         "90000102"
     ]
     assert zaak.xpath(
