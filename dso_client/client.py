@@ -24,7 +24,7 @@ from dso_client.tls import CertTypes, VerifyTypes, build_ssl_context
 
 log = structlog.get_logger(__name__)
 
-OIN_PATTERN = re.compile(r"^\d{20}$")
+OIN_PATTERN = re.compile(r"^[0-9]{20}\Z")
 MAX_ZOEK_PAGES = 10_000  # a guard against a server that never says "last page"
 
 

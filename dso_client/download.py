@@ -20,7 +20,7 @@ from dso_client.models import DocumentReferentie, DownloadResult
 log = structlog.get_logger(__name__)
 
 MAX_RESUMES = 5
-CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
+CONTENT_RANGE = re.compile(r"^bytes ([0-9]+)-([0-9]+)/([0-9]+|\*)$")
 
 
 def download_to(

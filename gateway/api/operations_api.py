@@ -282,7 +282,7 @@ def post_herplaatsing(
 def post_actie(
     c: Annotated[Container, Depends(container)],
     who: Annotated[Principal, Depends(api_operator)],
-    verzoeknummer: Annotated[str, Path(pattern=r"^\d{13}$")],
+    verzoeknummer: Annotated[str, Path(pattern=r"^[0-9]{13}$")],
     volgnummer: Annotated[int, Path(ge=1, le=10000)],
     body: Annotated[ActieVerzoek, Body()],
 ) -> ActieResultaat:

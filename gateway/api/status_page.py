@@ -189,7 +189,7 @@ def detail(
     request: Request,
     c: Annotated[Container, Depends(container)],
     who: Annotated[Principal, Depends(page_principal)],
-    verzoeknummer: Annotated[str, Path(pattern=r"^\d{13}$")],
+    verzoeknummer: Annotated[str, Path(pattern=r"^[0-9]{13}$")],
 ) -> HTMLResponse:
     record = c.store.get_verzoek(verzoeknummer)
     if record is None:
@@ -251,7 +251,7 @@ def action(
     request: Request,
     c: Annotated[Container, Depends(container)],
     who: Annotated[Principal, Depends(operator_form)],
-    verzoeknummer: Annotated[str, Path(pattern=r"^\d{13}$")],
+    verzoeknummer: Annotated[str, Path(pattern=r"^[0-9]{13}$")],
     volgnummer: Annotated[int, Path(ge=1, le=10000)],
     actie: Annotated[Actie, Form()],
     toelichting: Annotated[str, Form(max_length=2000)] = "",

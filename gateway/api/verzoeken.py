@@ -89,7 +89,7 @@ def list_verzoeken(
 )
 def get_verzoek(
     c: Annotated[Container, Depends(container)],
-    verzoeknummer: Annotated[str, Path(pattern=r"^\d{13}$")],
+    verzoeknummer: Annotated[str, Path(pattern=r"^[0-9]{13}$")],
 ) -> VerzoekDetail:
     record = c.store.get_verzoek(verzoeknummer)
     if record is None:
