@@ -91,6 +91,9 @@ def build_dso_client(settings: Settings, transport: httpx.BaseTransport | None =
         verify=str(settings.dso_ca_bundle) if settings.dso_ca_bundle else True,
         timeout=settings.dso_timeout,
         samenwerking_url=settings.dso_samenwerking_url,
+        max_stam_bytes=settings.max_stam_bytes,
+        max_pdf_bytes=settings.max_pdf_bytes,
+        max_bijlage_bytes=settings.max_bijlage_bytes,
         cert_password=(
             settings.dso_client_cert_password.get_secret_value()
             if settings.dso_client_cert_password

@@ -69,7 +69,11 @@ class Settings(BaseSettings):
     max_attempts: int = Field(default=6, ge=1)
     retry_base_delay: float = Field(default=2.0, gt=0)
     retry_max_delay: float = Field(default=300.0, gt=0)
-    max_stam_bytes: int = 64 * 1024 * 1024
+    # Every download from DSO is streamed to disk and cut off at its limit (and at the size DSO
+    # announced, when it announced one): the STAM samenvatting, the PDF, and each bijlage.
+    max_stam_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
+    max_pdf_bytes: int = Field(default=100 * 1024 * 1024, gt=0)
+    max_bijlage_bytes: int = Field(default=1024 * 1024 * 1024, gt=0)
     worker_heartbeat_interval: float = Field(default=10.0, gt=0)  # seconds; gateway/heartbeat.py
     reconcile_interval: float = 0.0  # seconds between reconciliation runs in the worker; 0 = off
     reconcile_lookback_days: float = Field(default=7.0, gt=0)  # how far back each periodic run looks

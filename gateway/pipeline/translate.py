@@ -11,6 +11,7 @@ from gateway.archive import ArchivedDocuments
 from gateway.errors import RetryableError
 from gateway.events import REPORT, StageJob
 from gateway.pipeline.context import StageContext
+from gateway.pipeline.documents import require_archived_documents
 from gateway.store import DELIVERED_STATES, FINAL_STATES, OutboxMessage, SqlStore, State
 from stam_mapping import parse_verzoek
 from stam_mapping.model import Doel, Verzoek
@@ -116,6 +117,7 @@ class TranslateStage:
             return
         assert previous is None or isinstance(previous, Verzoek)
 
+        require_archived_documents(self.ctx.archive, verzoek)
         result = self.delivery.deliver(
             verzoek, previous, ArchivedDocuments(self.ctx.archive, vnr), _checkpoints(store, vnr)
         )

@@ -9,12 +9,13 @@ import pytest
 
 from adapters.memory import RecordingDelivery
 from gateway.archive import Archive
-from gateway.errors import RetryableError
+from gateway.errors import PermanentError, RetryableError
 from gateway.events import REPORT, TRANSLATE, StageJob
 from gateway.pipeline.context import StageContext
 from gateway.pipeline.translate import TranslateStage
 from gateway.settings import APELDOORN_OIN, OMGEVINGSDIENST_OIN, Settings
 from gateway.store import OutboxMessage, SqlStore, State
+from gateway.store.schema import archive as archive_table
 from stam_mapping import parse_verzoek
 
 EXAMPLES = resources.files("dso_client.sandbox.examples")
@@ -139,3 +140,18 @@ def test_kopiebericht_is_recorded_and_skipped(ctx: StageContext, delivery: Recor
     assert state(ctx, "2026031200303", 1) == State.SKIPPED
     assert len(delivery.zaken) == 0
     assert TRANSLATE not in queued(ctx)
+
+
+def test_a_document_dso_did_not_list_fails_with_its_real_cause(
+    ctx: StageContext, delivery: RecordingDelivery
+) -> None:
+    """Issue 14, item 10: not "unexpected ZGW answer: KeyError", but what is really wrong."""
+    xml = example("verbouwing-initieren")
+    fetched(ctx, VERBOUWING, 1, xml)
+    [first, *_] = parse_verzoek(xml).documenten()
+    with ctx.store.engine.begin() as conn:  # as if DSO's referenties had not listed it
+        conn.execute(archive_table.delete().where(archive_table.c.document_id == first.document_id))
+    with pytest.raises(PermanentError, match="verzoekreferenties niet") as info:
+        TranslateStage(ctx, delivery).handle(StageJob(VERBOUWING, 1))
+    assert first.document_id in str(info.value) and "KeyError" not in str(info.value)
+    assert delivery.zaken == {} or len(delivery.zaken) == 0
