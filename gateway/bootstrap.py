@@ -23,6 +23,7 @@ from gateway.pipeline.context import StageContext
 from gateway.pipeline.fetch import FetchStage
 from gateway.pipeline.report import ReportStage
 from gateway.pipeline.translate import TranslateStage
+from gateway.pipeline.waiting import release_waiting
 from gateway.pipeline.worker import StageRunner, Worker
 from gateway.reconcile import periodic_reconcile
 from gateway.reporting import DsoStatusReporter, StatusReporter
@@ -56,7 +57,9 @@ class Container:
             StageRunner(TRANSLATE, "translate", TranslateStage(ctx, self.delivery).handle),
             StageRunner(REPORT, "report", ReportStage(ctx, self.reporter).handle),
         ]
-        periodic: list[tuple[float, Callable[[], object]]] = []
+        periodic: list[tuple[float, Callable[[], object]]] = [
+            (self.settings.waiting_check_interval, lambda: release_waiting(ctx)),
+        ]
         if self.settings.reconcile_interval > 0:
             lookback = timedelta(days=self.settings.reconcile_lookback_days)
             periodic.append(

@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     max_stam_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
     max_pdf_bytes: int = Field(default=100 * 1024 * 1024, gt=0)
     max_bijlage_bytes: int = Field(default=1024 * 1024 * 1024, gt=0)
+    # A version waiting for an older version of its verzoek (gateway/pipeline/waiting.py): how
+    # often workers look whether it can go on, and how many hours it may wait before it fails.
+    waiting_check_interval: float = Field(default=5.0, gt=0)
+    max_wait_for_older_version: float = Field(default=72.0, gt=0)
     worker_heartbeat_interval: float = Field(default=10.0, gt=0)  # seconds; gateway/heartbeat.py
     reconcile_interval: float = 0.0  # seconds between reconciliation runs in the worker; 0 = off
     reconcile_lookback_days: float = Field(default=7.0, gt=0)  # how far back each periodic run looks

@@ -39,6 +39,7 @@ _templates = Environment(
 STATE_LABELS = {
     "received": "Ontvangen",
     "fetched": "Opgehaald",
+    "waiting": "Wacht op eerdere versie",
     "delivered": "Geregistreerd",
     "reported": "Teruggemeld",
     "failed": "Mislukt",
@@ -63,6 +64,8 @@ EVENT_LABELS = {
     "kopiebericht": "Kopiebericht",
     "reroute-requested": "Doorsturen aangevraagd",
     "rerouted": "Doorgestuurd",
+    "waiting": "Wacht op eerdere versie",
+    "wait-over": "Eerdere versie afgerond",
 }
 _templates.globals.update(state_labels=STATE_LABELS, event_labels=EVENT_LABELS, actie_labels=ACTIE_LABELS)
 
