@@ -12,11 +12,11 @@ from datetime import timedelta
 
 import httpx
 
-import message_queue
 from adapters.base import Delivery
 from adapters.registry import create_delivery
 from adapters.zgw.client import ZgwClient
 from dso_client import DsoClient
+from gateway import queue_prefix
 from gateway.archive import Archive
 from gateway.events import FETCH, REPORT, TRANSLATE
 from gateway.pipeline.context import StageContext
@@ -172,7 +172,7 @@ def bootstrap(
     return Container(
         settings=settings,
         store=store,
-        queue=queue or message_queue.connect(settings.effective_queue_url),
+        queue=queue or queue_prefix.connect(settings.effective_queue_url, settings.queue_prefix),
         archive=Archive(settings.effective_archive_dir, store),
         dso=dso,
         delivery=delivery or build_delivery(settings, mapping, zgw_transport),

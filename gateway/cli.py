@@ -114,9 +114,9 @@ def _cmd_queue(settings: Settings, args: argparse.Namespace) -> int:
 
     if args.queue_command == "replay":
         return _replay(settings, args)
-    import message_queue
+    from gateway import queue_prefix
 
-    queue = message_queue.connect(settings.effective_queue_url)
+    queue = queue_prefix.connect(settings.effective_queue_url, settings.queue_prefix)
     try:
         # Name the queues: a STOMP connection only sees dead letters of queues it knows.
         letters = [d for q in ([args.queue] if args.queue else STAGES) for d in queue.dead_letters(q)]

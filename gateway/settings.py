@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     store_url: str = ""  # default: sqlite:///<data_dir>/gateway.db
     queue_url: str = ""  # default: sqlite:///<data_dir>/queue.db; stomp://..., memory://
+    # Put before every queue name ("gem1" -> gem1.dso.fetch): two installations on one broker
+    # vhost. Empty: the plain names. A vhost per installation is better where possible.
+    queue_prefix: str = Field(default="", pattern=r"^([A-Za-z0-9][A-Za-z0-9_-]{0,39})?$")
     archive_dir: Path | None = None  # default: <data_dir>/archive
     # `dso-gateway archive purge` removes bijlagen and PDFs this many days after a verzoek is done.
     archive_retention_days: float | None = Field(default=None, gt=0)
