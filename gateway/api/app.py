@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from gateway.api import health, notifications, operations_api, status_page, verzoeken
+from gateway.api.input_guard import RefuseNul
 from gateway.api.openapi_doc import install_openapi
 from gateway.api.problems import install_problem_handlers
 from gateway.auth import routes as auth_routes
@@ -65,6 +66,8 @@ def create_app(container: Container) -> FastAPI:
         same_site="lax",  # lax, not strict: the OIDC callback arrives as a cross-site navigation
         https_only=settings.session_secure_cookie,
     )
+
+    app.add_middleware(RefuseNul)  # outside the session: no handler or session ever sees a NUL
 
     @app.middleware("http")
     async def _headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

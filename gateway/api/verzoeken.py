@@ -62,7 +62,7 @@ def list_verzoeken(
     ontvangen_tot: Annotated[
         date | None, Query(alias="ontvangenTot", description="ontvangen op of voor deze dag (UTC)")
     ] = None,
-    pagina: Annotated[int, Query(ge=1)] = 1,
+    pagina: Annotated[int, Query(ge=1, le=100000)] = 1,
     pagina_grootte: Annotated[int, Query(alias="paginaGrootte", ge=1, le=200)] = 50,
 ) -> VerzoekenPagina:
     """The same search as the status page, for other tools."""
