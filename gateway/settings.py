@@ -100,7 +100,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     # Staff login for the status page and the operations API (gateway/auth).
-    session_secret: SecretStr | None = None  # signs session cookies; default: random per process
+    # No longer used: sessions live in the store (gateway/auth/server_session.py), the cookie is
+    # an opaque random id. Kept so existing configurations still load.
+    session_secret: SecretStr | None = None
     session_secure_cookie: bool = True  # False only for the plain-HTTP demo on 127.0.0.1
     session_max_age: int = Field(default=8 * 3600, gt=0)
     oidc_issuer: str | None = None  # e.g. https://login.gemeente.nl/realms/medewerkers; off when unset
