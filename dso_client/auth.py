@@ -8,7 +8,7 @@ import re
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-OIN = re.compile(r"^\d{20}$")
+OIN = re.compile(r"^[0-9]{20}\Z")
 
 
 def oin_from_certificate(cert: x509.Certificate | bytes | str) -> str | None:

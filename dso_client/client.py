@@ -11,12 +11,12 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import httpx
 import structlog
 
-from dso_client.download import download_to
+from dso_client.download import Expected, download_to
 from dso_client.errors import DsoError, DsoPermanentError
 from dso_client.http_errors import error_for_response, json_object, translate_exception
 from dso_client.models import DocumentReferentie, DownloadResult, Verzoekreferenties, ZoekResultaat
@@ -24,8 +24,20 @@ from dso_client.tls import CertTypes, VerifyTypes, build_ssl_context
 
 log = structlog.get_logger(__name__)
 
-OIN_PATTERN = re.compile(r"^\d{20}$")
+OIN_PATTERN = re.compile(r"^[0-9]{20}\Z")
 MAX_ZOEK_PAGES = 10_000  # a guard against a server that never says "last page"
+MAX_VOLGNUMMER = 99_999  # as stam_mapping: fits every integer column, more than any verzoek has
+PDF_MAGIC = b"%PDF-"
+MiB = 1024 * 1024
+
+
+class DsoNotPdfError(DsoPermanentError):
+    """DSO's "PDF" is something else (an HTML error page served as application/pdf)."""
+
+
+class DsoForeignLinkError(DsoPermanentError):
+    """A link in DSO's answer points outside the configured DSO API: never followed, because
+    every call carries our OIN header (and, in production, our PKIoverheid certificate)."""
 
 
 class DsoClient:
@@ -40,8 +52,14 @@ class DsoClient:
         timeout: float = 30.0,
         samenwerking_url: str | None = None,
         cert_password: str | None = None,
+        max_stam_bytes: int = 64 * MiB,
+        max_pdf_bytes: int = 100 * MiB,
+        max_bijlage_bytes: int = 1024 * MiB,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.max_stam_bytes = max_stam_bytes
+        self.max_pdf_bytes = max_pdf_bytes
+        self.max_bijlage_bytes = max_bijlage_bytes
         self.samenwerking_url = samenwerking_url.rstrip("/") if samenwerking_url else None
         self.oin_header = oin_header
         self.timeout = timeout
@@ -62,27 +80,85 @@ class DsoClient:
         url = self._verzoek_url(verzoeknummer, "verzoekreferenties")
         params = {"volgnummer": str(volgnummer)} if volgnummer is not None else None
         data = self._json(self._request("GET", url, oin, "GET verzoekreferenties", params=params))
-        return _parse_referenties(data, url)
+        refs = _parse_referenties(data, url)
+        # An answer about another verzoek (or version) is never taken for this one.
+        if refs.verzoeknummer != verzoeknummer:
+            raise DsoPermanentError(
+                f"GET verzoekreferenties: DSO answered for verzoek {refs.verzoeknummer[:40]!r},"
+                f" we asked for {verzoeknummer}"
+            )
+        if volgnummer is not None and refs.volgnummer != volgnummer:
+            raise DsoPermanentError(
+                f"GET verzoekreferenties: DSO answered for volgnummer {refs.volgnummer},"
+                f" we asked for {volgnummer}"
+            )
+        return refs
+
+    def samenvatting_to(
+        self, verzoeknummer: str, volgnummer: int | None, dest: Path, *, oin: str
+    ) -> DownloadResult:
+        """The STAM XML of the version, streamed to `dest` under max_stam_bytes."""
+        url = self._verzoek_url(verzoeknummer, "samenvatting")
+        if volgnummer is not None:
+            url += f"?volgnummer={volgnummer}"
+        return self._download(
+            url,
+            Path(dest),
+            oin,
+            "GET samenvatting",
+            Expected(self.max_stam_bytes, setting="DSOGW_MAX_STAM_BYTES"),
+            accept="application/xml",
+        )
 
     def samenvatting(self, verzoeknummer: str, volgnummer: int | None, *, oin: str) -> bytes:
-        url = self._verzoek_url(verzoeknummer, "samenvatting")
-        params = {"volgnummer": str(volgnummer)} if volgnummer is not None else None
-        response = self._request(
-            "GET", url, oin, "GET samenvatting", params=params, headers={"Accept": "application/xml"}
-        )
-        return response.content
+        """The STAM XML as bytes, for tools and tests; the fetch stage uses samenvatting_to."""
+        import tempfile
 
-    def pdf(self, refs: Verzoekreferenties, *, oin: str) -> bytes | None:
-        """The verzoek's publishable PDF rendition, or None when DSO offers none. Small (a summary
-        without privacy-sensitive data), so it is read whole."""
+        with tempfile.TemporaryDirectory(prefix="dso-samenvatting-") as tmp:
+            result = self.samenvatting_to(verzoeknummer, volgnummer, Path(tmp) / "s.xml", oin=oin)
+            return result.path.read_bytes()
+
+    def pdf_to(self, refs: Verzoekreferenties, dest: Path, *, oin: str) -> DownloadResult | None:
+        """The verzoek's publishable PDF rendition streamed to `dest`, or None when DSO offers
+        none. What DSO serves must start like a PDF: a content type alone proves nothing."""
         if not refs.pdf_url:
             return None
-        response = self._request("GET", refs.pdf_url, oin, "GET pdf", headers={"Accept": "application/pdf"})
-        return response.content
+        result = self._download(
+            refs.pdf_url,
+            Path(dest),
+            oin,
+            "GET pdf",
+            Expected(self.max_pdf_bytes, setting="DSOGW_MAX_PDF_BYTES"),
+            accept="application/pdf",
+        )
+        with result.path.open("rb") as fh:
+            head = fh.read(1024)
+        if PDF_MAGIC not in head:
+            result.path.unlink(missing_ok=True)
+            raise DsoNotPdfError(f"GET pdf: DSO's answer is not a PDF (it starts with {_kind_of(head)})")
+        return result
 
     def download_document(self, ref: DocumentReferentie, dest: Path, *, oin: str) -> DownloadResult:
+        expected = Expected(
+            self.max_bijlage_bytes, size=ref.size, sha256=ref.sha256, setting="DSOGW_MAX_BIJLAGE_BYTES"
+        )
+        return self._download(ref.url, Path(dest), oin, f"GET document {ref.document_id}", expected)
+
+    def _download(
+        self, url: str, dest: Path, oin: str, what: str, expected: Expected, accept: str | None = None
+    ) -> DownloadResult:
         _check_oin(oin)
-        return download_to(self._http, ref, Path(dest), headers={self.oin_header: oin})
+        self._check_link(url, what)
+        headers = {self.oin_header: oin, **({"Accept": accept} if accept else {})}
+        return download_to(self._http, url, dest, headers=headers, what=what, expected=expected)
+
+    def _check_link(self, url: str, what: str) -> None:
+        """Only links on the configured DSO API (scheme, host, port and base path) are followed."""
+        if not _under(url, self.base_url):
+            raise DsoForeignLinkError(
+                f"{what}: the link points to host {_host_of(url)!r}, outside the configured DSO API"
+                f" ({_host_of(self.base_url)}); not followed"
+            )
 
     def zoek(self, *, oin: str, vanaf: datetime, tot: datetime | None = None) -> Iterator[ZoekResultaat]:
         """All verzoek versions for this bevoegd gezag made available in [vanaf, tot), page by page."""
@@ -142,7 +218,7 @@ class DsoClient:
     # -- internals -----------------------------------------------------------------------------
 
     def _verzoek_url(self, verzoeknummer: str, part: str) -> str:
-        if not verzoeknummer or not verzoeknummer.isalnum():
+        if not verzoeknummer or not (verzoeknummer.isascii() and verzoeknummer.isalnum()):
             raise DsoPermanentError("invalid verzoeknummer")
         return f"{self.base_url}/verzoeken/{quote(verzoeknummer, safe='')}/{part}"
 
@@ -179,6 +255,55 @@ def _check_oin(oin: str) -> None:
         raise DsoPermanentError("an OIN is 20 digits")
 
 
+def _origin(parts: Any) -> tuple[str, str, int | None]:
+    scheme = parts.scheme.lower()
+    port = parts.port or {"https": 443, "http": 80}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port
+
+
+def _under(url: str, base: str) -> bool:
+    try:
+        target, root = urlsplit(url), urlsplit(base)
+        same_origin = _origin(target) == _origin(root)
+    except ValueError:  # an invalid port, a malformed IPv6 host
+        return False
+    if not same_origin or target.username is not None or target.password is not None:
+        return False
+    segments = unquote(target.path).split("/")
+    if any(seg in (".", "..") for seg in segments) or "\\" in target.path:
+        return False
+    prefix = root.path.rstrip("/") + "/"
+    return (target.path + "/").startswith(prefix) if target.path != root.path else True
+
+
+def _host_of(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or "(none)"
+    except ValueError:
+        return "(unreadable)"
+
+
+def _kind_of(head: bytes) -> str:
+    start = head.lstrip()[:15].lower()
+    if start.startswith((b"<!doctype html", b"<html")):
+        return "HTML"
+    if start.startswith(b"<"):
+        return "XML or HTML"
+    return "no PDF header" if head else "nothing (empty)"
+
+
+def _strict_int(value: Any, what: str, *, low: int, high: int) -> int:
+    """An integer from JSON: a number, or a string of ASCII digits 0-9 (int() would also take
+    Arabic-Indic or fullwidth digits), within [low, high]."""
+    if isinstance(value, bool):
+        raise ValueError(f"{what} is not a number")
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        value = int(value)
+    if not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{what} is not a whole number from {low} to {high}")
+    return value
+
+
 def _href(value: Any, base: str) -> str | None:
     """A link is a plain string or {"href": ...}; relative links resolve against the call's URL."""
     if isinstance(value, dict):
@@ -197,7 +322,9 @@ def _parse_referenties(data: dict[str, Any], url: str) -> Verzoekreferenties:
                 document_id=str(doc["documentId"]),
                 bestandsnaam=str(doc.get("bestandsnaam") or doc["documentId"]),
                 media_type=str(doc.get("mediaType") or "application/octet-stream"),
-                size=int(doc["grootte"]) if doc.get("grootte") is not None else None,
+                size=_strict_int(doc["grootte"], "grootte", low=0, high=2**62)
+                if doc.get("grootte") is not None
+                else None,
                 sha256=str(doc["sha256"]).lower() if doc.get("sha256") else None,
                 url=_href(doc["href"], url) or "",
             )
@@ -208,7 +335,7 @@ def _parse_referenties(data: dict[str, Any], url: str) -> Verzoekreferenties:
             raise KeyError("samenvatting")
         return Verzoekreferenties(
             verzoeknummer=str(data["verzoeknummer"]),
-            volgnummer=int(data["volgnummer"]),
+            volgnummer=_strict_int(data["volgnummer"], "volgnummer", low=1, high=MAX_VOLGNUMMER),
             samenvatting_url=samenvatting,
             pdf_url=_href(data.get("pdf"), url),
             documenten=documenten,
@@ -221,7 +348,7 @@ def _parse_zoek_hit(item: dict[str, Any]) -> ZoekResultaat:
     indien = item.get("indienDatum")
     return ZoekResultaat(
         verzoeknummer=str(item["verzoeknummer"]),
-        volgnummer=int(item["volgnummer"]),
+        volgnummer=_strict_int(item["volgnummer"], "volgnummer", low=1, high=MAX_VOLGNUMMER),
         bevoegd_gezag_oin=str(item["bevoegdGezag"]),
         indien_datum=datetime.fromisoformat(indien) if indien else None,
     )

@@ -13,11 +13,11 @@ from functools import cached_property
 
 import httpx
 
-import message_queue
 from adapters.base import Delivery
 from adapters.registry import create_delivery
 from adapters.zgw.client import ZgwClient
 from dso_client import DsoClient
+from gateway import queue_prefix
 from gateway.archive import Archive
 from gateway.dead_letter_view import DeadLetterView
 from gateway.events import FETCH, REPORT, STAGES, TRANSLATE
@@ -25,6 +25,7 @@ from gateway.pipeline.context import StageContext
 from gateway.pipeline.fetch import FetchStage
 from gateway.pipeline.report import ReportStage
 from gateway.pipeline.translate import TranslateStage
+from gateway.pipeline.waiting import release_waiting
 from gateway.pipeline.worker import StageRunner, Worker
 from gateway.reconcile import periodic_reconcile
 from gateway.reporting import DsoStatusReporter, StatusReporter
@@ -65,7 +66,9 @@ class Container:
             StageRunner(TRANSLATE, "translate", TranslateStage(ctx, self.delivery).handle),
             StageRunner(REPORT, "report", ReportStage(ctx, self.reporter).handle),
         ]
-        periodic: list[tuple[float, Callable[[], object]]] = []
+        periodic: list[tuple[float, Callable[[], object]]] = [
+            (self.settings.waiting_check_interval, lambda: release_waiting(ctx)),
+        ]
         if self.settings.reconcile_interval > 0:
             lookback = timedelta(days=self.settings.reconcile_lookback_days)
             periodic.append(
@@ -102,6 +105,9 @@ def build_dso_client(settings: Settings, transport: httpx.BaseTransport | None =
         verify=str(settings.dso_ca_bundle) if settings.dso_ca_bundle else True,
         timeout=settings.dso_timeout,
         samenwerking_url=settings.dso_samenwerking_url,
+        max_stam_bytes=settings.max_stam_bytes,
+        max_pdf_bytes=settings.max_pdf_bytes,
+        max_bijlage_bytes=settings.max_bijlage_bytes,
         cert_password=(
             settings.dso_client_cert_password.get_secret_value()
             if settings.dso_client_cert_password
@@ -115,7 +121,7 @@ def connect_queue(settings: Settings) -> MessageQueue:
     if url.startswith("stomp") and "prefetch=" not in url:
         # One message in flight per consumer thread; a prefetch in the URL still wins.
         url += ("&" if "?" in url else "?") + f"prefetch={settings.stage_consumers}"
-    return message_queue.connect(url)
+    return queue_prefix.connect(url, settings.queue_prefix)
 
 
 def load_municipal_mapping(settings: Settings) -> MunicipalMapping:

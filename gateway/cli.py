@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import ipaddress
 import signal
 import sys
@@ -116,25 +117,67 @@ def _cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_queue(settings: Settings, args: argparse.Namespace) -> int:
-    import message_queue
     from gateway.events import STAGES
 
-    queue = message_queue.connect(settings.effective_queue_url)
+    if args.queue_command == "replay":
+        return _replay(settings, args)
+    from gateway import queue_prefix
+
+    queue = queue_prefix.connect(settings.effective_queue_url, settings.queue_prefix)
     try:
-        if args.queue_command == "dead-letters":
-            # Name the queues: a STOMP connection only sees dead letters of queues it knows.
-            letters = [d for q in ([args.queue] if args.queue else STAGES) for d in queue.dead_letters(q)]
-            for letter in letters:
-                print(
-                    f"{letter.queue}\t{letter.message_id}\t{letter.dead_lettered_at.isoformat()}\t{letter.reason}"
-                )
-            print(f"{len(letters)} dead letter(s)")
-        else:
-            count = queue.replay(args.queue, None if args.all else args.id)
-            print(f"{count} message(s) replayed to {args.queue}")
+        # Name the queues: a STOMP connection only sees dead letters of queues it knows.
+        letters = [d for q in ([args.queue] if args.queue else STAGES) for d in queue.dead_letters(q)]
+        for letter in letters:
+            print(
+                f"{letter.queue}\t{letter.message_id}\t{letter.dead_lettered_at.isoformat()}\t{letter.reason}"
+            )
+        print(f"{len(letters)} dead letter(s)")
     finally:
         queue.close()
     return 0
+
+
+def _cli_actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no user name in this environment (a container)
+        return "cli"
+
+
+def _replay(settings: Settings, args: argparse.Namespace) -> int:
+    """Replay = retry of the letter's failed version; outdated letters are refused (see
+    gateway/operations.py). Exit 1 when a named letter was refused or is unknown."""
+    from gateway.bootstrap import bootstrap
+    from gateway.events import STAGES
+    from gateway.operations import OperationError, Operations
+
+    container = bootstrap(settings)
+    try:
+        ops = Operations(container.context)
+        letters = ops.letters(d for q in STAGES for d in container.queue.dead_letters(q))
+        chosen = [
+            s
+            for s in letters
+            if s.letter.queue == args.queue and (args.all or s.letter.message_id == args.id)
+        ]
+        if args.id and not chosen:
+            print(f"no dead letter {args.id} on {args.queue}", file=sys.stderr)
+            return 1
+        replayed = refused = 0
+        for s in chosen:
+            try:
+                if s.job is None:  # not one of our messages: back on its queue as it was
+                    container.queue.replay(s.letter.queue, s.letter.message_id)
+                else:
+                    ops.replay(s, actor=_cli_actor(), note=args.note)
+                replayed += 1
+            except OperationError as exc:
+                refused += 1
+                print(f"{s.letter.message_id}: refused: {exc}", file=sys.stderr)
+    finally:
+        container.close()
+    print(f"{replayed} message(s) replayed to {args.queue}, {refused} refused")
+    return 1 if args.id and refused else 0
 
 
 def _cmd_reconcile(settings: Settings, args: argparse.Namespace) -> int:
@@ -215,6 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
     which = replay.add_mutually_exclusive_group(required=True)
     which.add_argument("--id")
     which.add_argument("--all", action="store_true")
+    replay.add_argument(
+        "--note", default="herplaatst met dso-gateway queue replay", help="why (on the timeline)"
+    )
     queue.set_defaults(func=_cmd_queue)
 
     from gateway.cli_stam import add_stam_commands

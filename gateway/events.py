@@ -23,6 +23,12 @@ TRANSLATE = "dso.translate"
 REPORT = "dso.report"
 STAGES = (FETCH, TRANSLATE, REPORT)
 
+
+def stage_of_queue(queue: str) -> str:
+    """The stage name (fetch, translate, report) a stage queue belongs to."""
+    return queue.rsplit(".", 1)[-1]
+
+
 EVENT_TYPES = {
     FETCH: f"{TYPE_PREFIX}.verzoek-ontvangen",
     TRANSLATE: f"{TYPE_PREFIX}.verzoek-opgehaald",

@@ -13,7 +13,15 @@ from typing import Any
 
 import structlog
 
-_NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
+# A run of exactly nine ASCII digits is BSN-shaped. UUIDs and other hex ids (message ids,
+# sha256 digests) are matched first and left alone: masking digits inside them would make log
+# lines stop matching the queue messages they are about, and they are never a BSN.
+_HEX = "[0-9a-fA-F]"
+_NINE_DIGITS = re.compile(
+    rf"(?P<uuid>{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}})"
+    rf"|(?P<hex>(?<![0-9A-Za-z])(?={_HEX}*[a-fA-F]){_HEX}{{16,}}(?![0-9A-Za-z]))"
+    r"|(?<![0-9])(?P<nine>[0-9]{9})(?![0-9])"
+)
 
 
 def _passes_elfproef(digits: str) -> bool:
@@ -25,7 +33,9 @@ def mask_bsns(text: str) -> str:
     """Replace every BSN-shaped number in `text` by `*****` plus its last four digits."""
 
     def repl(match: re.Match[str]) -> str:
-        value = match.group(0)
+        value = match.group("nine")
+        if value is None:  # a UUID or hex id
+            return match.group(0)
         return "*****" + value[-4:] if _passes_elfproef(value) else value
 
     return _NINE_DIGITS.sub(repl, text)

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     store_url: str = ""  # default: sqlite:///<data_dir>/gateway.db
     queue_url: str = ""  # default: sqlite:///<data_dir>/queue.db; stomp://..., memory://
+    # Put before every queue name ("gem1" -> gem1.dso.fetch): two installations on one broker
+    # vhost. Empty: the plain names. A vhost per installation is better where possible.
+    queue_prefix: str = Field(default="", pattern=r"^([A-Za-z0-9][A-Za-z0-9_-]{0,39})?$")
     archive_dir: Path | None = None  # default: <data_dir>/archive
     # `dso-gateway archive purge` removes bijlagen and PDFs this many days after a verzoek is done.
     archive_retention_days: float | None = Field(default=None, gt=0)
@@ -78,7 +81,15 @@ class Settings(BaseSettings):
     stage_consumers: int = Field(default=2, ge=1, le=32)
     retry_base_delay: float = Field(default=2.0, gt=0)
     retry_max_delay: float = Field(default=300.0, gt=0)
-    max_stam_bytes: int = 64 * 1024 * 1024
+    # Every download from DSO is streamed to disk and cut off at its limit (and at the size DSO
+    # announced, when it announced one): the STAM samenvatting, the PDF, and each bijlage.
+    max_stam_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
+    max_pdf_bytes: int = Field(default=100 * 1024 * 1024, gt=0)
+    max_bijlage_bytes: int = Field(default=1024 * 1024 * 1024, gt=0)
+    # A version waiting for an older version of its verzoek (gateway/pipeline/waiting.py): how
+    # often workers look whether it can go on, and how many hours it may wait before it fails.
+    waiting_check_interval: float = Field(default=5.0, gt=0)
+    max_wait_for_older_version: float = Field(default=72.0, gt=0)
     # Seconds between browses of the dead-letter queues on a broker (the status page reads the
     # last browse; a STOMP browse is too slow to run per page view). SQLite/memory: always live.
     dead_letter_refresh_interval: float = Field(default=15.0, gt=0)
@@ -101,7 +112,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     # Staff login for the status page and the operations API (gateway/auth).
-    session_secret: SecretStr | None = None  # signs session cookies; default: random per process
+    # No longer used: sessions live in the store (gateway/auth/server_session.py), the cookie is
+    # an opaque random id. Kept so existing configurations still load.
+    session_secret: SecretStr | None = None
     session_secure_cookie: bool = True  # False only for the plain-HTTP demo on 127.0.0.1
     session_max_age: int = Field(default=8 * 3600, gt=0)
     oidc_issuer: str | None = None  # e.g. https://login.gemeente.nl/realms/medewerkers; off when unset

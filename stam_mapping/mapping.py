@@ -33,7 +33,7 @@ Vertrouwelijkheidaanduiding = Literal[
 
 
 def _check_rsin(value: str) -> str:
-    if not re.fullmatch(r"\d{9}", value):
+    if not re.fullmatch(r"[0-9]{9}", value):
         raise ValueError("rsin must be 9 digits")
     total = sum(int(d) * w for d, w in zip(value[:8], range(9, 1, -1), strict=True)) - int(value[8])
     if total % 11:

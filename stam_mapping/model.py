@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 # These run for every identifier of every verzoek, so they use str methods and one precompiled
 # pattern instead of re.fullmatch(pattern string). `len(v) == n and v.isdecimal()` is exactly
 # `re.fullmatch(r"\d{n}", v)`: both accept any Unicode decimal digit (category Nd).
-_POSTCODE = re.compile(r"[1-9]\d{3}[A-Z]{2}")
+_POSTCODE = re.compile(r"[1-9][0-9]{3}[A-Z]{2}")
 _BSN_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)  # the 11-proef: the last digit counts -1
 
 
@@ -27,18 +27,28 @@ def _elfproef_bsn(value: str) -> bool:
 
 def _check_bsn(value: str) -> str:
     # Never put the value itself in the message: it may be a real BSN.
-    if not (len(value) == 9 and value.isdecimal()):
+    if not (len(value) == 9 and ascii_digits(value)):
         raise ValueError("bsn must be 9 digits")
     if not _elfproef_bsn(value):
         raise ValueError("bsn fails the 11-proef")
     return value
 
 
+# The highest volgnummer we accept: far more versions than one verzoek will ever have, and small
+# enough for every integer column (PostgreSQL INTEGER ends at 2^31 - 1).
+MAX_VOLGNUMMER = 99_999
+
+
+def ascii_digits(value: str) -> bool:
+    """Only 0-9: str.isdecimal() and the regex \\d also accept Arabic-Indic or fullwidth digits."""
+    return bool(value) and value.isascii() and value.isdecimal()
+
+
 def _check_digits(n: int, what: str) -> Any:
     message = f"{what} must be {n} digits"
 
     def check(value: str) -> str:
-        if not (len(value) == n and value.isdecimal()):
+        if not (len(value) == n and ascii_digits(value)):
             raise ValueError(message)
         return value
 
@@ -203,7 +213,7 @@ class Projectactiviteit(_Frozen):
 class Verzoek(_Frozen):
     stam_versie: str  # "stam-v4" or "stam-v2": the namespace version it came in
     verzoeknummer: Verzoeknummer
-    volgnummer: int = Field(ge=1)
+    volgnummer: int = Field(ge=1, le=MAX_VOLGNUMMER)
     doel: Doel
     type: VerzoekType
     indien_datum: datetime | date
@@ -248,5 +258,5 @@ class Verzoek(_Frozen):
 
 class Notificatie(_Frozen):
     verzoeknummer: Verzoeknummer
-    volgnummer: int | None = Field(default=None, ge=1)
+    volgnummer: int | None = Field(default=None, ge=1, le=MAX_VOLGNUMMER)
     bevoegd_gezag_oin: Oin | None = None

@@ -21,7 +21,7 @@ from stam_mapping import versions as v
 from stam_mapping.errors import StamRejected
 from stam_mapping.gcpause import gc_paused
 from stam_mapping.gml import read_geometrie
-from stam_mapping.model import Notificatie, Verzoek
+from stam_mapping.model import MAX_VOLGNUMMER, Notificatie, Verzoek, ascii_digits
 from stam_mapping.xmlsafe import parse_xml
 
 log = structlog.get_logger(__name__)
@@ -87,7 +87,14 @@ def _text(element: etree._Element) -> str:
     return text.strip() if text else ""
 
 
-def _convert(value: str, conversion: str, name: str, ctx: _Context) -> Any:
+def _volgnummer(value: str, name: str) -> int:
+    # ASCII digits only: int() and \d also take Arabic-Indic or fullwidth digits, and "1_0".
+    if not ascii_digits(value) or len(value) > len(str(MAX_VOLGNUMMER)):
+        raise StamRejected(f"{name} is not a volgnummer (1 to {MAX_VOLGNUMMER}, digits 0-9)")
+    return int(value)
+
+
+def _convert(value: str, conversion: str, name: str, ctx: _Context) -> Any:  # noqa: PLR0911 - one per kind
     if conversion == "text":
         return value
     if conversion == "bsn":
@@ -106,7 +113,8 @@ def _convert(value: str, conversion: str, name: str, ctx: _Context) -> Any:
             raise StamRejected(f"{name} is not an xs:date or xs:dateTime") from exc
     if conversion == "doel":
         return ctx.version.doel_aliases.get(value, value)
-    raise AssertionError(conversion)  # pragma: no cover - tables are static
+    assert conversion == "volgnummer", conversion  # tables are static
+    return _volgnummer(value, name)
 
 
 def _read(element: etree._Element, table: _Table, ctx: _Context) -> dict[str, Any]:

@@ -48,7 +48,7 @@ VERZOEK_ROOT = "verzoek"
 NOTIFICATIE_ROOT = "verzoeknotificatie"
 
 # How a leaf's text is converted before the model validates it.
-Conversion = Literal["text", "bsn", "boolean", "datum", "doel"]
+Conversion = Literal["text", "bsn", "boolean", "datum", "doel", "volgnummer"]
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ _DOCUMENT: dict[str, Rule] = {
 STRUCTURE: dict[str, dict[str, Rule]] = {
     "verzoek": {
         "verzoeknummer": Leaf("verzoeknummer"),
-        "volgnummer": Leaf("volgnummer"),
+        "volgnummer": Leaf("volgnummer", "volgnummer"),
         "doel": Leaf("doel", "doel"),
         "type": Leaf("type"),
         "indienDatum": Leaf("indien_datum", "datum"),
@@ -204,7 +204,7 @@ STRUCTURE: dict[str, dict[str, Rule]] = {
     "document": _DOCUMENT,
     "notificatie": {
         "verzoeknummer": Leaf("verzoeknummer"),
-        "volgnummer": Leaf("volgnummer"),
+        "volgnummer": Leaf("volgnummer", "volgnummer"),
         "bevoegdGezag": Child("bevoegd_gezag", "organisatie"),
     },
 }

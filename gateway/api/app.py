@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.sessions import SessionMiddleware
 
 from gateway.api import health, notifications, operations_api, status_page, verzoeken
+from gateway.api.input_guard import RefuseNul
 from gateway.api.openapi_doc import install_openapi
 from gateway.api.problems import install_problem_handlers
 from gateway.auth import routes as auth_routes
 from gateway.auth.oidc import oidc_client
+from gateway.auth.server_session import ServerSessionMiddleware, SessionStore
 from gateway.auth.session import api_principal
 from gateway.bootstrap import Container
 
@@ -54,17 +54,12 @@ def create_app(container: Container) -> FastAPI:
     app.add_middleware(
         CORSMiddleware, allow_origins=["*"], allow_methods=["GET"], allow_headers=[], allow_credentials=False
     )
-    secret = (
-        settings.session_secret.get_secret_value() if settings.session_secret else secrets.token_urlsafe(32)
-    )
     app.add_middleware(
-        SessionMiddleware,
-        secret_key=secret,
-        session_cookie="dsogw_sessie",
-        max_age=settings.session_max_age,
-        same_site="lax",  # lax, not strict: the OIDC callback arrives as a cross-site navigation
+        ServerSessionMiddleware,
+        store=SessionStore(container.store.engine, settings.session_max_age),
         https_only=settings.session_secure_cookie,
     )
+    app.add_middleware(RefuseNul)  # outside the session: no handler or session ever sees a NUL
 
     @app.middleware("http")
     async def _headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -31,7 +31,7 @@ async def _read_limited(request: Request, limit: int) -> bytes:
     bytes, and whoever can reach this endpoint must not be able to make us buffer gigabytes."""
     too_large = ProblemError(413, "Te groot", "Het bericht is te groot voor een verzoeknotificatie.")
     announced = request.headers.get("content-length")
-    if announced is not None and announced.isdigit() and int(announced) > limit:
+    if announced is not None and announced.isascii() and announced.isdigit() and int(announced) > limit:
         raise too_large
     body = bytearray()
     async for chunk in request.stream():

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Body, Depends, Path
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from gateway.api.deps import container
 from gateway.api.problems import PROBLEM_JSON, Problem, ProblemError
@@ -19,7 +19,7 @@ from gateway.api.schemas import _Camel
 from gateway.auth.principal import Principal
 from gateway.auth.session import api_operator, api_principal
 from gateway.bootstrap import Container
-from gateway.events import FETCH, REPORT, STAGES, TRANSLATE, BadMessage, parse_job
+from gateway.events import FETCH, REPORT, STAGES, TRANSLATE
 from gateway.heartbeat import workers_seen
 from gateway.operations import OperationError, Operations
 from gateway.store import State
@@ -90,9 +90,12 @@ class DoodBericht(_Camel):
     # already retried or handled the version, so replaying it would do nothing.
     versieStatus: str | None
 
+    # Set by dead_letters(): a newer letter for the same version also makes this one outdated.
+    _outdated: bool = PrivateAttr(default=False)
+
     @property
     def achterhaald(self) -> bool:
-        return self.versieStatus not in (None, State.FAILED)
+        return self._outdated or self.versieStatus not in (None, State.FAILED)
 
 
 class ActieVerzoek(_Camel):
@@ -149,24 +152,20 @@ def overview(c: Container) -> Overzicht:
 def dead_letters(c: Container) -> list[DoodBericht]:
     result = []
     # Per stage queue: a STOMP connection only sees dead letters of queues it knows.
-    for d in (letter for q in STAGES for letter in c.dead_letters.of(q)):
-        try:
-            _, job = parse_job(d.body)
-            nr, vnr = job.verzoeknummer, job.volgnummer
-        except BadMessage:  # an unreadable body is still shown, without a verzoek
-            nr, vnr = None, None
-        versie = c.store.get_versie(nr, vnr) if nr is not None and vnr is not None else None
-        result.append(
-            DoodBericht(
-                wachtrij=d.queue,
-                berichtId=d.message_id,
-                verzoeknummer=nr,
-                volgnummer=vnr,
-                reden=d.reason,
-                tijdstip=d.dead_lettered_at.isoformat(),
-                versieStatus=versie.state if versie else None,
-            )
+    letters = [letter for q in STAGES for letter in c.dead_letters.of(q)]
+    for s in Operations(c.context).letters(letters):
+        d = s.letter
+        bericht = DoodBericht(
+            wachtrij=d.queue,
+            berichtId=d.message_id,
+            verzoeknummer=s.job.verzoeknummer if s.job else None,
+            volgnummer=s.job.volgnummer if s.job else None,
+            reden=d.reason,
+            tijdstip=d.dead_lettered_at.isoformat(),
+            versieStatus=s.versie_state,
         )
+        bericht._outdated = s.outdated
+        result.append(bericht)
     return result
 
 
@@ -201,23 +200,22 @@ def apply_action(
 
 
 def replay(c: Container, queue: str, message_id: str, note: str, who: Principal) -> int:
+    """Replay = retry of the letter's version (gateway.operations); an outdated letter is refused."""
     if not who.can_operate:
         raise PermissionError("operator role required")
     if not note.strip():
         raise OperationError("een toelichting is verplicht")
-    letter = next((d for d in dead_letters(c) if d.wachtrij == queue and d.berichtId == message_id), None)
-    if letter is None:
+    ops = Operations(c.context)
+    letters = ops.letters(letter for q in STAGES for letter in c.queue.dead_letters(q))
+    found = next((s for s in letters if s.letter.queue == queue and s.letter.message_id == message_id), None)
+    if found is None:
         raise OperationError("dit dode bericht bestaat niet (meer)")
-    count = c.queue.replay(queue, message_id)
+    if found.job is None:  # not one of our messages: back on its queue as it was
+        count = c.queue.replay(queue, message_id)
+    else:
+        ops.replay(found, actor=who.actor, note=note)
+        count = 1
     c.dead_letters.forget(queue, message_id)
-    if letter.verzoeknummer:
-        c.store.add_event(
-            letter.verzoeknummer,
-            letter.volgnummer,
-            "dead-letter-replayed",
-            f"{queue}: {note.strip()}",
-            who.actor,
-        )
     log.info("dead-letter-replayed", queue=queue, message_id=message_id, user=who.actor)
     return count
 
@@ -283,7 +281,7 @@ def post_herplaatsing(
 def post_actie(
     c: Annotated[Container, Depends(container)],
     who: Annotated[Principal, Depends(api_operator)],
-    verzoeknummer: Annotated[str, Path(pattern=r"^\d{13}$")],
+    verzoeknummer: Annotated[str, Path(pattern=r"^[0-9]{13}$")],
     volgnummer: Annotated[int, Path(ge=1, le=10000)],
     body: Annotated[ActieVerzoek, Body()],
 ) -> ActieResultaat:

@@ -20,6 +20,7 @@ from gateway.api.operations_api import ACTIE_LABELS, Actie, apply_action, dead_l
 from gateway.auth.principal import Principal
 from gateway.auth.session import Forbidden, LoginRequired, csrf_ok, csrf_token, page_principal
 from gateway.bootstrap import Container
+from gateway.bsn_mask import masked, masked_all
 from gateway.logging import mask_bsns
 from gateway.operations import OperationError
 from gateway.store import FINAL_STATES, State
@@ -39,6 +40,7 @@ _templates = Environment(
 STATE_LABELS = {
     "received": "Ontvangen",
     "fetched": "Opgehaald",
+    "waiting": "Wacht op eerdere versie",
     "delivered": "Geregistreerd",
     "reported": "Teruggemeld",
     "failed": "Mislukt",
@@ -63,6 +65,8 @@ EVENT_LABELS = {
     "kopiebericht": "Kopiebericht",
     "reroute-requested": "Doorsturen aangevraagd",
     "rerouted": "Doorgestuurd",
+    "waiting": "Wacht op eerdere versie",
+    "wait-over": "Eerdere versie afgerond",
 }
 _templates.globals.update(state_labels=STATE_LABELS, event_labels=EVENT_LABELS, actie_labels=ACTIE_LABELS)
 
@@ -100,7 +104,7 @@ FILTER_FIELDS = ("zoek", "status", "doel", "type", "activiteit", "van", "tot")
 def status(
     request: Request,
     c: Annotated[Container, Depends(container)],
-    _: Annotated[Principal, Depends(page_principal)],
+    who: Annotated[Principal, Depends(page_principal)],
     status: Annotated[str | None, Query(max_length=20)] = None,
     pagina: Annotated[int, Query(ge=1, le=100000)] = 1,
 ) -> HTMLResponse:
@@ -126,7 +130,7 @@ def status(
         request,
         "status.html",
         {
-            "verzoeken": records,
+            "verzoeken": masked_all(records, who),
             "totaal": total,
             "pagina": pagina,
             "paginas": max(1, math.ceil(total / PAGE_SIZE)),
@@ -189,7 +193,7 @@ def detail(
     request: Request,
     c: Annotated[Container, Depends(container)],
     who: Annotated[Principal, Depends(page_principal)],
-    verzoeknummer: Annotated[str, Path(pattern=r"^\d{13}$")],
+    verzoeknummer: Annotated[str, Path(pattern=r"^[0-9]{13}$")],
 ) -> HTMLResponse:
     record = c.store.get_verzoek(verzoeknummer)
     if record is None:
@@ -204,11 +208,11 @@ def detail(
         request,
         "detail.html",
         {
-            "v": record,
-            "versies": versies,
+            "v": masked(record, who),
+            "versies": masked_all(versies, who),
             "acties": {v.volgnummer: _actions_for(State(v.state)) for v in versies},
-            "gebeurtenissen": c.store.events_for(verzoeknummer),
-            "documenten": c.store.archive_for(verzoeknummer),
+            "gebeurtenissen": masked_all(c.store.events_for(verzoeknummer), who),
+            "documenten": masked_all(c.store.archive_for(verzoeknummer), who),
             "inhoud": inhoud,
             "ontmaskerd": who.sees_bsn,
             "melding": request.session.pop("melding", None),
@@ -251,7 +255,7 @@ def action(
     request: Request,
     c: Annotated[Container, Depends(container)],
     who: Annotated[Principal, Depends(operator_form)],
-    verzoeknummer: Annotated[str, Path(pattern=r"^\d{13}$")],
+    verzoeknummer: Annotated[str, Path(pattern=r"^[0-9]{13}$")],
     volgnummer: Annotated[int, Path(ge=1, le=10000)],
     actie: Annotated[Actie, Form()],
     toelichting: Annotated[str, Form(max_length=2000)] = "",

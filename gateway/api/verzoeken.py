@@ -17,7 +17,10 @@ from gateway.api.schemas import (
     VerzoekenPagina,
     VerzoekSamenvatting,
 )
+from gateway.auth.principal import Principal
+from gateway.auth.session import api_principal
 from gateway.bootstrap import Container
+from gateway.bsn_mask import masked, masked_all
 from gateway.store import VerzoekRecord
 from gateway.store.queries import VerzoekFilter, search_verzoeken
 
@@ -45,6 +48,7 @@ def summary(record: VerzoekRecord) -> VerzoekSamenvatting:
 @router.get("/verzoeken", response_model=VerzoekenPagina, summary="Zoek verzoeken", responses=_errors)
 def list_verzoeken(
     c: Annotated[Container, Depends(container)],
+    who: Annotated[Principal, Depends(api_principal)],
     zoek: Annotated[
         str | None, Query(max_length=100, description="verzoeknummer, zaaknummer of projectnaam")
     ] = None,
@@ -62,7 +66,7 @@ def list_verzoeken(
     ontvangen_tot: Annotated[
         date | None, Query(alias="ontvangenTot", description="ontvangen op of voor deze dag (UTC)")
     ] = None,
-    pagina: Annotated[int, Query(ge=1)] = 1,
+    pagina: Annotated[int, Query(ge=1, le=100000)] = 1,
     pagina_grootte: Annotated[int, Query(alias="paginaGrootte", ge=1, le=200)] = 50,
 ) -> VerzoekenPagina:
     """The same search as the status page, for other tools."""
@@ -77,7 +81,10 @@ def list_verzoeken(
     )
     records, total = search_verzoeken(c.store, f, offset=(pagina - 1) * pagina_grootte, limit=pagina_grootte)
     return VerzoekenPagina(
-        resultaten=[summary(r) for r in records], totaal=total, pagina=pagina, paginaGrootte=pagina_grootte
+        resultaten=[summary(r) for r in masked_all(records, who)],
+        totaal=total,
+        pagina=pagina,
+        paginaGrootte=pagina_grootte,
     )
 
 
@@ -89,13 +96,14 @@ def list_verzoeken(
 )
 def get_verzoek(
     c: Annotated[Container, Depends(container)],
-    verzoeknummer: Annotated[str, Path(pattern=r"^\d{13}$")],
+    who: Annotated[Principal, Depends(api_principal)],
+    verzoeknummer: Annotated[str, Path(pattern=r"^[0-9]{13}$")],
 ) -> VerzoekDetail:
     record = c.store.get_verzoek(verzoeknummer)
     if record is None:
         raise ProblemError(404, "Niet gevonden", f"Verzoek {verzoeknummer} is niet bekend.")
     return VerzoekDetail(
-        **summary(record).model_dump(),
+        **summary(masked(record, who)).model_dump(),
         versies=[
             Versie(
                 volgnummer=v.volgnummer,
@@ -106,13 +114,13 @@ def get_verzoek(
                 mislukteStap=v.failed_stage,
                 bijgewerktOp=v.updated_at,
             )
-            for v in c.store.versies_for(verzoeknummer)
+            for v in masked_all(c.store.versies_for(verzoeknummer), who)
         ],
         gebeurtenissen=[
             Gebeurtenis(
                 tijdstip=e.at, volgnummer=e.volgnummer, soort=e.kind, toelichting=e.detail, door=e.actor
             )
-            for e in c.store.events_for(verzoeknummer)
+            for e in masked_all(c.store.events_for(verzoeknummer), who)
         ],
         documenten=[
             Document(
@@ -123,6 +131,6 @@ def get_verzoek(
                 grootte=a.size,
                 sha256=a.sha256,
             )
-            for a in c.store.archive_for(verzoeknummer)
+            for a in masked_all(c.store.archive_for(verzoeknummer), who)
         ],
     )

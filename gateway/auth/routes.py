@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -13,6 +14,7 @@ from gateway.api.deps import container
 from gateway.api.status_page import render
 from gateway.auth.oidc import principal_from_claims
 from gateway.auth.session import csrf_ok, login, logout, session_principal
+from gateway.auth.throttle import LoginThrottle
 from gateway.auth.users import UserStore
 from gateway.bootstrap import Container
 
@@ -44,13 +46,34 @@ def login_local(
 ) -> Response:
     if not csrf_ok(request, csrf):
         return _login_page(request, c, "De sessie is verlopen; probeer het opnieuw.", 400)
+    throttle = LoginThrottle(c.store.engine)
+    address = request.client.host if request.client else None
+    wait = throttle.wait_seconds(gebruikersnaam, address)
+    if wait:
+        log.warning("login-throttled", via="local", wait=wait)
+        response = _login_page(
+            request,
+            c,
+            f"Te veel mislukte pogingen om in te loggen. Probeer het over {_duur(wait)} opnieuw.",
+            429,
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
     principal = UserStore(c.store.engine).authenticate(gebruikersnaam, wachtwoord)
     if principal is None:
+        throttle.failed(gebruikersnaam, address)
         log.info("login-failed", via="local")
         return _login_page(request, c, "Gebruikersnaam of wachtwoord klopt niet.", 401)
+    throttle.succeeded(gebruikersnaam, address)
     login(request, principal)
     log.info("login", user=principal.name, via="local")
     return RedirectResponse("/status", status_code=303)
+
+
+def _duur(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} seconden"
+    return f"{math.ceil(seconds / 60)} minuten"
 
 
 @router.get("/login/oidc")

@@ -1,6 +1,8 @@
-"""Who is logged in: the signed session cookie (staff) or a Bearer API token (other tools).
+"""Who is logged in: the staff session (gateway/auth/server_session.py: kept on the server, the
+cookie is an opaque id) or a Bearer API token (other tools).
 
-The session holds only the user name, roles and a CSRF token; never personal data of citizens."""
+The session holds the user name, roles, a CSRF token and the clerk's search filters; it lives
+in the store, so none of it travels in a cookie. Logout deletes it."""
 
 from __future__ import annotations
 

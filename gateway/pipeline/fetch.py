@@ -5,6 +5,8 @@ from __future__ import annotations
 import structlog
 
 from dso_client import DsoClient
+from dso_client.client import DsoForeignLinkError, DsoNotPdfError
+from dso_client.download import DsoTooLargeError
 from dso_client.errors import DsoError, DsoNotAvailableError
 from dso_client.models import Verzoekreferenties
 from gateway.events import TRANSLATE, StageJob
@@ -38,8 +40,20 @@ class FetchStage:
             )
             return
 
-        xml = self.dso.samenvatting(job.verzoeknummer, volgnummer, oin=oin)
-        archive.put_bytes(job.verzoeknummer, volgnummer, "stam", xml, "samenvatting.xml")
+        # Streamed to disk under max_stam_bytes: an oversized STAM is refused before it is archived.
+        dest = archive.version_dir(job.verzoeknummer, volgnummer) / "samenvatting.xml"
+        stam = self.dso.samenvatting_to(job.verzoeknummer, volgnummer, dest, oin=oin)
+        archive.register_file(
+            job.verzoeknummer,
+            volgnummer,
+            kind="stam",
+            path=stam.path,
+            size=stam.size,
+            sha256=stam.sha256,
+            document_id=None,
+            bestandsnaam="samenvatting.xml",
+            media_type="application/xml",
+        )
         pdf_note = self._archive_pdf(refs, oin)
 
         fetched = reused = 0
@@ -83,8 +97,10 @@ class FetchStage:
         """Archive DSO's PDF rendition; returns a note for the event. The PDF is for people, the
         zaak is made from the STAM XML: a PDF DSO does not have (404) or refuses is noted and
         the verzoek goes on; any other retryable failure retries the stage as usual."""
+        archive = self.ctx.archive
+        dest = archive.version_dir(refs.verzoeknummer, refs.volgnummer) / "verzoek.pdf"
         try:
-            pdf = self.dso.pdf(refs, oin=oin)
+            pdf = self.dso.pdf_to(refs, dest, oin=oin)
         except DsoError as exc:
             if exc.retryable and not isinstance(exc, DsoNotAvailableError):
                 raise
@@ -94,10 +110,31 @@ class FetchStage:
                 volgnummer=refs.volgnummer,
                 error=str(exc),
             )
-            return " (PDF niet beschikbaar)"
+            return f" (PDF niet beschikbaar: {_pdf_reason(exc)})"
         if pdf is None:
             return ""
-        self.ctx.archive.put_bytes(
-            refs.verzoeknummer, refs.volgnummer, "pdf", pdf, "verzoek.pdf", media_type="application/pdf"
+        archive.register_file(
+            refs.verzoeknummer,
+            refs.volgnummer,
+            kind="pdf",
+            path=pdf.path,
+            size=pdf.size,
+            sha256=pdf.sha256,
+            document_id=None,
+            bestandsnaam="verzoek.pdf",
+            media_type="application/pdf",
         )
         return ", PDF"
+
+
+def _pdf_reason(exc: DsoError) -> str:
+    """Why the PDF is missing, in Dutch for the timeline."""
+    if isinstance(exc, DsoNotPdfError):
+        return "DSO stuurde iets anders dan een PDF"
+    if isinstance(exc, DsoForeignLinkError):
+        return "de link wijst buiten de DSO-API en is niet gevolgd"
+    if isinstance(exc, DsoTooLargeError):
+        return "groter dan de ingestelde grens (DSOGW_MAX_PDF_BYTES)"
+    if isinstance(exc, DsoNotAvailableError):
+        return "DSO heeft geen PDF (404)"
+    return "DSO weigerde de PDF"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -11,6 +12,8 @@ from gateway.archive import ArchivedDocuments
 from gateway.errors import RetryableError
 from gateway.events import REPORT, StageJob
 from gateway.pipeline.context import StageContext
+from gateway.pipeline.documents import require_archived_documents
+from gateway.pipeline.waiting import release_waiting
 from gateway.store import DELIVERED_STATES, FINAL_STATES, OutboxMessage, SqlStore, State
 from stam_mapping import parse_verzoek
 from stam_mapping.model import Doel, Verzoek
@@ -104,6 +107,16 @@ class TranslateStage:
             return
 
         previous = self._previous(verzoek)
+        if isinstance(previous, _Wait):
+            # Not an attempt and not a retry: the version rests until the older one settles.
+            settle(
+                State.WAITING,
+                "waiting",
+                f"wacht op eerdere versie(s) {previous.volgnummers} van dit verzoek;"
+                " gaat vanzelf verder zodra die afgerond is",
+            )
+            log.info("translate.waiting", verzoeknummer=vnr, volgnummer=volgnummer, on=previous.volgnummers)
+            return
         if previous is _PARK:
             settle(
                 State.PARKED,
@@ -116,6 +129,7 @@ class TranslateStage:
             return
         assert previous is None or isinstance(previous, Verzoek)
 
+        require_archived_documents(self.ctx.archive, verzoek)
         result = self.delivery.deliver(
             verzoek, previous, ArchivedDocuments(self.ctx.archive, vnr), _checkpoints(store, vnr)
         )
@@ -138,19 +152,20 @@ class TranslateStage:
         log.info(
             "translate.delivered", verzoeknummer=vnr, volgnummer=volgnummer, zaak=result.zaak_identificatie
         )
+        release_waiting(self.ctx, vnr)  # a newer version waiting for this one goes on at once
 
     def _previous(self, verzoek: Verzoek) -> Verzoek | object | None:
         """The version this one builds on, or a decision not to deliver it at all.
 
         Versions may arrive out of order: an older version still in flight makes this one wait
-        (retryable); a newer version already delivered makes this one superseded."""
+        (gateway/pipeline/waiting.py); a newer version already delivered makes this one superseded."""
         versies = self.ctx.store.versies_for(verzoek.verzoeknummer)
         if any(v.volgnummer > verzoek.volgnummer and State(v.state) in DELIVERED_STATES for v in versies):
             return _SUPERSEDED
         older = [v for v in versies if v.volgnummer < verzoek.volgnummer]
         waiting = [v.volgnummer for v in older if State(v.state) not in FINAL_STATES | DELIVERED_STATES]
         if waiting:
-            raise RetryableError(f"wacht op eerdere versie(s) {', '.join(map(str, waiting))} van dit verzoek")
+            return _Wait(", ".join(map(str, waiting)))
         delivered = [v.volgnummer for v in older if State(v.state) in DELIVERED_STATES]
         if delivered:
             return self._parse(verzoek.verzoeknummer, max(delivered))
@@ -159,6 +174,11 @@ class TranslateStage:
         # An aanvulling for a verzoek we never saw (e.g. after a change of bevoegd gezag) is
         # treated as a new verzoek: previous stays None.
         return None
+
+
+@dataclass(frozen=True)
+class _Wait:
+    volgnummers: str
 
 
 _PARK = object()

@@ -8,6 +8,9 @@ from enum import StrEnum
 class State(StrEnum):
     RECEIVED = "received"  # notification stored, fetch job queued
     FETCHED = "fetched"  # STAM XML and bijlagen archived, translate job queued
+    # Fetched, but an older version of the verzoek is still in flight. Waiting is not an
+    # attempt: no job is queued, gateway/pipeline/waiting.py queues it when the older one settles.
+    WAITING = "waiting"
     DELIVERED = "delivered"  # registered in the case system, report job queued
     REPORTED = "reported"  # case number linked at DSO: done
     FAILED = "failed"  # dead-lettered; staff can retry

@@ -42,3 +42,41 @@ def test_list_and_replay_dead_letters(tmp_path: Path) -> None:
     received = {m.message_id for m in iter(lambda: queue.receive("dso.translate", timeout=0.5), None)}
     assert received == {"m-0", "m-1"}
     queue.close()
+
+
+def test_replay_reopens_a_failed_version_and_refuses_an_outdated_letter(tmp_path: Path) -> None:
+    """Issue 14, item 1: the CLI replay is a retry of the failed version, and only once."""
+    from gateway.bootstrap import bootstrap
+    from gateway.events import FETCH, StageJob
+    from gateway.settings import Settings
+
+    nr = "2024031400042"
+    c = bootstrap(Settings(_env_file=None, data_dir=tmp_path, delivery="memory"))
+    try:
+        job = c.context.job(FETCH, StageJob(nr, 1, c.settings.default_oin))
+        c.store.record_notification(nr, 1, c.settings.default_oin, job)
+        c.store.relay_outbox(lambda row: None)
+        c.store.record_failure(nr, 1, stage="fetch", reason="DSO antwoordde 503")
+        c.queue.publish(FETCH, job.body, message_id=job.message_id, headers=job.headers)
+        message = c.queue.receive(FETCH, timeout=1)
+        assert message is not None
+        c.queue.dead_letter(message, "opgegeven na 6 pogingen")
+    finally:
+        c.close()
+
+    first = _cli(tmp_path, "replay", FETCH, "--id", job.message_id, "--note", "DSO weer up")
+    assert first.returncode == 0, first.stderr
+    assert "1 message(s) replayed" in first.stdout
+    again = _cli(tmp_path, "replay", FETCH, "--id", job.message_id)
+    assert again.returncode == 1 and "achterhaald" in again.stderr
+
+    c = bootstrap(Settings(_env_file=None, data_dir=tmp_path, delivery="memory"))
+    try:
+        versie = c.store.get_versie(nr, 1)
+        assert versie is not None and versie.state == "received"
+        queued: list[str] = []
+        c.store.relay_outbox(lambda row: queued.append(row.queue))
+        assert queued == [FETCH]  # exactly one new fetch job
+        assert any(e.kind == "dead-letter-replayed" and e.actor for e in c.store.events_for(nr))
+    finally:
+        c.close()

@@ -26,7 +26,7 @@ DOC = b"%PDF-1.4 bouwtekening"
 PDF = b"%PDF-1.4 verzoek samenvatting"
 
 
-def dso(pdf_status: int) -> DsoClient:
+def dso(pdf_status: int, pdf_body: bytes = PDF, pdf_href: str = f"{BASE}/verzoeken/{VNR}/pdf") -> DsoClient:
     def handler(request: httpx.Request) -> httpx.Response:
         path = request.url.path.removeprefix("/afhandelen/v2")
         if path.endswith("/verzoekreferenties"):
@@ -36,7 +36,7 @@ def dso(pdf_status: int) -> DsoClient:
                     "verzoeknummer": VNR,
                     "volgnummer": 1,
                     "samenvatting": {"href": f"{BASE}/verzoeken/{VNR}/samenvatting"},
-                    "pdf": {"href": f"{BASE}/verzoeken/{VNR}/pdf"},
+                    "pdf": {"href": pdf_href},
                     "documenten": [
                         {
                             "documentId": "DOC-1",
@@ -51,7 +51,7 @@ def dso(pdf_status: int) -> DsoClient:
         if path.endswith("/samenvatting"):
             return httpx.Response(200, content=XML)
         if path.endswith("/pdf"):
-            return httpx.Response(pdf_status, content=PDF if pdf_status == 200 else b"")
+            return httpx.Response(pdf_status, content=pdf_body if pdf_status == 200 else b"")
         if path.endswith("/documenten/DOC-1"):
             return httpx.Response(200, content=DOC)
         return httpx.Response(404)
@@ -95,3 +95,19 @@ def test_a_passing_failure_of_the_pdf_retries_the_stage(ctx: StageContext) -> No
     # The retry, once DSO answers again, completes the version.
     FetchStage(ctx, dso(200)).handle(StageJob(VNR, 1, APELDOORN_OIN))
     assert {r.kind for r in ctx.store.archive_for(VNR, 1)} >= {"stam", "pdf", "document"}
+
+
+@pytest.mark.parametrize(
+    ("body", "href", "why"),
+    [
+        (b"<!DOCTYPE html><html>Storing</html>", f"{BASE}/verzoeken/{VNR}/pdf", "iets anders dan een PDF"),
+        (PDF, "https://elders.test/verzoek.pdf", "buiten de DSO-API"),
+    ],
+)
+def test_a_pdf_that_is_no_pdf_or_lives_elsewhere_is_noted_like_a_missing_one(
+    ctx: StageContext, body: bytes, href: str, why: str
+) -> None:
+    FetchStage(ctx, dso(200, body, href)).handle(StageJob(VNR, 1, APELDOORN_OIN))
+    assert {r.kind for r in ctx.store.archive_for(VNR, 1)} == {"stam", "document"}
+    [fetched] = [e for e in ctx.store.events_for(VNR) if e.kind == "fetched"]
+    assert "PDF niet beschikbaar" in (fetched.detail or "") and why in (fetched.detail or "")

@@ -30,3 +30,14 @@ def test_no_bsn_reaches_a_log_line(capsys: object) -> None:
     assert record["detail"]["inpBsn"] == "*****0019"
     assert record["values"] == ["*****1772"]
     logging.getLogger().handlers.clear()
+
+
+def test_the_masker_leaves_uuids_and_hex_ids_alone() -> None:
+    # 111222333 passes the 11-proef: on its own it is masked, inside an id it is not (item 9).
+    assert mask_bsns("bsn 111222333") == "bsn *****2333"
+    message_id = "1c0a2b3d-1112-4233-a111-111222333444"
+    assert mask_bsns(f"message_id={message_id}") == f"message_id={message_id}"
+    digest = "0123456789abcdef111222333"
+    assert mask_bsns(f"sha256 {digest}") == f"sha256 {digest}"
+    # ...but a BSN right next to an id is still masked.
+    assert mask_bsns(f"{message_id} 111222333") == f"{message_id} *****2333"

@@ -9,12 +9,14 @@ import pytest
 
 from adapters.memory import RecordingDelivery
 from gateway.archive import Archive
-from gateway.errors import RetryableError
+from gateway.errors import PermanentError
 from gateway.events import REPORT, TRANSLATE, StageJob
 from gateway.pipeline.context import StageContext
 from gateway.pipeline.translate import TranslateStage
+from gateway.pipeline.waiting import release_waiting
 from gateway.settings import APELDOORN_OIN, OMGEVINGSDIENST_OIN, Settings
 from gateway.store import OutboxMessage, SqlStore, State
+from gateway.store.schema import archive as archive_table
 from stam_mapping import parse_verzoek
 
 EXAMPLES = resources.files("dso_client.sandbox.examples")
@@ -85,15 +87,49 @@ def test_delivers_and_queues_the_report(ctx: StageContext, delivery: RecordingDe
 def test_aanvulling_waits_for_an_older_version_in_flight(
     ctx: StageContext, delivery: RecordingDelivery
 ) -> None:
+    """Issue 14, item 2: waiting is not an attempt. The aanvulling rests in WAITING without a
+    job and without a retry; when version 1 is delivered its translate job is queued once."""
     fetched(ctx, VERBOUWING, 1, example("verbouwing-initieren"))
     fetched(ctx, VERBOUWING, 2, example("verbouwing-aanvullen"))
+    queued(ctx)  # the fetch jobs of the set-up
     stage = TranslateStage(ctx, delivery)
-    with pytest.raises(RetryableError, match="eerdere versie"):
-        stage.handle(StageJob(VERBOUWING, 2))
+    stage.handle(StageJob(VERBOUWING, 2))  # no exception: nothing for the worker to count
+    assert state(ctx, VERBOUWING, 2) == State.WAITING
+    versie = ctx.store.get_versie(VERBOUWING, 2)
+    assert versie is not None and versie.attempts == 0
+    assert release_waiting(ctx) == 0 and queued(ctx) == []  # version 1 still in flight
     stage.handle(StageJob(VERBOUWING, 1))
+    assert state(ctx, VERBOUWING, 2) == State.FETCHED
+    assert sorted(queued(ctx)) == [REPORT, TRANSLATE]  # v1's report, v2's translate: once
+    assert release_waiting(ctx) == 0  # a second sweep queues nothing more
     stage.handle(StageJob(VERBOUWING, 2))
     assert state(ctx, VERBOUWING, 2) == State.DELIVERED
     assert len(delivery.zaken) == 1  # the aanvulling went to the same zaak
+
+
+def test_a_failed_older_version_releases_the_waiting_one(
+    ctx: StageContext, delivery: RecordingDelivery
+) -> None:
+    fetched(ctx, VERBOUWING, 1, example("verbouwing-initieren"))
+    fetched(ctx, VERBOUWING, 2, example("verbouwing-aanvullen"))
+    TranslateStage(ctx, delivery).handle(StageJob(VERBOUWING, 2))
+    ctx.store.record_failure(VERBOUWING, 1, stage="translate", reason="ZRC antwoordde 400")
+    queued(ctx)
+    assert release_waiting(ctx) == 1 and queued(ctx) == [TRANSLATE]
+
+
+def test_waiting_has_a_generous_limit_in_time(ctx: StageContext, delivery: RecordingDelivery) -> None:
+    fetched(ctx, VERBOUWING, 1, example("verbouwing-initieren"))
+    fetched(ctx, VERBOUWING, 2, example("verbouwing-aanvullen"))
+    TranslateStage(ctx, delivery).handle(StageJob(VERBOUWING, 2))
+    assert ctx.settings.max_wait_for_older_version >= 24
+    impatient = StageContext(
+        ctx.settings.model_copy(update={"max_wait_for_older_version": 1e-9}), ctx.store, ctx.archive
+    )
+    release_waiting(impatient)
+    versie = ctx.store.get_versie(VERBOUWING, 2)
+    assert versie is not None and versie.state == State.FAILED and versie.failed_stage == "translate"
+    assert "eerdere versie(s) 1" in (versie.last_error or "")
 
 
 def test_older_version_after_a_newer_one_is_superseded(
@@ -139,3 +175,18 @@ def test_kopiebericht_is_recorded_and_skipped(ctx: StageContext, delivery: Recor
     assert state(ctx, "2026031200303", 1) == State.SKIPPED
     assert len(delivery.zaken) == 0
     assert TRANSLATE not in queued(ctx)
+
+
+def test_a_document_dso_did_not_list_fails_with_its_real_cause(
+    ctx: StageContext, delivery: RecordingDelivery
+) -> None:
+    """Issue 14, item 10: not "unexpected ZGW answer: KeyError", but what is really wrong."""
+    xml = example("verbouwing-initieren")
+    fetched(ctx, VERBOUWING, 1, xml)
+    [first, *_] = parse_verzoek(xml).documenten()
+    with ctx.store.engine.begin() as conn:  # as if DSO's referenties had not listed it
+        conn.execute(archive_table.delete().where(archive_table.c.document_id == first.document_id))
+    with pytest.raises(PermanentError, match="verzoekreferenties niet") as info:
+        TranslateStage(ctx, delivery).handle(StageJob(VERBOUWING, 1))
+    assert first.document_id in str(info.value) and "KeyError" not in str(info.value)
+    assert delivery.zaken == {} or len(delivery.zaken) == 0

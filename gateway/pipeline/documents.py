@@ -1,0 +1,25 @@
+"""Before delivery: every document the STAM names must be in the archive.
+
+The STAM message lists the bijlagen; DSO's verzoekreferenties say where to fetch them. When the
+two disagree, the adapter would fail deep inside a ZGW or StUF call with a bare KeyError; this
+check names the real cause instead."""
+
+from __future__ import annotations
+
+from gateway.archive import Archive
+from gateway.errors import PermanentError
+from stam_mapping.model import Verzoek
+
+
+def require_archived_documents(archive: Archive, verzoek: Verzoek) -> None:
+    missing = [
+        doc.document_id
+        for doc in verzoek.documenten()
+        if archive.find_document(verzoek.verzoeknummer, doc.document_id) is None
+    ]
+    if missing:
+        shown = ", ".join(repr(d[:80]) for d in missing[:5]) + (" ..." if len(missing) > 5 else "")
+        raise PermanentError(
+            f"het STAM-bericht noemt {len(missing)} document(en) die DSO's verzoekreferenties niet"
+            f" noemen, dus niet opgehaald zijn: {shown}"
+        )
