@@ -24,6 +24,7 @@ from gateway.logging import mask_bsns
 from gateway.operations import OperationError
 from gateway.store import FINAL_STATES, State
 from gateway.store.queries import VerzoekFilter, search_verzoeken
+from gateway.zoektermen import looks_like_bsn
 from stam_mapping import parse_verzoek
 from stam_mapping.errors import StamError
 from stam_mapping.model import Doel, VerzoekType
@@ -63,6 +64,7 @@ EVENT_LABELS = {
     "kopiebericht": "Kopiebericht",
     "reroute-requested": "Doorsturen aangevraagd",
     "rerouted": "Doorgestuurd",
+    "bsn-gezocht": "Gevonden bij zoeken op BSN",
 }
 _templates.globals.update(state_labels=STATE_LABELS, event_labels=EVENT_LABELS, actie_labels=ACTIE_LABELS)
 
@@ -100,7 +102,7 @@ FILTER_FIELDS = ("zoek", "status", "doel", "type", "activiteit", "van", "tot")
 def status(
     request: Request,
     c: Annotated[Container, Depends(container)],
-    _: Annotated[Principal, Depends(page_principal)],
+    who: Annotated[Principal, Depends(page_principal)],
     status: Annotated[str | None, Query(max_length=20)] = None,
     pagina: Annotated[int, Query(ge=1, le=100000)] = 1,
 ) -> HTMLResponse:
@@ -120,8 +122,11 @@ def status(
         activiteit=params["activiteit"] or None,
         van=_date(params["van"]),
         tot=_date(params["tot"]),
+        zoek_bsn=who.sees_bsn and looks_like_bsn(params["zoek"]),
     )
     records, total = search_verzoeken(c.store, f, offset=(pagina - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    if f.zoek_bsn:
+        _record_bsn_search(c, who, records, total)
     return render(
         request,
         "status.html",
@@ -138,6 +143,16 @@ def status(
             "melding": request.session.pop("melding", None),
         },
     )
+
+
+def _record_bsn_search(c: Container, who: Principal, records: list[Any], total: int) -> None:
+    """A search by BSN is processing of personal data: who did it, and which verzoeken it
+    showed, goes on the log and on each shown verzoek's timeline. Never the BSN itself."""
+    log.info("bsn-search", user=who.actor, gevonden=total)
+    for record in records:
+        c.store.add_event(
+            record.verzoeknummer, None, "bsn-gezocht", "gevonden bij zoeken op BSN", actor=who.actor
+        )
 
 
 @router.post("/status/zoeken")

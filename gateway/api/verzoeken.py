@@ -46,7 +46,13 @@ def summary(record: VerzoekRecord) -> VerzoekSamenvatting:
 def list_verzoeken(
     c: Annotated[Container, Depends(container)],
     zoek: Annotated[
-        str | None, Query(max_length=100, description="verzoeknummer, zaaknummer of projectnaam")
+        str | None,
+        Query(
+            max_length=100,
+            description="verzoeknummer, zaaknummer, projectnaam of -nummer, naam van aanvrager of"
+            " gemachtigde, KvK-nummer, adres, postcode of kadastraal perceel; hoofdletters, accenten"
+            " en de spatie in een postcode tellen niet mee. Zoeken op BSN kan hier niet.",
+        ),
     ] = None,
     status: Annotated[str | None, Query(max_length=20)] = None,
     doel: Annotated[str | None, Query(max_length=40, description="Initiëren, Aanvullen, ...")] = None,
@@ -57,10 +63,12 @@ def list_verzoeken(
         str | None, Query(max_length=200, description="(deel van) een activiteitId")
     ] = None,
     ontvangen_vanaf: Annotated[
-        date | None, Query(alias="ontvangenVanaf", description="ontvangen op of na deze dag (UTC)")
+        date | None,
+        Query(alias="ontvangenVanaf", description="ontvangen op of na deze dag (Nederlandse tijd)"),
     ] = None,
     ontvangen_tot: Annotated[
-        date | None, Query(alias="ontvangenTot", description="ontvangen op of voor deze dag (UTC)")
+        date | None,
+        Query(alias="ontvangenTot", description="ontvangen op of voor deze dag (Nederlandse tijd)"),
     ] = None,
     pagina: Annotated[int, Query(ge=1)] = 1,
     pagina_grootte: Annotated[int, Query(alias="paginaGrootte", ge=1, le=200)] = 50,

@@ -12,6 +12,7 @@ from gateway.errors import RetryableError
 from gateway.events import REPORT, StageJob
 from gateway.pipeline.context import StageContext
 from gateway.store import DELIVERED_STATES, FINAL_STATES, OutboxMessage, SqlStore, State
+from gateway.zoektermen import bsn_digests, search_text
 from stam_mapping import parse_verzoek
 from stam_mapping.model import Doel, Verzoek
 
@@ -70,6 +71,8 @@ class TranslateStage:
             naam=verzoek.naam,
             activiteiten="\n".join(a.activiteit_id for a in verzoek.projectactiviteiten),
         )
+        # Before any delivery decision: a verzoek that fails later is still found by name or adres.
+        store.set_search_terms(vnr, search_text(verzoek), bsn_digests(verzoek))
         settings = self.ctx.settings
         oin = versie.oin or settings.default_oin
 

@@ -40,6 +40,16 @@ Index("ix_verzoeken_updated", verzoeken.c.updated_at)
 Index("ix_verzoeken_state", verzoeken.c.state)
 Index("ix_verzoeken_zaak", verzoeken.c.zaak_identificatie)
 
+# What staff can search a verzoek by (gateway.zoektermen), written when its STAM is parsed. A
+# table of its own, so that an existing store gains it by create_all without a migration.
+zoekindex = Table(
+    "zoekindex",
+    metadata,
+    Column("verzoeknummer", String(13), primary_key=True),
+    Column("tekst", Text, nullable=False),  # normalised: names, KvK, adressen, percelen, projectId
+    Column("bsn_digests", Text, nullable=False, default=""),  # for the privacy officer only
+)
+
 # One row per version (verzoeknummer, volgnummer): the unit of processing and idempotency.
 versies = Table(
     "versies",

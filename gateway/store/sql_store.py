@@ -105,6 +105,9 @@ class SqlStore:
             "CREATE INDEX IF NOT EXISTS ix_verzoeken_naam_trgm ON verzoeken USING gin (naam gin_trgm_ops)",
             "CREATE INDEX IF NOT EXISTS ix_verzoeken_activiteiten_trgm "
             "ON verzoeken USING gin (activiteiten gin_trgm_ops)",
+            "CREATE INDEX IF NOT EXISTS ix_zoekindex_tekst_trgm ON zoekindex USING gin (tekst gin_trgm_ops)",
+            "CREATE INDEX IF NOT EXISTS ix_zoekindex_bsn_trgm "
+            "ON zoekindex USING gin (bsn_digests gin_trgm_ops)",
         ]
         try:
             with self.engine.begin() as conn:
@@ -349,6 +352,21 @@ class SqlStore:
                 .where(t.verzoeken.c.verzoeknummer == verzoeknummer)
                 .values(updated_at=_now(), **summary)
             )
+
+    def set_search_terms(self, verzoeknummer: str, tekst: str, bsn_digests: str) -> None:
+        """Replace what the verzoek can be found by (the newest parsed version wins)."""
+        with self._tx() as conn:
+            done = conn.execute(
+                t.zoekindex.update()
+                .where(t.zoekindex.c.verzoeknummer == verzoeknummer)
+                .values(tekst=tekst, bsn_digests=bsn_digests)
+            )
+            if done.rowcount == 0:
+                conn.execute(
+                    t.zoekindex.insert().values(
+                        verzoeknummer=verzoeknummer, tekst=tekst, bsn_digests=bsn_digests
+                    )
+                )
 
     # -- checkpoints ---------------------------------------------------------------------------
 
