@@ -11,25 +11,29 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 _FORMAT = "%d-%m-%Y %H:%M"  # 01-12-2026 22:45: the Dutch order, 24-hour clock
 
 
-def lokaal(moment: datetime | None) -> str:
-    """ "01-12-2026 22:45" in Dutch time; a naive time is taken to be UTC (as the store keeps it)."""
-    if moment is None:
-        return ""
+def _dutch(moment: datetime | str | None) -> datetime | None:
+    if moment is None or moment == "":
+        return None
+    if isinstance(moment, str):  # an RFC 3339 text, as the API models carry it
+        moment = datetime.fromisoformat(moment)
+    # A naive time is UTC: that is how the store keeps it.
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(AMSTERDAM).strftime(_FORMAT)
+    return aware.astimezone(AMSTERDAM)
 
 
-def klok(moment: datetime | None) -> str:
+def lokaal(moment: datetime | str | None) -> str:
+    """For example "01-12-2026 22:45", in Dutch time."""
+    dutch = _dutch(moment)
+    return dutch.strftime(_FORMAT) if dutch else ""
+
+
+def klok(moment: datetime | str | None) -> str:
     """Only the time of day, "22:45", in Dutch time: for "volgende poging om 22:45"."""
-    if moment is None:
-        return ""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(AMSTERDAM).strftime("%H:%M")
+    dutch = _dutch(moment)
+    return dutch.strftime("%H:%M") if dutch else ""
 
 
-def iso_lokaal(moment: datetime | None) -> str:
+def iso_lokaal(moment: datetime | str | None) -> str:
     """For <time datetime="...">: machine-readable, with the Dutch offset."""
-    if moment is None:
-        return ""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(AMSTERDAM).isoformat(timespec="seconds")
+    dutch = _dutch(moment)
+    return dutch.isoformat(timespec="seconds") if dutch else ""

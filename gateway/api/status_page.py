@@ -24,6 +24,7 @@ from gateway.logging import mask_bsns
 from gateway.operations import OperationError
 from gateway.store import FINAL_STATES, State
 from gateway.store.queries import VerzoekFilter, search_verzoeken
+from gateway.tijd import iso_lokaal, klok, lokaal
 from gateway.zoektermen import looks_like_bsn
 from stam_mapping import parse_verzoek
 from stam_mapping.errors import StamError
@@ -66,6 +67,7 @@ EVENT_LABELS = {
     "rerouted": "Doorgestuurd",
     "bsn-gezocht": "Gevonden bij zoeken op BSN",
 }
+_templates.filters.update(lokaal=lokaal, klok=klok, iso_lokaal=iso_lokaal)
 _templates.globals.update(state_labels=STATE_LABELS, event_labels=EVENT_LABELS, actie_labels=ACTIE_LABELS)
 
 
