@@ -20,6 +20,7 @@ from gateway.api.operations_api import ACTIE_LABELS, Actie, apply_action, dead_l
 from gateway.auth.principal import Principal
 from gateway.auth.session import Forbidden, LoginRequired, csrf_ok, csrf_token, page_principal
 from gateway.bootstrap import Container
+from gateway.foutuitleg import Uitleg, retry_text, uitleg
 from gateway.logging import mask_bsns
 from gateway.operations import OperationError
 from gateway.store import FINAL_STATES, State
@@ -67,8 +68,35 @@ EVENT_LABELS = {
     "rerouted": "Doorgestuurd",
     "bsn-gezocht": "Gevonden bij zoeken op BSN",
 }
+# The pipeline's stages as staff know them.
+STAP_LABELS = {
+    "fetch": "ophalen bij het Omgevingsloket",
+    "translate": "registreren in het zaaksysteem",
+    "report": "terugmelden aan het Omgevingsloket",
+}
+
+
+def event_label(kind: str) -> str:
+    """A timeline event in Dutch; failures and retries name the stage they happened in."""
+    for prefix, text in (
+        ("failed-", "Mislukt bij {}"),
+        ("retry-", "Mislukt bij {}, wordt opnieuw geprobeerd"),
+    ):
+        if kind.startswith(prefix):
+            stap = kind.removeprefix(prefix)
+            return text.format(STAP_LABELS.get(stap, stap))
+    return EVENT_LABELS.get(kind, kind)
+
+
 _templates.filters.update(lokaal=lokaal, klok=klok, iso_lokaal=iso_lokaal)
-_templates.globals.update(state_labels=STATE_LABELS, event_labels=EVENT_LABELS, actie_labels=ACTIE_LABELS)
+_templates.globals.update(
+    state_labels=STATE_LABELS,
+    event_label=event_label,
+    actie_labels=ACTIE_LABELS,
+    stap_labels=STAP_LABELS,
+    uitleg=uitleg,
+    retry_text=retry_text,
+)
 
 
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
@@ -134,6 +162,7 @@ def status(
         "status.html",
         {
             "verzoeken": records,
+            "pogingen": c.store.pogingen_for(r.verzoeknummer for r in records),
             "totaal": total,
             "pagina": pagina,
             "paginas": max(1, math.ceil(total / PAGE_SIZE)),
@@ -214,6 +243,14 @@ def detail(
             request, "fout.html", {"titel": "Niet gevonden", "tekst": "Dit verzoek is niet bekend."}, 404
         )
     versies = c.store.versies_for(verzoeknummer)
+    pogingen = c.store.pogingen_for([verzoeknummer])
+    # A failed version, or one being retried: why, and what to do. (A version that got through
+    # after a retry keeps its last error in the store, but it is no longer news.)
+    uitleggen = {
+        v.volgnummer: uitleg(v.last_error, given_up=v.state == State.FAILED)
+        for v in versies
+        if v.state == State.FAILED or (verzoeknummer, v.volgnummer) in pogingen
+    }
     inhoud = {v.volgnummer: _stam_and_model(c, verzoeknummer, v.volgnummer, who.sees_bsn) for v in versies}
     if who.sees_bsn:
         log.info("bsn-unmasked-view", verzoeknummer=verzoeknummer, user=who.actor)
@@ -223,7 +260,11 @@ def detail(
         {
             "v": record,
             "versies": versies,
-            "acties": {v.volgnummer: _actions_for(State(v.state)) for v in versies},
+            "acties": {
+                v.volgnummer: _actions_for(State(v.state), uitleggen.get(v.volgnummer)) for v in versies
+            },
+            "uitleggen": uitleggen,
+            "pogingen": pogingen,
             "gebeurtenissen": c.store.events_for(verzoeknummer),
             "documenten": c.store.archive_for(verzoeknummer),
             "inhoud": inhoud,
@@ -233,9 +274,14 @@ def detail(
     )
 
 
-def _actions_for(state: State) -> list[Actie]:
+def _actions_for(state: State, fout: Uitleg | None = None) -> list[Actie]:
+    """The first action is the one the form preselects: "Opnieuw proberen" only leads after
+    retries were given up; after a permanent failure something must change first, so it comes
+    last, and where retrying cannot help at all (an unreadable STAM) it is not offered."""
     acties = []
-    if state is State.FAILED:
+    retry = state is State.FAILED and (fout is None or fout.opnieuw_zinvol)
+    retry_first = retry and (fout is None or not fout.permanent)
+    if retry_first:
         acties.append(Actie.OPNIEUW)
     if state not in FINAL_STATES or state is State.FAILED:
         acties.append(Actie.PARKEREN)
@@ -243,6 +289,8 @@ def _actions_for(state: State) -> list[Actie]:
         acties.append(Actie.HERVATTEN)
     if state not in (State.REPORTED, State.HANDLED):
         acties.append(Actie.AFGEHANDELD)
+    if retry and not retry_first:
+        acties.append(Actie.OPNIEUW)
     return acties
 
 

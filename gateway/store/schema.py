@@ -66,6 +66,20 @@ versies = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
+# A version that failed with a retryable error and will be tried again: which attempt, of how
+# many, and when the next one is due. Gone once the version moves on (or fails for good).
+# A table of its own, so that an existing store gains it by create_all without a migration.
+pogingen = Table(
+    "pogingen",
+    metadata,
+    Column("verzoeknummer", String(13), primary_key=True),
+    Column("volgnummer", Integer, primary_key=True),
+    Column("stap", String(20), nullable=False),
+    Column("poging", Integer, nullable=False),
+    Column("max_pogingen", Integer, nullable=False),
+    Column("volgende_om", DateTime(timezone=True), nullable=False),
+)
+
 # The timeline shown to staff. Details are written by us and never contain a BSN.
 events = Table(
     "events",
