@@ -16,7 +16,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from gateway.api.deps import container
+from gateway.api.locatieschets import schets
 from gateway.api.operations_api import ACTIE_LABELS, Actie, apply_action, dead_letters, overview, replay
+from gateway.api.verzoek_weergave import weergave, zaak_link
 from gateway.auth.principal import Principal
 from gateway.auth.session import Forbidden, LoginRequired, csrf_ok, csrf_token, page_principal
 from gateway.bootstrap import Container
@@ -29,7 +31,7 @@ from gateway.tijd import iso_lokaal, klok, lokaal
 from gateway.zoektermen import looks_like_bsn
 from stam_mapping import parse_verzoek
 from stam_mapping.errors import StamError
-from stam_mapping.model import Doel, VerzoekType
+from stam_mapping.model import Doel, Verzoek, VerzoekType
 
 log = structlog.get_logger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -89,7 +91,9 @@ def event_label(kind: str) -> str:
 
 
 _templates.filters.update(lokaal=lokaal, klok=klok, iso_lokaal=iso_lokaal)
+DOCUMENT_SOORTEN = {"stam": "STAM-bericht", "pdf": "PDF van het verzoek", "document": "Bijlage"}
 _templates.globals.update(
+    document_soorten=DOCUMENT_SOORTEN,
     state_labels=STATE_LABELS,
     event_label=event_label,
     actie_labels=ACTIE_LABELS,
@@ -230,6 +234,17 @@ def _stam_and_model(c: Container, verzoeknummer: str, volgnummer: int, unmasked:
     return mask_bsns(xml), mask_bsns(model)
 
 
+def _newest_model(c: Container, verzoeknummer: str, volgnummers: list[int]) -> Verzoek | None:
+    """The canonical model of the newest version we have the STAM of (None before the fetch)."""
+    for volgnummer in sorted(volgnummers, reverse=True):
+        try:
+            raw = c.archive.stam(verzoeknummer, volgnummer)
+            return parse_verzoek(raw, max_bytes=c.settings.max_stam_bytes)
+        except (KeyError, OSError, StamError):
+            continue
+    return None
+
+
 @router.get("/status/verzoeken/{verzoeknummer}", response_class=HTMLResponse)
 def detail(
     request: Request,
@@ -252,6 +267,7 @@ def detail(
         if v.state == State.FAILED or (verzoeknummer, v.volgnummer) in pogingen
     }
     inhoud = {v.volgnummer: _stam_and_model(c, verzoeknummer, v.volgnummer, who.sees_bsn) for v in versies}
+    model = _newest_model(c, verzoeknummer, [v.volgnummer for v in versies])
     if who.sees_bsn:
         log.info("bsn-unmasked-view", verzoeknummer=verzoeknummer, user=who.actor)
     return render(
@@ -268,6 +284,14 @@ def detail(
             "gebeurtenissen": c.store.events_for(verzoeknummer),
             "documenten": c.store.archive_for(verzoeknummer),
             "inhoud": inhoud,
+            "w": weergave(model, sees_bsn=who.sees_bsn, gezag_namen=c.settings.bevoegd_gezag_namen)
+            if model
+            else None,
+            "schets": schets([loc.geometrie for loc in model.projectlocaties if loc.geometrie])
+            if model
+            else "",
+            "gezag_naam": c.settings.bevoegd_gezag_namen.get(record.bevoegd_gezag_oin or ""),
+            "zaak_link": zaak_link(c.settings.zaak_link_template, record.zaak_identificatie, record.zaak_url),
             "ontmaskerd": who.sees_bsn,
             "melding": request.session.pop("melding", None),
         },
