@@ -372,7 +372,13 @@ def replay_action(
     return RedirectResponse("/status", status_code=303)
 
 
+def error_page(request: Request, status_code: int, titel: str, tekst: str) -> Response:
+    return render(request, "fout.html", {"titel": titel, "tekst": tekst, "code": status_code}, status_code)
+
+
 def install_page_handlers(app: FastAPI) -> None:
+    app.state.html_error_page = error_page
+
     @app.exception_handler(ExpiredForm)
     async def _expired(request: Request, exc: ExpiredForm) -> Response:
         return render(
