@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from gateway.tijd import iso_lokaal, lokaal
 from tests.browser.conftest import CLEAN_NR, SCREENSHOTS, VERZOEKNUMMER, Gateway, log_in
 from tests.services import require_service
 
@@ -136,8 +137,6 @@ def test_clerk_reads_dutch_times_and_a_dutch_failure_with_advice(gateway: Gatewa
     # Dutch local time with its offset, as the record's UTC time converted.
     record = gateway.stack.container.store.get_verzoek(VERZOEKNUMMER)
     assert record is not None
-    from gateway.tijd import iso_lokaal, lokaal
-
     assert lokaal(record.created_at) in text
     assert narrow.locator(f'time[datetime="{iso_lokaal(record.created_at)}"]').count() >= 1
     _no_sideways_scroll(narrow, "mislukt verzoek")
