@@ -36,6 +36,16 @@ class Settings(BaseSettings):
     our_oins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: [APELDOORN_OIN, OMGEVINGSDIENST_OIN]
     )
+    # Names staff read instead of a bare OIN (detail page), as JSON: {"<oin>": "Gemeente Apeldoorn"}.
+    bevoegd_gezag_namen: dict[str, str] = Field(
+        default_factory=lambda: {
+            APELDOORN_OIN: "Gemeente Apeldoorn",
+            OMGEVINGSDIENST_OIN: "Omgevingsdienst Veluwe IJssel",
+        }
+    )
+    # A link from the detail page into the case system's own screens, e.g.
+    # "https://zaken.gemeente.nl/zaak/{identificatie}" ({uuid}: the last part of the zaak URL).
+    zaak_link_template: str | None = None
     system_name: str = "dso-gateway"  # CloudEvents source: urn:nld:oin:<oin>:systeem:<name>
     skip_kopieberichten: bool = True
 

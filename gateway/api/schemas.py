@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+
+from gateway.store import State
 
 
 class _Camel(BaseModel):
@@ -18,10 +20,30 @@ class NotificatieOntvangen(_Camel):
     status: str  # "ontvangen" or "dubbel"
 
 
+class Herhaling(_Camel):
+    """The version failed with a temporary error and is tried again automatically."""
+
+    stap: str = Field(description="fetch, translate of report")
+    pogingen: int = Field(description="pogingen tot nu toe (zelfde telling als Versie.pogingen)")
+    maxPogingen: int
+    volgendeOm: datetime
+    tekst: str = Field(description="zoals de statuspagina het toont, in Nederlandse tijd")
+
+
+class FoutUitleg(_Camel):
+    """What a failure means for staff, in Dutch; laatsteFout keeps the technical reason."""
+
+    wat: str = Field(description="wat er gebeurde")
+    doen: str = Field(description="wat er nu moet gebeuren")
+    wie: str = Field(description="wie dat doet")
+    blijvend: bool = Field(description="opnieuw proberen helpt pas na een aanpassing")
+    opnieuwZinvol: bool = Field(description="de actie 'opnieuw' heeft zin (eventueel na de aanpassing)")
+
+
 class VerzoekSamenvatting(_Camel):
     verzoeknummer: str
     volgnummer: int | None
-    status: str
+    status: State
     doel: str | None
     type: str | None
     naam: str | None
@@ -29,6 +51,8 @@ class VerzoekSamenvatting(_Camel):
     zaakUrl: str | None
     zaakIdentificatie: str | None
     laatsteFout: str | None
+    foutUitleg: FoutUitleg | None = None
+    herhaling: Herhaling | None = None
     ontvangenOp: datetime
     bijgewerktOp: datetime
 
@@ -42,10 +66,12 @@ class VerzoekenPagina(_Camel):
 
 class Versie(_Camel):
     volgnummer: int
-    status: str
+    status: State
     doel: str | None
     pogingen: int
     laatsteFout: str | None
+    foutUitleg: FoutUitleg | None = None
+    herhaling: Herhaling | None = None
     mislukteStap: str | None
     bijgewerktOp: datetime
 

@@ -16,18 +16,23 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from gateway.api.deps import container
+from gateway.api.locatieschets import schets
 from gateway.api.operations_api import ACTIE_LABELS, Actie, apply_action, dead_letters, overview, replay
+from gateway.api.verzoek_weergave import weergave, zaak_link
 from gateway.auth.principal import Principal
 from gateway.auth.session import Forbidden, LoginRequired, csrf_ok, csrf_token, page_principal
 from gateway.bootstrap import Container
 from gateway.bsn_mask import masked, masked_all
+from gateway.foutuitleg import Uitleg, retry_text, uitleg
 from gateway.logging import mask_bsns
 from gateway.operations import OperationError
 from gateway.store import FINAL_STATES, State
 from gateway.store.queries import VerzoekFilter, search_verzoeken
+from gateway.tijd import iso_lokaal, klok, lokaal
+from gateway.zoektermen import looks_like_bsn
 from stam_mapping import parse_verzoek
 from stam_mapping.errors import StamError
-from stam_mapping.model import Doel, VerzoekType
+from stam_mapping.model import Doel, Verzoek, VerzoekType
 
 log = structlog.get_logger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -67,8 +72,39 @@ EVENT_LABELS = {
     "rerouted": "Doorgestuurd",
     "waiting": "Wacht op eerdere versie",
     "wait-over": "Eerdere versie afgerond",
+    "bsn-gezocht": "Gevonden bij zoeken op BSN",
 }
-_templates.globals.update(state_labels=STATE_LABELS, event_labels=EVENT_LABELS, actie_labels=ACTIE_LABELS)
+# The pipeline's stages as staff know them.
+STAP_LABELS = {
+    "fetch": "ophalen bij het Omgevingsloket",
+    "translate": "registreren in het zaaksysteem",
+    "report": "terugmelden aan het Omgevingsloket",
+}
+
+
+def event_label(kind: str) -> str:
+    """A timeline event in Dutch; failures and retries name the stage they happened in."""
+    for prefix, text in (
+        ("failed-", "Mislukt bij {}"),
+        ("retry-", "Mislukt bij {}, wordt opnieuw geprobeerd"),
+    ):
+        if kind.startswith(prefix):
+            stap = kind.removeprefix(prefix)
+            return text.format(STAP_LABELS.get(stap, stap))
+    return EVENT_LABELS.get(kind, kind)
+
+
+_templates.filters.update(lokaal=lokaal, klok=klok, iso_lokaal=iso_lokaal)
+DOCUMENT_SOORTEN = {"stam": "STAM-bericht", "pdf": "PDF van het verzoek", "document": "Bijlage"}
+_templates.globals.update(
+    document_soorten=DOCUMENT_SOORTEN,
+    state_labels=STATE_LABELS,
+    event_label=event_label,
+    actie_labels=ACTIE_LABELS,
+    stap_labels=STAP_LABELS,
+    uitleg=uitleg,
+    retry_text=retry_text,
+)
 
 
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
@@ -124,13 +160,17 @@ def status(
         activiteit=params["activiteit"] or None,
         van=_date(params["van"]),
         tot=_date(params["tot"]),
+        zoek_bsn=who.sees_bsn and looks_like_bsn(params["zoek"]),
     )
     records, total = search_verzoeken(c.store, f, offset=(pagina - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    if f.zoek_bsn:
+        _record_bsn_search(c, who, records, total)
     return render(
         request,
         "status.html",
         {
             "verzoeken": masked_all(records, who),
+            "pogingen": c.store.pogingen_for(r.verzoeknummer for r in records),
             "totaal": total,
             "pagina": pagina,
             "paginas": max(1, math.ceil(total / PAGE_SIZE)),
@@ -142,6 +182,16 @@ def status(
             "melding": request.session.pop("melding", None),
         },
     )
+
+
+def _record_bsn_search(c: Container, who: Principal, records: list[Any], total: int) -> None:
+    """A search by BSN is processing of personal data: who did it, and which verzoeken it
+    showed, goes on the log and on each shown verzoek's timeline. Never the BSN itself."""
+    log.info("bsn-search", user=who.actor, gevonden=total)
+    for record in records:
+        c.store.add_event(
+            record.verzoeknummer, None, "bsn-gezocht", "gevonden bij zoeken op BSN", actor=who.actor
+        )
 
 
 @router.post("/status/zoeken")
@@ -188,6 +238,17 @@ def _stam_and_model(c: Container, verzoeknummer: str, volgnummer: int, unmasked:
     return mask_bsns(xml), mask_bsns(model)
 
 
+def _newest_model(c: Container, verzoeknummer: str, volgnummers: list[int]) -> Verzoek | None:
+    """The canonical model of the newest version we have the STAM of (None before the fetch)."""
+    for volgnummer in sorted(volgnummers, reverse=True):
+        try:
+            raw = c.archive.stam(verzoeknummer, volgnummer)
+            return parse_verzoek(raw, max_bytes=c.settings.max_stam_bytes)
+        except (KeyError, OSError, StamError):
+            continue
+    return None
+
+
 @router.get("/status/verzoeken/{verzoeknummer}", response_class=HTMLResponse)
 def detail(
     request: Request,
@@ -201,7 +262,16 @@ def detail(
             request, "fout.html", {"titel": "Niet gevonden", "tekst": "Dit verzoek is niet bekend."}, 404
         )
     versies = c.store.versies_for(verzoeknummer)
+    pogingen = c.store.pogingen_for([verzoeknummer])
+    # A failed version, or one being retried: why, and what to do. (A version that got through
+    # after a retry keeps its last error in the store, but it is no longer news.)
+    uitleggen = {
+        v.volgnummer: uitleg(v.last_error, given_up=v.state == State.FAILED)
+        for v in versies
+        if v.state == State.FAILED or (verzoeknummer, v.volgnummer) in pogingen
+    }
     inhoud = {v.volgnummer: _stam_and_model(c, verzoeknummer, v.volgnummer, who.sees_bsn) for v in versies}
+    model = _newest_model(c, verzoeknummer, [v.volgnummer for v in versies])
     if who.sees_bsn:
         log.info("bsn-unmasked-view", verzoeknummer=verzoeknummer, user=who.actor)
     return render(
@@ -210,19 +280,36 @@ def detail(
         {
             "v": masked(record, who),
             "versies": masked_all(versies, who),
-            "acties": {v.volgnummer: _actions_for(State(v.state)) for v in versies},
+            "acties": {
+                v.volgnummer: _actions_for(State(v.state), uitleggen.get(v.volgnummer)) for v in versies
+            },
+            "uitleggen": uitleggen,
+            "pogingen": pogingen,
             "gebeurtenissen": masked_all(c.store.events_for(verzoeknummer), who),
             "documenten": masked_all(c.store.archive_for(verzoeknummer), who),
             "inhoud": inhoud,
+            "w": weergave(model, sees_bsn=who.sees_bsn, gezag_namen=c.settings.bevoegd_gezag_namen)
+            if model
+            else None,
+            "schets": schets([loc.geometrie for loc in model.projectlocaties if loc.geometrie])
+            if model
+            else "",
+            "gezag_naam": c.settings.bevoegd_gezag_namen.get(record.bevoegd_gezag_oin or ""),
+            "zaak_link": zaak_link(c.settings.zaak_link_template, record.zaak_identificatie, record.zaak_url),
             "ontmaskerd": who.sees_bsn,
             "melding": request.session.pop("melding", None),
         },
     )
 
 
-def _actions_for(state: State) -> list[Actie]:
+def _actions_for(state: State, fout: Uitleg | None = None) -> list[Actie]:
+    """The first action is the one the form preselects: "Opnieuw proberen" only leads after
+    retries were given up; after a permanent failure something must change first, so it comes
+    last, and where retrying cannot help at all (an unreadable STAM) it is not offered."""
     acties = []
-    if state is State.FAILED:
+    retry = state is State.FAILED and (fout is None or fout.opnieuw_zinvol)
+    retry_first = retry and (fout is None or not fout.permanent)
+    if retry_first:
         acties.append(Actie.OPNIEUW)
     if state not in FINAL_STATES or state is State.FAILED:
         acties.append(Actie.PARKEREN)
@@ -230,6 +317,8 @@ def _actions_for(state: State) -> list[Actie]:
         acties.append(Actie.HERVATTEN)
     if state not in (State.REPORTED, State.HANDLED):
         acties.append(Actie.AFGEHANDELD)
+    if retry and not retry_first:
+        acties.append(Actie.OPNIEUW)
     return acties
 
 
@@ -287,7 +376,13 @@ def replay_action(
     return RedirectResponse("/status", status_code=303)
 
 
+def error_page(request: Request, status_code: int, titel: str, tekst: str) -> Response:
+    return render(request, "fout.html", {"titel": titel, "tekst": tekst, "code": status_code}, status_code)
+
+
 def install_page_handlers(app: FastAPI) -> None:
+    app.state.html_error_page = error_page
+
     @app.exception_handler(ExpiredForm)
     async def _expired(request: Request, exc: ExpiredForm) -> Response:
         return render(

@@ -11,7 +11,9 @@ from gateway.api.deps import container
 from gateway.api.problems import PROBLEM_JSON, Problem, ProblemError
 from gateway.api.schemas import (
     Document,
+    FoutUitleg,
     Gebeurtenis,
+    Herhaling,
     Versie,
     VerzoekDetail,
     VerzoekenPagina,
@@ -21,18 +23,45 @@ from gateway.auth.principal import Principal
 from gateway.auth.session import api_principal
 from gateway.bootstrap import Container
 from gateway.bsn_mask import masked, masked_all
-from gateway.store import VerzoekRecord
+from gateway.foutuitleg import retry_text, uitleg
+from gateway.store import PogingRecord, State, VerzoekRecord
 from gateway.store.queries import VerzoekFilter, search_verzoeken
 
 router = APIRouter(prefix="/v1", tags=["Verzoeken"])
 _errors: dict[int | str, dict[str, Any]] = {400: {"model": Problem, "content": {PROBLEM_JSON: {}}}}
 
 
-def summary(record: VerzoekRecord) -> VerzoekSamenvatting:
+def fout_uitleg(reason: str | None, *, failed: bool) -> FoutUitleg | None:
+    found = uitleg(reason, given_up=failed)
+    if found is None:
+        return None
+    return FoutUitleg(
+        wat=found.wat,
+        doen=found.doen,
+        wie=found.wie,
+        blijvend=found.permanent,
+        opnieuwZinvol=found.opnieuw_zinvol,
+    )
+
+
+def herhaling(poging: PogingRecord | None) -> Herhaling | None:
+    if poging is None:
+        return None
+    return Herhaling(
+        stap=poging.stap,
+        pogingen=poging.poging,
+        maxPogingen=poging.max_pogingen,
+        volgendeOm=poging.volgende_om,
+        tekst=retry_text(poging),
+    )
+
+
+def summary(record: VerzoekRecord, poging: PogingRecord | None = None) -> VerzoekSamenvatting:
+    failed = record.state == State.FAILED
     return VerzoekSamenvatting(
         verzoeknummer=record.verzoeknummer,
         volgnummer=record.volgnummer,
-        status=record.state,
+        status=State(record.state),
         doel=record.doel,
         type=record.type,
         naam=record.naam,
@@ -40,6 +69,8 @@ def summary(record: VerzoekRecord) -> VerzoekSamenvatting:
         zaakUrl=record.zaak_url,
         zaakIdentificatie=record.zaak_identificatie,
         laatsteFout=record.last_error,
+        foutUitleg=fout_uitleg(record.last_error, failed=True) if failed else None,
+        herhaling=herhaling(poging),
         ontvangenOp=record.created_at,
         bijgewerktOp=record.updated_at,
     )
@@ -50,9 +81,15 @@ def list_verzoeken(
     c: Annotated[Container, Depends(container)],
     who: Annotated[Principal, Depends(api_principal)],
     zoek: Annotated[
-        str | None, Query(max_length=100, description="verzoeknummer, zaaknummer of projectnaam")
+        str | None,
+        Query(
+            max_length=100,
+            description="verzoeknummer, zaaknummer, projectnaam of -nummer, naam van aanvrager of"
+            " gemachtigde, KvK-nummer, adres, postcode of kadastraal perceel; hoofdletters, accenten"
+            " en de spatie in een postcode tellen niet mee. Zoeken op BSN kan hier niet.",
+        ),
     ] = None,
-    status: Annotated[str | None, Query(max_length=20)] = None,
+    status: Annotated[State | None, Query(description="status van de nieuwste versie")] = None,
     doel: Annotated[str | None, Query(max_length=40, description="Initiëren, Aanvullen, ...")] = None,
     verzoek_type: Annotated[
         str | None, Query(alias="type", max_length=80, description="bijvoorbeeld Melding")
@@ -61,10 +98,12 @@ def list_verzoeken(
         str | None, Query(max_length=200, description="(deel van) een activiteitId")
     ] = None,
     ontvangen_vanaf: Annotated[
-        date | None, Query(alias="ontvangenVanaf", description="ontvangen op of na deze dag (UTC)")
+        date | None,
+        Query(alias="ontvangenVanaf", description="ontvangen op of na deze dag (Nederlandse tijd)"),
     ] = None,
     ontvangen_tot: Annotated[
-        date | None, Query(alias="ontvangenTot", description="ontvangen op of voor deze dag (UTC)")
+        date | None,
+        Query(alias="ontvangenTot", description="ontvangen op of voor deze dag (Nederlandse tijd)"),
     ] = None,
     pagina: Annotated[int, Query(ge=1, le=100000)] = 1,
     pagina_grootte: Annotated[int, Query(alias="paginaGrootte", ge=1, le=200)] = 50,
@@ -80,8 +119,11 @@ def list_verzoeken(
         tot=ontvangen_tot,
     )
     records, total = search_verzoeken(c.store, f, offset=(pagina - 1) * pagina_grootte, limit=pagina_grootte)
+    pogingen = c.store.pogingen_for(r.verzoeknummer for r in records)
     return VerzoekenPagina(
-        resultaten=[summary(r) for r in masked_all(records, who)],
+        resultaten=[
+            summary(r, pogingen.get((r.verzoeknummer, r.volgnummer or 0))) for r in masked_all(records, who)
+        ],
         totaal=total,
         pagina=pagina,
         paginaGrootte=pagina_grootte,
@@ -102,15 +144,18 @@ def get_verzoek(
     record = c.store.get_verzoek(verzoeknummer)
     if record is None:
         raise ProblemError(404, "Niet gevonden", f"Verzoek {verzoeknummer} is niet bekend.")
+    pogingen = c.store.pogingen_for([verzoeknummer])
     return VerzoekDetail(
-        **summary(masked(record, who)).model_dump(),
+        **summary(masked(record, who), pogingen.get((verzoeknummer, record.volgnummer or 0))).model_dump(),
         versies=[
             Versie(
                 volgnummer=v.volgnummer,
-                status=v.state,
+                status=State(v.state),
                 doel=v.doel,
                 pogingen=v.attempts,
                 laatsteFout=v.last_error,
+                foutUitleg=fout_uitleg(v.last_error, failed=True) if v.state == State.FAILED else None,
+                herhaling=herhaling(pogingen.get((verzoeknummer, v.volgnummer))),
                 mislukteStap=v.failed_stage,
                 bijgewerktOp=v.updated_at,
             )

@@ -15,6 +15,7 @@ from gateway.pipeline.context import StageContext
 from gateway.pipeline.documents import require_archived_documents
 from gateway.pipeline.waiting import release_waiting
 from gateway.store import DELIVERED_STATES, FINAL_STATES, OutboxMessage, SqlStore, State
+from gateway.zoektermen import bsn_digests, search_text
 from stam_mapping import parse_verzoek
 from stam_mapping.model import Doel, Verzoek
 
@@ -73,6 +74,8 @@ class TranslateStage:
             naam=verzoek.naam,
             activiteiten="\n".join(a.activiteit_id for a in verzoek.projectactiviteiten),
         )
+        # Before any delivery decision: a verzoek that fails later is still found by name or adres.
+        store.set_search_terms(vnr, search_text(verzoek), bsn_digests(verzoek))
         settings = self.ctx.settings
         oin = versie.oin or settings.default_oin
 

@@ -14,7 +14,7 @@ import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import structlog
 
@@ -90,14 +90,21 @@ class Worker:
                         stage=stage.name,
                         reason=reason,
                         attempt=message.delivery_count,
+                        max_attempts=self.settings.max_attempts,
+                        next_at=datetime.now(UTC) + timedelta(seconds=delay),
                     )
                     bound.warning("stage.retry", reason=reason, delay=round(delay, 2))
                     self.queue.nack(message, delay=delay)
                 else:
                     if error.retryable:
                         reason = f"{reason} (opgegeven na {message.delivery_count} pogingen)"
+                    # This attempt counts too: "Pogingen" and "opgegeven na N" agree.
                     self.store.record_failure(
-                        job.verzoeknummer, job.volgnummer, stage=stage.name, reason=reason
+                        job.verzoeknummer,
+                        job.volgnummer,
+                        stage=stage.name,
+                        reason=reason,
+                        attempts=message.delivery_count,
                     )
                     bound.error("stage.failed", reason=reason)
                     self.queue.dead_letter(message, reason)

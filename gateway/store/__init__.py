@@ -5,6 +5,7 @@ from gateway.store.records import (
     EventRecord,
     OutboxMessage,
     OutboxRow,
+    PogingRecord,
     VersieRecord,
     VerzoekRecord,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "EventRecord",
     "OutboxMessage",
     "OutboxRow",
+    "PogingRecord",
     "SqlStore",
     "State",
     "Store",

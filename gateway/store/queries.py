@@ -14,6 +14,8 @@ from sqlalchemy.engine import Connection
 from gateway.store import schema as t
 from gateway.store.records import VerzoekRecord
 from gateway.store.sql_store import SqlStore, _aware, _verzoek
+from gateway.tijd import AMSTERDAM
+from gateway.zoektermen import bsn_digest, looks_like_bsn, words
 
 # Event kinds that mean a version reached the case system / was reported back.
 DELIVERED_EVENTS = ("delivered",)
@@ -22,13 +24,17 @@ REPORTED_EVENTS = ("reported",)
 
 @dataclass(frozen=True)
 class VerzoekFilter:
-    zoek: str | None = None  # verzoeknummer or zaak identificatie (prefix), or project name (part)
+    # verzoeknummer or zaak identificatie (prefix), or words found in project name, names of
+    # aanvrager and gemachtigde, KvK number, adressen, percelen, projectId (gateway.zoektermen)
+    zoek: str | None = None
+    # Only for the privacy officer (the caller records the search): `zoek` may be a BSN.
+    zoek_bsn: bool = False
     status: str | None = None
     doel: str | None = None
     type: str | None = None
     activiteit: str | None = None  # activiteitId (part)
-    van: date | None = None  # received on or after this day (UTC)
-    tot: date | None = None  # received on or before this day (UTC)
+    van: date | None = None  # received on or after this day (Dutch time)
+    tot: date | None = None  # received on or before this day (Dutch time)
 
 
 def _prefix(column: Any, value: str) -> Any:
@@ -43,12 +49,19 @@ def _conditions(f: VerzoekFilter) -> list[Any]:
         q = f.zoek.strip()
         if q.isdigit() and len(q) == 13:
             conditions.append(sa.or_(v.verzoeknummer == q, _prefix(v.zaak_identificatie, q)))
+        elif f.zoek_bsn and looks_like_bsn(q):
+            z = t.zoekindex.c
+            digest = bsn_digest(q)
+            conditions.append(
+                v.verzoeknummer.in_(sa.select(z.verzoeknummer).where(z.bsn_digests.contains(digest)))
+            )
         else:
             conditions.append(
                 sa.or_(
                     _prefix(v.verzoeknummer, q),
                     _prefix(v.zaak_identificatie, q),
                     v.naam.ilike(f"%{_escape(q)}%", escape="\\"),
+                    *_in_search_text(q),
                 )
             )
     if f.status:
@@ -59,11 +72,27 @@ def _conditions(f: VerzoekFilter) -> list[Any]:
         conditions.append(v.type == f.type)
     if f.activiteit:
         conditions.append(v.activiteiten.ilike(f"%{_escape(f.activiteit)}%", escape="\\"))
+    # Staff mean Dutch days: 1 March runs from 23:00 UTC on 28 February (00:00 in Amsterdam).
     if f.van:
-        conditions.append(v.created_at >= datetime.combine(f.van, time.min, UTC))
+        conditions.append(v.created_at >= _dutch_midnight(f.van))
     if f.tot:
-        conditions.append(v.created_at < datetime.combine(f.tot + timedelta(days=1), time.min, UTC))
+        conditions.append(v.created_at < _dutch_midnight(f.tot + timedelta(days=1)))
     return conditions
+
+
+def _in_search_text(query: str) -> list[Any]:
+    """Every word of the query in the verzoek's normalised search text (any order)."""
+    found = words(query)
+    if not found:
+        return []
+    z = t.zoekindex.c
+    each = [z.tekst.like(f"%{_escape(w)}%", escape="\\") for w in found]
+    return [t.verzoeken.c.verzoeknummer.in_(sa.select(z.verzoeknummer).where(*each))]
+
+
+def _dutch_midnight(day: date) -> datetime:
+    # In UTC: SQLite stores times as naive UTC text and would ignore another offset.
+    return datetime.combine(day, time.min, AMSTERDAM).astimezone(UTC)
 
 
 def _escape(value: str) -> str:

@@ -41,6 +41,18 @@ class VerzoekRecord:
 
 
 @dataclass(frozen=True)
+class PogingRecord:
+    """A version waiting for its next automatic attempt."""
+
+    verzoeknummer: str
+    volgnummer: int
+    stap: str
+    poging: int  # the attempts made so far
+    max_pogingen: int
+    volgende_om: datetime
+
+
+@dataclass(frozen=True)
 class VersieRecord:
     verzoeknummer: str
     volgnummer: int

@@ -40,6 +40,16 @@ Index("ix_verzoeken_updated", verzoeken.c.updated_at)
 Index("ix_verzoeken_state", verzoeken.c.state)
 Index("ix_verzoeken_zaak", verzoeken.c.zaak_identificatie)
 
+# What staff can search a verzoek by (gateway.zoektermen), written when its STAM is parsed. A
+# table of its own, so that an existing store gains it by create_all without a migration.
+zoekindex = Table(
+    "zoekindex",
+    metadata,
+    Column("verzoeknummer", String(13), primary_key=True),
+    Column("tekst", Text, nullable=False),  # normalised: names, KvK, adressen, percelen, projectId
+    Column("bsn_digests", Text, nullable=False, default=""),  # for the privacy officer only
+)
+
 # One row per version (verzoeknummer, volgnummer): the unit of processing and idempotency.
 versies = Table(
     "versies",
@@ -54,6 +64,20 @@ versies = Table(
     Column("failed_stage", String(20)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# A version that failed with a retryable error and will be tried again: which attempt, of how
+# many, and when the next one is due. Gone once the version moves on (or fails for good).
+# A table of its own, so that an existing store gains it by create_all without a migration.
+pogingen = Table(
+    "pogingen",
+    metadata,
+    Column("verzoeknummer", String(13), primary_key=True),
+    Column("volgnummer", Integer, primary_key=True),
+    Column("stap", String(20), nullable=False),
+    Column("poging", Integer, nullable=False),
+    Column("max_pogingen", Integer, nullable=False),
+    Column("volgende_om", DateTime(timezone=True), nullable=False),
 )
 
 # The timeline shown to staff. Details are written by us and never contain a BSN.

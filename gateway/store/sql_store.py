@@ -8,7 +8,7 @@ transaction, so a crash between any two steps loses nothing and creates nothing 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +24,7 @@ from gateway.store.records import (
     EventRecord,
     OutboxMessage,
     OutboxRow,
+    PogingRecord,
     VersieRecord,
     VerzoekRecord,
     row_dict,
@@ -114,6 +115,9 @@ class SqlStore:
             "CREATE INDEX IF NOT EXISTS ix_verzoeken_naam_trgm ON verzoeken USING gin (naam gin_trgm_ops)",
             "CREATE INDEX IF NOT EXISTS ix_verzoeken_activiteiten_trgm "
             "ON verzoeken USING gin (activiteiten gin_trgm_ops)",
+            "CREATE INDEX IF NOT EXISTS ix_zoekindex_tekst_trgm ON zoekindex USING gin (tekst gin_trgm_ops)",
+            "CREATE INDEX IF NOT EXISTS ix_zoekindex_bsn_trgm "
+            "ON zoekindex USING gin (bsn_digests gin_trgm_ops)",
         ]
         try:
             with self.engine.begin() as conn:
@@ -313,6 +317,7 @@ class SqlStore:
                 .where(t.versies.c.verzoeknummer == verzoeknummer, t.versies.c.volgnummer == volgnummer)
                 .values(**values)
             )
+            self._clear_poging(conn, verzoeknummer, volgnummer)
             self._touch_verzoek(conn, verzoeknummer, volgnummer, to, summary)
             self._event(conn, verzoeknummer, volgnummer, event, detail, actor)
             if job is not None:
@@ -320,9 +325,19 @@ class SqlStore:
             return True
 
     def record_attempt(
-        self, verzoeknummer: str, volgnummer: int | None, *, stage: str, reason: str, attempt: int
+        self,
+        verzoeknummer: str,
+        volgnummer: int | None,
+        *,
+        stage: str,
+        reason: str,
+        attempt: int,
+        max_attempts: int | None = None,
+        next_at: datetime | None = None,
     ) -> None:
-        """A retryable failure: on the timeline, and counted on the version."""
+        """A retryable failure: on the timeline, counted on the version, and (with `next_at`) the
+        next attempt announced, so staff see the version is being retried."""
+        of = f" van {max_attempts}" if max_attempts else ""
         with self._tx() as conn:
             if volgnummer is not None:
                 conn.execute(
@@ -330,19 +345,59 @@ class SqlStore:
                     .where(t.versies.c.verzoeknummer == verzoeknummer, t.versies.c.volgnummer == volgnummer)
                     .values(attempts=attempt, last_error=reason, updated_at=_now())
                 )
-            self._event(conn, verzoeknummer, volgnummer, f"retry-{stage}", f"poging {attempt}: {reason}")
+                if next_at is not None and max_attempts is not None:
+                    self._set_poging(conn, verzoeknummer, volgnummer, stage, attempt, max_attempts, next_at)
+            self._event(conn, verzoeknummer, volgnummer, f"retry-{stage}", f"poging {attempt}{of}: {reason}")
 
-    def record_failure(self, verzoeknummer: str, volgnummer: int | None, *, stage: str, reason: str) -> None:
-        """A permanent failure or exhausted retries: the version becomes FAILED with the reason."""
+    def _set_poging(
+        self,
+        conn: Connection,
+        verzoeknummer: str,
+        volgnummer: int,
+        stage: str,
+        attempt: int,
+        max_attempts: int,
+        next_at: datetime,
+    ) -> None:
+        p = t.pogingen
+        key = (p.c.verzoeknummer == verzoeknummer, p.c.volgnummer == volgnummer)
+        values = {"stap": stage, "poging": attempt, "max_pogingen": max_attempts, "volgende_om": next_at}
+        if conn.execute(p.update().where(*key).values(**values)).rowcount == 0:
+            conn.execute(p.insert().values(verzoeknummer=verzoeknummer, volgnummer=volgnummer, **values))
+
+    def _clear_poging(self, conn: Connection, verzoeknummer: str, volgnummer: int | None) -> None:
+        if volgnummer is not None:
+            p = t.pogingen.c
+            conn.execute(
+                t.pogingen.delete().where(p.verzoeknummer == verzoeknummer, p.volgnummer == volgnummer)
+            )
+
+    def record_failure(
+        self,
+        verzoeknummer: str,
+        volgnummer: int | None,
+        *,
+        stage: str,
+        reason: str,
+        attempts: int | None = None,
+    ) -> None:
+        """A permanent failure or exhausted retries: the version becomes FAILED with the reason.
+        `attempts` is every attempt made, this last one included (1 for a permanent failure)."""
+        values: dict[str, Any] = {} if attempts is None else {"attempts": attempts}
         with self._tx() as conn:
             if volgnummer is not None:
                 conn.execute(
                     t.versies.update()
                     .where(t.versies.c.verzoeknummer == verzoeknummer, t.versies.c.volgnummer == volgnummer)
                     .values(
-                        state=State.FAILED.value, last_error=reason, failed_stage=stage, updated_at=_now()
+                        state=State.FAILED.value,
+                        last_error=reason,
+                        failed_stage=stage,
+                        updated_at=_now(),
+                        **values,
                     )
                 )
+            self._clear_poging(conn, verzoeknummer, volgnummer)
             self._touch_verzoek(conn, verzoeknummer, volgnummer, State.FAILED, {"last_error": reason})
             self._event(conn, verzoeknummer, volgnummer, f"failed-{stage}", reason)
 
@@ -364,6 +419,21 @@ class SqlStore:
                 .where(t.verzoeken.c.verzoeknummer == verzoeknummer)
                 .values(updated_at=_now(), **summary)
             )
+
+    def set_search_terms(self, verzoeknummer: str, tekst: str, bsn_digests: str) -> None:
+        """Replace what the verzoek can be found by (the newest parsed version wins)."""
+        with self._tx() as conn:
+            done = conn.execute(
+                t.zoekindex.update()
+                .where(t.zoekindex.c.verzoeknummer == verzoeknummer)
+                .values(tekst=tekst, bsn_digests=bsn_digests)
+            )
+            if done.rowcount == 0:
+                conn.execute(
+                    t.zoekindex.insert().values(
+                        verzoeknummer=verzoeknummer, tekst=tekst, bsn_digests=bsn_digests
+                    )
+                )
 
     # -- checkpoints ---------------------------------------------------------------------------
 
@@ -510,6 +580,25 @@ class SqlStore:
                 )
             ).first()
         return None if row is None else _versie(row)
+
+    def pogingen_for(self, verzoeknummers: Iterable[str]) -> dict[tuple[str, int], PogingRecord]:
+        """Versions waiting for their next automatic attempt, by (verzoeknummer, volgnummer)."""
+        nrs = list(verzoeknummers)
+        if not nrs:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(t.pogingen.select().where(t.pogingen.c.verzoeknummer.in_(nrs))).all()
+        return {
+            (r.verzoeknummer, r.volgnummer): PogingRecord(
+                verzoeknummer=r.verzoeknummer,
+                volgnummer=r.volgnummer,
+                stap=r.stap,
+                poging=r.poging,
+                max_pogingen=r.max_pogingen,
+                volgende_om=_aware(r.volgende_om),
+            )
+            for r in rows
+        }
 
     def versies_for(self, verzoeknummer: str) -> list[VersieRecord]:
         with self.reading() as conn:

@@ -44,14 +44,14 @@ def test_viewer_cannot_retry_and_never_sees_a_bsn(gateway: Gateway, page: Any) -
 def test_operator_finds_failed_verzoek_and_retries_it(gateway: Gateway, page: Any) -> None:
     log_in(page, gateway.url, "olga")
     page.screenshot(path=str(SCREENSHOTS / "overview.png"), full_page=True)
-    page.get_by_label("Verzoeknummer, zaaknummer of projectnaam").fill(VERZOEKNUMMER)
-    page.get_by_label("Verzoeknummer, zaaknummer of projectnaam").press("Enter")
+    page.get_by_label("Zoeken op").fill(VERZOEKNUMMER)
+    page.get_by_label("Zoeken op").press("Enter")
     page.get_by_role("heading", name="1 verzoek(en)").wait_for()
     assert page.url == f"{gateway.url}/status"  # the search term never goes into a URL
     page.locator("#resultaten").get_by_role("link", name=VERZOEKNUMMER).click()
     page.wait_for_url(f"{gateway.url}/status/verzoeken/{VERZOEKNUMMER}")
     assert page.locator("#status-verzoek").inner_text() == "Mislukt"
-    assert "Mislukt in stap fetch" in page.content()
+    assert "Mislukt bij ophalen bij het Omgevingsloket" in page.content()
     page.screenshot(path=str(SCREENSHOTS / "detail-failed.png"), full_page=True)
 
     page.get_by_label("Actie").select_option("opnieuw")

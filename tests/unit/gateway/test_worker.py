@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
 
@@ -77,13 +78,20 @@ def test_retryable_goes_back_then_dead_letters_after_max_attempts(
     stage = StageRunner(FETCH, "fetch", fail)
     worker = Worker(settings, store, queue, [stage])
     _enqueue(store, worker)
-    for _ in range(settings.max_attempts):
+    assert _run_once(worker, stage, queue)
+    # Being retried is visible: which attempt of how many, and when the next one is due.
+    poging = store.pogingen_for([VNR])[(VNR, 1)]
+    assert (poging.poging, poging.max_pogingen, poging.stap) == (1, 3, "fetch")
+    assert poging.volgende_om > datetime.now(UTC) - timedelta(seconds=1)
+    for _ in range(settings.max_attempts - 1):
         assert _run_once(worker, stage, queue)
     assert queue.receive(FETCH, timeout=0.2) is None
     [letter] = queue.dead_letters(FETCH)
     assert "503" in letter.reason and "3 pogingen" in letter.reason
     versie = store.get_versie(VNR, 1)
     assert versie is not None and versie.state == State.FAILED and versie.failed_stage == "fetch"
+    # The counts agree: Pogingen 3 next to "opgegeven na 3 pogingen"; no retry announced any more.
+    assert versie.attempts == 3 and store.pogingen_for([VNR]) == {}
     kinds = [e.kind for e in store.events_for(VNR)]
     assert kinds.count("retry-fetch") == 2 and kinds[-1] == "failed-fetch"
 
@@ -101,7 +109,7 @@ def test_permanent_is_dead_lettered_at_once_without_bsn_in_reason(
     [letter] = queue.dead_letters(FETCH)
     assert "999993653" not in letter.reason and "*****3653" in letter.reason
     versie = store.get_versie(VNR, 1)
-    assert versie is not None and versie.state == State.FAILED
+    assert versie is not None and versie.state == State.FAILED and versie.attempts == 1
     assert versie.last_error is not None and "999993653" not in versie.last_error
 
 
