@@ -278,6 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
     from gateway.cli_archive import add_archive_commands
 
     add_archive_commands(sub)
+    from gateway.cli_db import add_db_commands
+
+    add_db_commands(sub)
     sandbox = sub.add_parser("sandbox", help="the DSO sandbox and the ZGW test server")
     sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", required=True)
     from adapters.zgw.cli import add_zgw_commands
@@ -296,7 +299,13 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "func"):
         parser.print_help()
         return 2
-    result: int = args.func(settings, args)
+    from gateway.store.migrate import SchemaNotCurrent
+
+    try:
+        result: int = args.func(settings, args)
+    except SchemaNotCurrent as exc:
+        print(f"dso-gateway {args.command}: {exc}", file=sys.stderr)
+        return 2
     return result
 
 

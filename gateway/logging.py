@@ -74,6 +74,9 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
     logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level.upper())
     # httpx logs every request line at INFO; our clients log their own calls with context.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # alembic announces its plugins and checks at INFO on every start; `db upgrade` turns its
+    # migration steps back on.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     renderer: Any = (
         structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
     )

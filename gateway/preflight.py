@@ -50,9 +50,14 @@ def _guard(name: str, check: Callable[[], str]) -> Check:
 
 
 def _store(c: Container) -> str:
+    from gateway.store import migrate
+
     with c.store.engine.connect() as conn:
         conn.execute(sa.text("SELECT 1"))
-    return c.store.engine.dialect.name
+    found = migrate.state(c.store.engine)
+    if not found.at_head:
+        raise RuntimeError(f"schema {found.describe()}: run `dso-gateway db upgrade`")
+    return f"{c.store.engine.dialect.name}, schema {found.describe()}"
 
 
 def _queue(c: Container) -> str:

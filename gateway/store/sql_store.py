@@ -101,7 +101,12 @@ class SqlStore:
         return store
 
     def create_schema(self) -> None:
-        t.metadata.create_all(self.engine)
+        """An empty database is created at the head revision and one at head is used as it is;
+        any other schema raises SchemaNotCurrent (see gateway/store/migrate.py)."""
+        # Imported here: migrate registers the auth tables, which build on this package.
+        from gateway.store import migrate
+
+        migrate.prepare(self.engine)
         if self._postgres:
             self._trigram_indexes()
 
