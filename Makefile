@@ -6,13 +6,29 @@ STAMP := $(VENV)/.installed
 DEMO_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint lint-openapi typecheck services unit bench faults clean
+.PHONY: demo test lint lint-openapi typecheck services unit bench faults lock sbom clean
 
-$(STAMP): pyproject.toml
+# Installs exactly what requirements.lock pins, each file checked against its hash; then the
+# project itself, without letting pip pick any dependency on its own.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --upgrade 'pip>=24'
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# After changing a dependency in pyproject.toml: pin every package (with hashes) again.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet 'pip-tools>=7.4'
+	$(BIN)/pip-compile --quiet --allow-unsafe --generate-hashes --strip-extras --extra dev \
+		--no-emit-index-url --no-emit-find-links \
+		--output-file requirements.lock pyproject.toml
+
+# A CycloneDX SBOM of what the locked environment holds.
+sbom: $(STAMP)
+	$(BIN)/cyclonedx-py environment --output-format JSON --output-file sbom.cdx.json $(BIN)/python
+	@echo "sbom: sbom.cdx.json"
 
 demo: $(STAMP)
 	$(BIN)/dso-gateway demo $(DEMO_ARGS)
