@@ -27,6 +27,7 @@ from openapi_core.testing import MockRequest, MockResponse
 
 from adapters.zgw.client import ZgwClient
 from adapters.zgw.testserver import ZgwStore, ZgwTestServerConfig, create_app
+from tests.services import require_shared
 
 SHARED_ZGW = Path(__file__).resolve().parents[2] / "shared" / "zgw"
 SPEC_FILES = {
@@ -174,8 +175,7 @@ def make_client(origin: str, transport: httpx.BaseTransport, secret: str = SECRE
 
 @pytest.fixture(scope="session")
 def zgw_server() -> ServerHandle:
-    if not SHARED_ZGW.is_dir():
-        pytest.skip("../shared/zgw (the official ZGW OpenAPI files) is not available")
+    require_shared("zgw")  # the official ZGW OpenAPI files
     server = _session_server()
     specs_for(server.origin)  # load the specs once, up front
     return server

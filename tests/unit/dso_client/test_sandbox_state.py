@@ -16,6 +16,7 @@ from dso_client.sandbox.examples import get_example, list_examples
 from dso_client.sandbox.notifier import Notifier
 from dso_client.sandbox.stam import StamInputError, read_verzoek
 from dso_client.sandbox.state import Sandbox
+from tests.services import require_shared
 
 SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "domain" / "examples"
 OIN = "00000001001600820000"
@@ -64,6 +65,7 @@ def test_summary_pdf_is_a_pdf() -> None:
 
 
 def test_read_verzoek_reads_the_shared_examples_with_and_without_prefixes() -> None:
+    require_shared("domain", "examples")
     melding = read_verzoek((SHARED / "verzoek-melding-bedrijf-gemachtigde.xml").read_bytes())
     assert melding.uitvoerende_instantie_oin == "00000001823288444000"
     assert [d.document_id for d in melding.documenten] == ["DOC-2024052100317-0001"]

@@ -15,7 +15,7 @@ from gateway.cli_stam import add_stam_commands
 from stam_mapping import parse_verzoek
 from stam_mapping.stuf import INHOUD_PLACEHOLDER
 from tests.stuf_schemas import require_stuf_schemas
-from tests.unit.stam.corpus import EXAMPLES, FIXTURES, REJECTED, VALID
+from tests.unit.stam.corpus import FIXTURES, REJECTED, VALID, example
 
 SANDBOX = sorted((Path(__file__).resolve().parents[3] / "dso_client" / "sandbox" / "examples").glob("*.xml"))
 
@@ -37,8 +37,8 @@ def test_parse_prints_canonical_json(capsys: pytest.CaptureFixture[str]) -> None
 
 def test_map_zgw_with_previous(capsys: pytest.CaptureFixture[str]) -> None:
     code = _run(
-        "stam", "map", str(EXAMPLES / "verzoek-dakkapel-aanvullen.xml"), "--to", "zgw",
-        "--previous", str(EXAMPLES / "verzoek-dakkapel-initieren.xml"), "--registratiedatum", "2024-07-01",
+        "stam", "map", str(example("verzoek-dakkapel-aanvullen.xml")), "--to", "zgw",
+        "--previous", str(example("verzoek-dakkapel-initieren.xml")), "--registratiedatum", "2024-07-01",
     )  # fmt: skip
     assert code == 0
     plan = json.loads(capsys.readouterr().out)
@@ -56,7 +56,7 @@ def _documents(out: str) -> list[etree._Element]:
 
 
 def test_map_stuf_prints_every_message(capsys: pytest.CaptureFixture[str]) -> None:
-    assert _run("stam", "map", str(EXAMPLES / "verzoek-dakkapel-initieren.xml"), "--to", "stuf-zkn") == 0
+    assert _run("stam", "map", str(example("verzoek-dakkapel-initieren.xml")), "--to", "stuf-zkn") == 0
     roots = _documents(capsys.readouterr().out)
     assert [etree.QName(r).localname for r in roots] == [
         "genereerZaakIdentificatie_Di02",
@@ -74,14 +74,14 @@ def test_map_stuf_aanvullen_with_previous_skips_delivered_documents(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     code = _run(
-        "stam", "map", str(EXAMPLES / "verzoek-dakkapel-aanvullen.xml"), "--to", "stuf-zkn",
-        "--previous", str(EXAMPLES / "verzoek-dakkapel-initieren.xml"),
+        "stam", "map", str(example("verzoek-dakkapel-aanvullen.xml")), "--to", "stuf-zkn",
+        "--previous", str(example("verzoek-dakkapel-initieren.xml")),
     )  # fmt: skip
     assert code == 0
     names = [etree.QName(r).localname for r in _documents(capsys.readouterr().out)]
     assert names[-1] == "zakLk01"  # updateZaak_Lk01: the new status
     assert names.count("edcLk01") < len(
-        parse_verzoek((EXAMPLES / "verzoek-dakkapel-aanvullen.xml").read_bytes()).documenten()
+        parse_verzoek(example("verzoek-dakkapel-aanvullen.xml").read_bytes()).documenten()
     )
 
 
@@ -101,7 +101,7 @@ def test_map_stuf_validate_exits_2_with_the_first_error(
     text = resources.files("stam_mapping.data").joinpath("default-mapping.yaml").read_text("utf-8")
     mapping = tmp_path / "lang.yaml"
     mapping.write_text(text.replace("Bouwtekening: Bouwtekening", "Bouwtekening: " + "B" * 81))
-    xml = str(EXAMPLES / "verzoek-dakkapel-initieren.xml")
+    xml = str(example("verzoek-dakkapel-initieren.xml"))
     assert _run("stam", "map", xml, "--to", "stuf-zkn", "--mapping", str(mapping)) == 0  # without: printed
     capsys.readouterr()
 
@@ -115,7 +115,7 @@ def test_map_stuf_validate_exits_2_with_the_first_error(
 def test_map_stuf_validate_without_schemas_exits_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    xml = str(EXAMPLES / "verzoek-dakkapel-initieren.xml")
+    xml = str(example("verzoek-dakkapel-initieren.xml"))
     assert _run("stam", "map", xml, "--to", "stuf-zkn", "--validate", "--schemas", str(tmp_path)) == 2
     assert "not found" in capsys.readouterr().err
 
@@ -135,7 +135,7 @@ def test_missing_file_and_bad_mapping(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "cannot read" in capsys.readouterr().err
     mapping = tmp_path / "m.yaml"
     mapping.write_text("catalogus: 1\n", encoding="utf-8")
-    xml = str(EXAMPLES / "verzoek-dakkapel-initieren.xml")
+    xml = str(example("verzoek-dakkapel-initieren.xml"))
     assert _run("stam", "map", xml, "--to", "zgw", "--mapping", str(mapping)) == 2
     assert "m.yaml" in capsys.readouterr().err
 

@@ -13,7 +13,7 @@ import pytest
 
 from stam_mapping import StamError, StamRejected, parse_notificatie, parse_verzoek
 from stam_mapping.model import Doel, VerzoekType
-from tests.unit.stam.corpus import EXAMPLES, FIXTURES, REJECTED, REJECTED_EXPECTED
+from tests.unit.stam.corpus import FIXTURES, REJECTED, REJECTED_EXPECTED, example
 
 VALID = FIXTURES / "valid"
 
@@ -23,7 +23,7 @@ def _load(name: str) -> bytes:
 
 
 def test_initieren_example_in_detail() -> None:
-    v = parse_verzoek((EXAMPLES / "verzoek-dakkapel-initieren.xml").read_bytes())
+    v = parse_verzoek(example("verzoek-dakkapel-initieren.xml").read_bytes())
     assert (v.stam_versie, v.verzoeknummer, v.volgnummer, v.doel) == (
         "stam-v4",
         "2024031400042",
@@ -50,7 +50,7 @@ def test_initieren_example_in_detail() -> None:
 
 
 def test_default_namespace_company_and_gemachtigde() -> None:
-    v = parse_verzoek((EXAMPLES / "verzoek-melding-bedrijf-gemachtigde.xml").read_bytes())
+    v = parse_verzoek(example("verzoek-melding-bedrijf-gemachtigde.xml").read_bytes())
     bedrijf = v.initiatiefnemer.niet_natuurlijk_persoon  # type: ignore[union-attr]
     assert bedrijf and bedrijf.vestigingsnummer == "000038509490" and bedrijf.contactpersoon
     assert bedrijf.contactpersoon.achternaam == "Öztürk"
@@ -219,7 +219,7 @@ def test_no_network_access_for_external_dtd_or_entity(dtd_server: str) -> None:
 
 
 def test_notificatie() -> None:
-    n = parse_notificatie((EXAMPLES / "verzoeknotificatie.xml").read_bytes())
+    n = parse_notificatie(example("verzoeknotificatie.xml").read_bytes())
     assert (n.verzoeknummer, n.volgnummer, n.bevoegd_gezag_oin) == (
         "2024031400042",
         1,
@@ -236,7 +236,7 @@ def test_notificatie() -> None:
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        ((EXAMPLES / "verzoek-dakkapel-initieren.xml").read_bytes(), "wrong root element 'verzoek'"),
+        (example("verzoek-dakkapel-initieren.xml").read_bytes(), "wrong root element 'verzoek'"),
         (b"<n:verzoeknotificatie xmlns:n='urn:x'/>", "unknown namespace 'urn:x'"),
         (
             b"<n:verzoeknotificatie xmlns:n='http://www.omgevingswet.nl/koppelvlak/stam-v4/verzoeknotificatie'>"

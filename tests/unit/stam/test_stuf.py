@@ -20,7 +20,7 @@ from stam_mapping.stuf import (
     build_genereer_zaak_identificatie_di02,
     build_voeg_zaakdocument_toe_lk01,
 )
-from tests.unit.stam.corpus import EXAMPLES
+from tests.unit.stam.corpus import example
 
 NS = {"StUF": STUF, "ZKN": ZKN, "BG": BG, "gml": "http://www.opengis.net/gml"}
 STUURGEGEVENS = Stuurgegevens(
@@ -43,7 +43,7 @@ def _text(root: etree._Element, path: str) -> list[str]:
 
 
 def test_creeer_zaak_lk01() -> None:
-    verzoek = parse_verzoek((EXAMPLES / "verzoek-dakkapel-initieren.xml").read_bytes())
+    verzoek = parse_verzoek(example("verzoek-dakkapel-initieren.xml").read_bytes())
     root = _xml(
         build_creeer_zaak_lk01(
             verzoek, default_mapping(), zaak_identificatie="Z-1", stuurgegevens=STUURGEGEVENS
@@ -76,7 +76,7 @@ def test_creeer_zaak_lk01() -> None:
 
 
 def test_creeer_zaak_with_gemachtigde_and_vestiging() -> None:
-    verzoek = parse_verzoek((EXAMPLES / "verzoek-melding-bedrijf-gemachtigde.xml").read_bytes())
+    verzoek = parse_verzoek(example("verzoek-melding-bedrijf-gemachtigde.xml").read_bytes())
     root = _xml(
         build_creeer_zaak_lk01(
             verzoek, default_mapping(), zaak_identificatie="Z-2", stuurgegevens=STUURGEGEVENS
@@ -99,7 +99,7 @@ def test_creeer_zaak_with_gemachtigde_and_vestiging() -> None:
 
 
 def test_voeg_zaakdocument_toe_lk01() -> None:
-    verzoek = parse_verzoek((EXAMPLES / "verzoek-melding-bedrijf-gemachtigde.xml").read_bytes())
+    verzoek = parse_verzoek(example("verzoek-melding-bedrijf-gemachtigde.xml").read_bytes())
     document = verzoek.documenten()[0]
     root = _xml(
         build_voeg_zaakdocument_toe_lk01(

@@ -12,13 +12,13 @@ from stam_mapping.mapping import Statussen, default_mapping
 from stam_mapping.model import Betrokkene, Geometrie, NietNatuurlijkPersoon, Verzoek
 from stam_mapping.zgw import build_zgw_plan
 from stam_mapping.zgw_plan import ZgwPlan
-from tests.unit.stam.corpus import EXAMPLES, FIXTURES, MAPPING_GAP
+from tests.unit.stam.corpus import FIXTURES, MAPPING_GAP, example
 
 VALID = FIXTURES / "valid"
 
 
 def _v(name: str) -> Verzoek:
-    path = EXAMPLES / name if name.startswith("verzoek-") else VALID / name
+    path = example(name) if name.startswith("verzoek-") else VALID / name
     return parse_verzoek(path.read_bytes())
 
 

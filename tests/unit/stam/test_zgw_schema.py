@@ -15,6 +15,7 @@ from stam_mapping import parse_verzoek
 from stam_mapping.mapping import default_mapping
 from stam_mapping.zgw import build_zgw_plan
 from stam_mapping.zgw_plan import ZgwPlan
+from tests.services import require_shared
 from tests.unit.stam.corpus import PREVIOUS, REGISTRATIEDATUM, VALID
 
 ZGW = Path(__file__).resolve().parents[3].parent / "shared" / "zgw"
@@ -45,8 +46,7 @@ def _plan(xml: Path) -> ZgwPlan:
 
 @pytest.fixture(scope="module", autouse=True)
 def _need_specs() -> None:
-    if not (ZGW / "zaken-1.5.1.yaml").exists():
-        pytest.skip("../shared/zgw is not available")
+    require_shared("zgw", "zaken-1.5.1.yaml")
 
 
 @pytest.mark.parametrize("xml", VALID, ids=lambda p: p.stem)
