@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.services import require_shared
+from tests.services import SHARED, require_shared
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "stam"
 VALID = sorted((FIXTURES / "valid").glob("*.xml"))
 REJECTED = sorted((FIXTURES / "rejected").glob("*.xml"))
 REJECTED_EXPECTED: dict[str, str] = json.loads((FIXTURES / "rejected" / "expected.json").read_text("utf-8"))
 MAPPING_GAP = sorted((FIXTURES / "mapping_gap").glob("*.xml"))
+EXAMPLES = SHARED / "domain" / "examples"  # for globbing; read one file through example()
 
 
 def example(name: str) -> Path:
