@@ -9,6 +9,7 @@ import functools
 import hashlib
 import io
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -256,3 +257,22 @@ def test_a_zaaktype_without_a_fitting_code_stops_the_adapter_at_start_up() -> No
     with pytest.raises(MappingFileError, match="DSO-KAPVERGUNNING"):
         StufDelivery(client, mapping)
     StufDelivery(client, default_mapping())  # every zaaktype of the example mapping has a code
+
+
+def test_an_unreadable_or_changed_document_is_retryable(stuf: tuple[StufDelivery, StufStore]) -> None:
+    delivery, store = stuf
+
+    class Broken(MemoryDocuments):
+        def open(self, document_id: str) -> Any:
+            raise FileNotFoundError(document_id)
+
+    with pytest.raises(DeliveryRetryableError, match="FileNotFoundError"):
+        delivery.deliver(demo_verzoek(), None, Broken(**{"DOC-1": b"x", "DOC-2": b"y"}), MemoryCheckpoints())
+
+    class Shrunk(MemoryDocuments):
+        def size(self, document_id: str) -> int:
+            return super().size(document_id) + 1  # the archive said one byte more than it reads
+
+    with pytest.raises(DeliveryRetryableError):
+        delivery.deliver(demo_verzoek(), None, Shrunk(**{"DOC-1": b"x", "DOC-2": b"y"}), MemoryCheckpoints())
+    assert store.documenten == {}  # nothing half-sent was taken as a document
