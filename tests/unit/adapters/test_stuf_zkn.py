@@ -23,8 +23,16 @@ from adapters.stuf_zkn.testserver import StufStore, create_stuf_app
 from stam_mapping.errors import MappingFileError
 from stam_mapping.mapping import default_mapping
 from stam_mapping.model import Doel
-from stam_mapping.stuf import INHOUD_PLACEHOLDER, Stuurgegevens, build_creeer_zaak_lk01
-from tests.stuf_schemas import running_stuf_endpoint
+from stam_mapping.stuf import (
+    INHOUD_PLACEHOLDER,
+    STUF,
+    ZKN,
+    Stuurgegevens,
+    build_creeer_zaak_lk01,
+    build_genereer_document_identificatie_di02,
+    build_genereer_zaak_identificatie_di02,
+)
+from tests.stuf_schemas import require_stuf_schemas, running_stuf_endpoint
 from tests.unit.adapters.support import MemoryCheckpoints, MemoryDocuments, demo_verzoek
 
 
@@ -276,3 +284,18 @@ def test_an_unreadable_or_changed_document_is_retryable(stuf: tuple[StufDelivery
     with pytest.raises(DeliveryRetryableError):
         delivery.deliver(demo_verzoek(), None, Shrunk(**{"DOC-1": b"x", "DOC-2": b"y"}), MemoryCheckpoints())
     assert store.documenten == {}  # nothing half-sent was taken as a document
+
+
+def test_du02_answers_are_valid_too(endpoint: tuple[str, object]) -> None:
+    """The endpoint answers as a real counterpart would: its Du02s pass the zs-dms schema."""
+    schemas = require_stuf_schemas()
+    client = _client(endpoint[0])
+    stuur = Stuurgegevens(referentienummer="ref-42")
+    for operation, body, tag in (
+        ("genereerZaakIdentificatie_Di02", build_genereer_zaak_identificatie_di02(stuur), "zaak"),
+        ("genereerDocumentIdentificatie_Di02", build_genereer_document_identificatie_di02(stuur), "document"),
+    ):
+        answer = client.call(client.vrije_berichten_url, operation, body)
+        assert schemas.errors(answer) == []
+        assert answer.findtext(f"{{{ZKN}}}stuurgegevens/{{{STUF}}}crossRefnummer") == "ref-42"
+        assert answer.find(f"{{{ZKN}}}{tag}") is not None
