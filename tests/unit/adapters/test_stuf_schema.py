@@ -31,7 +31,11 @@ STUURGEGEVENS = Stuurgegevens(
 )
 
 
-NS = {"ZKN": "http://www.egem.nl/StUF/sector/zkn/0310", "BG": "http://www.egem.nl/StUF/sector/bg/0310"}
+NS = {
+    "ZKN": "http://www.egem.nl/StUF/sector/zkn/0310",
+    "BG": "http://www.egem.nl/StUF/sector/bg/0310",
+    "StUF": "http://www.egem.nl/StUF/StUF0301",
+}
 
 
 def _one(root: etree._Element, path: str) -> etree._Element:
@@ -149,3 +153,17 @@ def test_a_foreign_address_and_odd_house_numbers_still_validate(schemas: StufSch
     adres = _one(root, ".//ZKN:heeftAlsGemachtigde//BG:verblijfsadres")
     assert _one(adres, "BG:aoa.huisnummertoevoeging").text == "bis2"
     assert adres.find("BG:aoa.huisletter", NS) is None  # "ab" is no huisletter: left out, not refused
+
+
+def test_kvk_as_extra_element_when_the_counterpart_agreed_it(schemas: StufSchemas) -> None:
+    verzoek = parse_verzoek((VALID[0].parent / "04-melding-bedrijf-gemachtigde.xml").read_bytes())
+    base = default_mapping()
+    mapping = base.model_copy(
+        update={"stuf_zkn": base.stuf_zkn.model_copy(update={"kvk_als_extra_element": True})}
+    )
+    body = build_creeer_zaak_lk01(verzoek, mapping, zaak_identificatie="Z-0042", stuurgegevens=STUURGEGEVENS)
+    root = etree.fromstring(body)
+    assert schemas.errors(root) == []
+    extra = _one(root, ".//ZKN:heeftAlsGemachtigde/StUF:extraElementen/StUF:extraElement")
+    assert extra.get("naam") == "kvkNummer" and extra.text == "90000102"
+    assert _one(root, ".//ZKN:heeftAlsGemachtigde/ZKN:toelichting").text == "KvK-nummer 90000102"
