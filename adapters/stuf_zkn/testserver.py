@@ -3,7 +3,9 @@ Di02 with a Du02, OntvangAsynchroon takes creeerZaak/voegZaakdocumentToe/updateZ
 Bv03, and errors are SOAP faults carrying a StUF Fo02, as ZDS servers answer.
 
 Like a strict counterpart it validates every message body against the official ZKN 0310 schemas
-(schemas.py) and answers a client Fo02 (StUF055) naming the first error. Without the schemas it
+(schemas.py) and answers a client Fo02 naming the first error (the code StUF055 is this
+endpoint's choice, not checked against a public source; the adapter relies only on plek=client,
+which makes the failure permanent). Without the schemas it
 logs once that it does not validate. Request bodies are read as a stream: document content is
 decoded on the fly and replaced by a placeholder before validation (inhoud_filter.py), so a
 500 MB bijlage is never held in memory."""
