@@ -299,3 +299,10 @@ def test_du02_answers_are_valid_too(endpoint: tuple[str, object]) -> None:
         assert schemas.errors(answer) == []
         assert answer.findtext(f"{{{ZKN}}}stuurgegevens/{{{STUF}}}crossRefnummer") == "ref-42"
         assert answer.find(f"{{{ZKN}}}{tag}") is not None
+
+
+def test_inhoud_filter_refuses_an_envelope_too_large_outside_the_content() -> None:
+    received = InhoudFilter(max_envelope_bytes=1000)
+    received.feed(b"<a><inhoud>" + base64.b64encode(b"x" * 10_000) + b"</inhoud>")  # content: not counted
+    with pytest.raises(InhoudError, match="te groot"):
+        received.feed(b"<b>" + b"y" * 1000 + b"</b></a>")
