@@ -199,6 +199,13 @@ def test_inline_body_length_matches_what_it_yields() -> None:
         sent = b"".join(body)
         assert len(sent) == len(body)
         assert sent == b"<a><inhoud>" + base64.b64encode(content) + b"</inhoud></a>"
+    # the same text as a titel before it is left alone
+    p = INHOUD_PLACEHOLDER
+    titel = f"<a><titel>{p}</titel><ZKN:inhoud StUF:bestandsnaam='x'>{p}</ZKN:inhoud></a>"
+    sent = b"".join(InlineDocumentBody(titel.encode(), functools.partial(io.BytesIO, b"abc"), 3))
+    assert sent == titel.encode().replace(b">" + INHOUD_PLACEHOLDER.encode() + b"</ZKN", b">YWJj</ZKN")
+    with pytest.raises(ValueError, match="no inhoud"):
+        InlineDocumentBody(b"<a><inhoud>QUJD</inhoud></a>", functools.partial(io.BytesIO, b""), 0)
     short = InlineDocumentBody(envelope, lambda: io.BytesIO(b"abc"), 4)
     with pytest.raises(OSError, match="expected 4"):
         b"".join(short)  # a file that changed size must not go out truncated
