@@ -134,6 +134,10 @@ class StufZknMapping(_Frozen):
     as they are. An identificatie without an entry is sent unchanged when it fits."""
 
     zaaktype_codes: dict[str, Annotated[str, Field(min_length=1, max_length=10)]] = {}
+    # The ZKN betrokkene has no KvK-nummer field (inn.nnpId is the RSIN): it goes in the rol's
+    # toelichting, for the clerk. An assumption, off by default: the counterpart has agreed a
+    # StUF extraElement named "kvkNummer" and takes it from there.
+    kvk_als_extra_element: bool = False
 
     def zaaktype_code(self, identificatie: str) -> str:
         code = self.zaaktype_codes.get(identificatie, identificatie)

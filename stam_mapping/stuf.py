@@ -136,7 +136,9 @@ def _cut(value: str | None, length: int) -> str | None:
     return value[:length] if value else value
 
 
-def _betrokkene(parent: etree._Element, relatie: str, entiteittype: str, betrokkene: Betrokkene) -> None:
+def _betrokkene(
+    parent: etree._Element, relatie: str, entiteittype: str, betrokkene: Betrokkene, mapping: MunicipalMapping
+) -> None:
     rol = _sub(parent, ZKN, relatie, entiteittype=entiteittype, verwerkingssoort="T")
     gerelateerde = _sub(rol, ZKN, "gerelateerde")
     persoon = betrokkene.natuurlijk_persoon
@@ -159,14 +161,16 @@ def _betrokkene(parent: etree._Element, relatie: str, entiteittype: str, betrokk
         _verblijfsadres(ves, "verblijfsadres", organisatie.bezoekadres or organisatie.postadres)
     elif organisatie is not None:
         # inn.nnpId holds an RSIN (9 digits); STAM gives a KvK number (8 digits), which has no
-        # field in the ZKN NNP: it goes in the rol's extraElementen below, the NNP has its name.
+        # field in the ZKN NNP: it goes in the rol (below), the NNP has its name and address.
         nnp = _sub(gerelateerde, ZKN, "nietNatuurlijkPersoon", entiteittype="NNP", verwerkingssoort="T")
         _opt(nnp, BG, "statutaireNaam", _cut(organisatie.naam, 500))
         _verblijfsadres(nnp, "bezoekadres", organisatie.bezoekadres or organisatie.postadres)
     if organisatie is not None and organisatie.kvk_nummer:
-        # StUF's own way to carry an attribute its model lacks (StUF 03.01 §extraElementen).
-        extra = _sub(rol, STUF, "extraElementen")
-        etree.SubElement(extra, _q(STUF, "extraElement"), naam="kvkNummer").text = organisatie.kvk_nummer
+        _sub(rol, ZKN, "toelichting", f"KvK-nummer {organisatie.kvk_nummer}")
+        if mapping.stuf_zkn.kvk_als_extra_element:
+            # StUF0301's extraElementen (stuf0301.xsd): attributes the sector model lacks, by agreement.
+            extra = _sub(rol, STUF, "extraElementen")
+            etree.SubElement(extra, _q(STUF, "extraElement"), naam="kvkNummer").text = organisatie.kvk_nummer
 
 
 def _posities(ring: list[list[float]]) -> str:
@@ -248,9 +252,9 @@ def build_creeer_zaak_lk01(
     zaaktype = _sub(is_van, ZKN, "gerelateerde", entiteittype="ZKT", verwerkingssoort="I")
     _sub(zaaktype, ZKN, "code", zaaktype_code(verzoek, mapping))
     if verzoek.gemachtigde is not None:
-        _betrokkene(zaak, "heeftAlsGemachtigde", "ZAKBTRGMC", verzoek.gemachtigde)
+        _betrokkene(zaak, "heeftAlsGemachtigde", "ZAKBTRGMC", verzoek.gemachtigde, mapping)
     if verzoek.initiatiefnemer is not None:
-        _betrokkene(zaak, "heeftAlsInitiator", "ZAKBTRINI", verzoek.initiatiefnemer)
+        _betrokkene(zaak, "heeftAlsInitiator", "ZAKBTRINI", verzoek.initiatiefnemer, mapping)
     status = mapping.statussen.voor(verzoek.doel)
     heeft = _sub(zaak, ZKN, "heeft", entiteittype="ZAKSTT", verwerkingssoort="T")
     statustype = _sub(heeft, ZKN, "gerelateerde", entiteittype="STT", verwerkingssoort="I")

@@ -70,20 +70,25 @@ class InhoudFilter:
             start = len(self.envelope)
             self.envelope += data
             data = b""
-            if len(self.envelope) > self._max:
-                raise InhoudError("SOAP-envelop zonder documentinhoud is te groot")
             match = _START.search(self.envelope, self._scan_from)
             if match is None:
+                self._check_size()
                 # a start tag may be cut at the end of this chunk: look again from a bit before it
                 self._scan_from = max(self._scan_from, start - 1024, len(self.envelope) - 1024)
                 continue
             # Keep the start tag, put the placeholder in, process the rest as content.
             data = bytes(self.envelope[match.end() :])
             del self.envelope[match.end() :]
+            self._check_size()
             self.envelope += INHOUD_PLACEHOLDER.encode("ascii")
             self._scan_from = len(self.envelope)
             self._inside = Inhoud(keep=self._keep)
             self.inhouden.append(self._inside)
+
+    def _check_size(self) -> None:
+        # Only what is kept counts: the document content never stays.
+        if len(self.envelope) > self._max:
+            raise InhoudError("SOAP-envelop zonder documentinhoud is te groot")
 
     def _decode(self, text: bytes) -> None:
         text = self._pending + text.translate(None, _WHITESPACE)  # translate: ~1 GB/s, re: ~40 MB/s

@@ -22,13 +22,10 @@ ZS_DMS = "zkn0310/zs-dms/zkn0310_msg_zs-dms.xsd"  # ZDS 1.2 vrije berichten: gen
 # Where the schemas are during development and in CI: the shared reference folder.
 DEFAULT_SCHEMA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "stuf" / "zkn0310-patch28"
 
-_ENTRY_OF_ROOT = {"zakLk01": MUTATIE, "edcLk01": MUTATIE}
-_lock = threading.Lock()
+# Kennisgevingen are <entiteittype>Lk01/Lk02 (zakLk01, edcLk01, …); the rest are vrije berichten.
+_KENNISGEVING = re.compile(r"[a-z]{3}Lk0[12]")
+_lock = threading.RLock()
 _cache: dict[tuple[Path, str], etree.XMLSchema] = {}
-
-
-class StufSchemaError(ValueError):
-    """A StUF message the schemas reject; the text names the line and what is wrong."""
 
 
 def default_schema_dir() -> Path | None:
@@ -39,7 +36,7 @@ def default_schema_dir() -> Path | None:
 def entry_point_for(root_localname: str) -> str:
     """The schema file that declares a StUF-ZKN root element: kennisgevingen live in the
     mutatie schema, the vrije berichten (…_Di02, …_Du02) in the zs-dms schema."""
-    return _ENTRY_OF_ROOT.get(root_localname, ZS_DMS)
+    return MUTATIE if _KENNISGEVING.fullmatch(root_localname) else ZS_DMS
 
 
 @dataclass(frozen=True)
@@ -71,19 +68,12 @@ class StufSchemas:
         schema = self.schema(entry_point_for(qname.localname))
         # The element may sit inside a larger (SOAP) tree: validate a copy as its own document.
         document = etree.ElementTree(body) if body.getparent() is None else etree.ElementTree(_copy(body))
-        if schema.validate(document):
-            return []
-        log: Any = schema.error_log  # lxml-stubs lack its iteration
-        return [f"{qname.localname} line {e.line}: {_without_values(e.message)}" for e in log]
-
-    def check(self, body: etree._Element) -> None:
-        """Raise StufSchemaError with the first error, if any."""
-        problems = self.errors(body)
-        if problems:
-            raise StufSchemaError(problems[0])
-
-    def check_bytes(self, message: bytes) -> None:
-        self.check(etree.fromstring(message, _PARSER))
+        # One compiled schema is shared: its error_log belongs to the last validate() call.
+        with _lock:
+            if schema.validate(document):
+                return []
+            log: Any = schema.error_log  # lxml-stubs lack its iteration
+            return [f"{qname.localname} line {e.line}: {_without_values(e.message)}" for e in log]
 
 
 # libxml2 quotes the offending value ("The value '123456782' is not accepted by the pattern"):

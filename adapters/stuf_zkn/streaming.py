@@ -9,11 +9,14 @@ computed Content-Length: many SOAP servers refuse chunked transfer encoding.
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from stam_mapping.stuf import INHOUD_PLACEHOLDER
 
+_PLACEHOLDER = re.escape(INHOUD_PLACEHOLDER.encode("ascii"))
+_INHOUD = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?inhoud(?:\s[^<>]*)?>" + _PLACEHOLDER + rb"<")
 # A multiple of 3, so that base64 of each chunk concatenates into the base64 of the whole.
 CHUNK_BYTES = 3 * 64 * 1024
 
@@ -30,10 +33,12 @@ class InlineDocumentBody:
     ) -> None:
         if chunk_bytes % 3:
             raise ValueError("chunk_bytes must be a multiple of 3")
-        marker = f">{INHOUD_PLACEHOLDER}<".encode("ascii")
-        if envelope.count(marker) != 1:
-            raise ValueError("the message must hold the content placeholder exactly once")
-        at = envelope.index(marker) + 1
+        # The placeholder right after the inhoud start tag: the same text elsewhere (a titel, say)
+        # must not be taken for it.
+        found = _INHOUD.search(envelope)
+        if found is None:
+            raise ValueError("the message has no inhoud with the content placeholder")
+        at = found.end() - len(INHOUD_PLACEHOLDER) - 1
         self.head = envelope[:at]
         self.tail = envelope[at + len(INHOUD_PLACEHOLDER) :]
         self._open = open_document

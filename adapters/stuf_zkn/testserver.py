@@ -3,7 +3,9 @@ Di02 with a Du02, OntvangAsynchroon takes creeerZaak/voegZaakdocumentToe/updateZ
 Bv03, and errors are SOAP faults carrying a StUF Fo02, as ZDS servers answer.
 
 Like a strict counterpart it validates every message body against the official ZKN 0310 schemas
-(schemas.py) and answers a client Fo02 (StUF055) naming the first error. Without the schemas it
+(schemas.py) and answers a client Fo02 naming the first error (the code StUF055 is this
+endpoint's choice, not checked against a public source; the adapter relies only on plek=client,
+which makes the failure permanent). Without the schemas it
 logs once that it does not validate. Request bodies are read as a stream: document content is
 decoded on the fly and replaced by a placeholder before validation (inhoud_filter.py), so a
 500 MB bijlage is never held in memory."""
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -158,10 +161,34 @@ def create_stuf_app(store: StufStore | None = None, *, schema_dir: Path | str | 
     return app
 
 
-def _du02(operation: str, entiteit: str, identificatie: str) -> Response:
+def _du02(operation: str, message: etree._Element, entiteit: str, identificatie: str) -> Response:
+    """A Du02 valid against the zs-dms schema: sender and receiver swapped, the Di02's
+    referentienummer as crossRefnummer, its functie repeated."""
     root = etree.Element(f"{{{soap.ZKN}}}{operation.replace('_Di02', '_Du02')}", nsmap=_NS)
-    _stuurgegevens(root, f"{{{soap.ZKN}}}stuurgegevens", "Du02")
-    element = etree.SubElement(root, f"{{{soap.ZKN}}}{entiteit}")
+    stuur = etree.SubElement(root, f"{{{soap.ZKN}}}stuurgegevens")
+    etree.SubElement(stuur, f"{{{soap.STUF}}}berichtcode").text = "Du02"
+    asked = message.find("ZKN:stuurgegevens", _NS)
+    for name, source in (("zender", "ontvanger"), ("ontvanger", "zender")):
+        systeem = asked.find(f"StUF:{source}", _NS) if asked is not None else None
+        if systeem is not None:
+            copy = etree.SubElement(stuur, f"{{{soap.STUF}}}{name}")
+            copy.extend(etree.fromstring(etree.tostring(child)) for child in systeem)
+    etree.SubElement(stuur, f"{{{soap.STUF}}}referentienummer").text = f"DU02-{identificatie}"
+    etree.SubElement(stuur, f"{{{soap.STUF}}}tijdstipBericht").text = datetime.now().strftime(
+        "%Y%m%d%H%M%S%f"
+    )[:17]
+    cross = _text(message, "ZKN:stuurgegevens/StUF:referentienummer")
+    if cross:
+        etree.SubElement(stuur, f"{{{soap.STUF}}}crossRefnummer").text = cross
+    etree.SubElement(stuur, f"{{{soap.STUF}}}functie").text = _text(message, "ZKN:stuurgegevens/StUF:functie")
+    element = etree.SubElement(
+        root,
+        f"{{{soap.ZKN}}}{entiteit}",
+        {
+            f"{{{soap.STUF}}}entiteittype": "ZAK" if entiteit == "zaak" else "EDC",
+            f"{{{soap.STUF}}}functie": "entiteit",
+        },
+    )
     etree.SubElement(element, f"{{{soap.ZKN}}}identificatie").text = identificatie
     return _answer(root)
 
@@ -174,9 +201,9 @@ def _bv03() -> Response:
 
 def _dispatch(s: StufStore, operation: str, message: etree._Element, inhouden: list[Inhoud]) -> Response:
     if operation == "genereerZaakIdentificatie_Di02":
-        return _du02(operation, "zaak", f"0200-{s.next_number():08d}")
+        return _du02(operation, message, "zaak", f"0200-{s.next_number():08d}")
     if operation == "genereerDocumentIdentificatie_Di02":
-        return _du02(operation, "document", f"DOC-{s.next_number():08d}")
+        return _du02(operation, message, "document", f"DOC-{s.next_number():08d}")
     objects = message.findall("ZKN:object", _NS)
     if not objects:
         raise StufFault("StUF055", "client", "Geen object in het bericht")

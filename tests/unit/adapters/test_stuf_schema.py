@@ -14,9 +14,10 @@ from adapters.stuf_zkn.schemas import MUTATIE, ZS_DMS, StufSchemas, entry_point_
 from dso_client.sandbox import examples as sandbox_examples
 from stam_mapping import parse_verzoek
 from stam_mapping.mapping import default_mapping
-from stam_mapping.model import Doel
+from stam_mapping.model import Adres, Betrokkene, BinnenlandsAdres, BuitenlandsAdres, Doel, NatuurlijkPersoon
 from stam_mapping.stuf import Stuurgegevens, Systeem, build_creeer_zaak_lk01
 from tests.stuf_schemas import require_stuf_schemas
+from tests.unit.adapters.support import demo_verzoek
 from tests.unit.stam.corpus import EXAMPLES, VALID
 
 SANDBOX = sorted(Path(sandbox_examples.__file__).parent.glob("*.xml"))
@@ -30,7 +31,11 @@ STUURGEGEVENS = Stuurgegevens(
 )
 
 
-NS = {"ZKN": "http://www.egem.nl/StUF/sector/zkn/0310", "BG": "http://www.egem.nl/StUF/sector/bg/0310"}
+NS = {
+    "ZKN": "http://www.egem.nl/StUF/sector/zkn/0310",
+    "BG": "http://www.egem.nl/StUF/sector/bg/0310",
+    "StUF": "http://www.egem.nl/StUF/StUF0301",
+}
 
 
 def _one(root: etree._Element, path: str) -> etree._Element:
@@ -115,3 +120,50 @@ def test_errors_never_quote_the_value(schemas: StufSchemas) -> None:
     assert len(problems) == 2
     assert "zaakniveau" in problems[0] and "inp.bsn" in problems[1] and "pattern" in problems[1]
     assert not any("12345678" in p or "9876543" in p for p in problems), problems
+
+
+def test_a_foreign_address_and_odd_house_numbers_still_validate(schemas: StufSchemas) -> None:
+    """No fixture has a person living abroad only, or a toevoeging BG refuses (`-2`, 5 chars)."""
+    regels = ("Rue de la Loi 16", "1000 Bruxelles")
+    buitenland = Adres(buitenlands=BuitenlandsAdres(regels=regels, land="België"))
+    vreemd = Adres(
+        binnenlands=BinnenlandsAdres(
+            straatnaam="Een heel lange straatnaam die niet past",
+            huisnummer=12,
+            huisletter="ab",
+            huisnummertoevoeging="bis-2a",
+            postcode="7311AB",
+            woonplaats="Apeldoorn",
+        )
+    )
+    persoon = NatuurlijkPersoon(achternaam="Dupont", verblijfsadres=buitenland)
+    gemachtigde = NatuurlijkPersoon(achternaam="Jansen", verblijfsadres=vreemd)
+    verzoek = demo_verzoek().model_copy(
+        update={
+            "initiatiefnemer": Betrokkene(natuurlijk_persoon=persoon),
+            "gemachtigde": Betrokkene(natuurlijk_persoon=gemachtigde),
+        }
+    )
+    body = build_creeer_zaak_lk01(
+        verzoek, default_mapping(), zaak_identificatie="Z-0042", stuurgegevens=STUURGEGEVENS
+    )
+    root = etree.fromstring(body)
+    assert schemas.errors(root) == []
+    assert _one(root, ".//ZKN:heeftAlsInitiator//BG:sub.verblijfBuitenland/BG:lnd.landnaam").text == "België"
+    adres = _one(root, ".//ZKN:heeftAlsGemachtigde//BG:verblijfsadres")
+    assert _one(adres, "BG:aoa.huisnummertoevoeging").text == "bis2"
+    assert adres.find("BG:aoa.huisletter", NS) is None  # "ab" is no huisletter: left out, not refused
+
+
+def test_kvk_as_extra_element_when_the_counterpart_agreed_it(schemas: StufSchemas) -> None:
+    verzoek = parse_verzoek((VALID[0].parent / "04-melding-bedrijf-gemachtigde.xml").read_bytes())
+    base = default_mapping()
+    mapping = base.model_copy(
+        update={"stuf_zkn": base.stuf_zkn.model_copy(update={"kvk_als_extra_element": True})}
+    )
+    body = build_creeer_zaak_lk01(verzoek, mapping, zaak_identificatie="Z-0042", stuurgegevens=STUURGEGEVENS)
+    root = etree.fromstring(body)
+    assert schemas.errors(root) == []
+    extra = _one(root, ".//ZKN:heeftAlsGemachtigde/StUF:extraElementen/StUF:extraElement")
+    assert extra.get("naam") == "kvkNummer" and extra.text == "90000102"
+    assert _one(root, ".//ZKN:heeftAlsGemachtigde/ZKN:toelichting").text == "KvK-nummer 90000102"

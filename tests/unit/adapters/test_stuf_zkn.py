@@ -9,6 +9,7 @@ import functools
 import hashlib
 import io
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -22,8 +23,16 @@ from adapters.stuf_zkn.testserver import StufStore, create_stuf_app
 from stam_mapping.errors import MappingFileError
 from stam_mapping.mapping import default_mapping
 from stam_mapping.model import Doel
-from stam_mapping.stuf import INHOUD_PLACEHOLDER, Stuurgegevens, build_creeer_zaak_lk01
-from tests.stuf_schemas import running_stuf_endpoint
+from stam_mapping.stuf import (
+    INHOUD_PLACEHOLDER,
+    STUF,
+    ZKN,
+    Stuurgegevens,
+    build_creeer_zaak_lk01,
+    build_genereer_document_identificatie_di02,
+    build_genereer_zaak_identificatie_di02,
+)
+from tests.stuf_schemas import require_stuf_schemas, running_stuf_endpoint
 from tests.unit.adapters.support import MemoryCheckpoints, MemoryDocuments, demo_verzoek
 
 
@@ -190,6 +199,13 @@ def test_inline_body_length_matches_what_it_yields() -> None:
         sent = b"".join(body)
         assert len(sent) == len(body)
         assert sent == b"<a><inhoud>" + base64.b64encode(content) + b"</inhoud></a>"
+    # the same text as a titel before it is left alone
+    p = INHOUD_PLACEHOLDER
+    titel = f"<a><titel>{p}</titel><ZKN:inhoud StUF:bestandsnaam='x'>{p}</ZKN:inhoud></a>"
+    sent = b"".join(InlineDocumentBody(titel.encode(), functools.partial(io.BytesIO, b"abc"), 3))
+    assert sent == titel.encode().replace(b">" + INHOUD_PLACEHOLDER.encode() + b"</ZKN", b">YWJj</ZKN")
+    with pytest.raises(ValueError, match="no inhoud"):
+        InlineDocumentBody(b"<a><inhoud>QUJD</inhoud></a>", functools.partial(io.BytesIO, b""), 0)
     short = InlineDocumentBody(envelope, lambda: io.BytesIO(b"abc"), 4)
     with pytest.raises(OSError, match="expected 4"):
         b"".join(short)  # a file that changed size must not go out truncated
@@ -256,3 +272,44 @@ def test_a_zaaktype_without_a_fitting_code_stops_the_adapter_at_start_up() -> No
     with pytest.raises(MappingFileError, match="DSO-KAPVERGUNNING"):
         StufDelivery(client, mapping)
     StufDelivery(client, default_mapping())  # every zaaktype of the example mapping has a code
+
+
+def test_an_unreadable_or_changed_document_is_retryable(stuf: tuple[StufDelivery, StufStore]) -> None:
+    delivery, store = stuf
+
+    class Broken(MemoryDocuments):
+        def open(self, document_id: str) -> Any:
+            raise FileNotFoundError(document_id)
+
+    with pytest.raises(DeliveryRetryableError, match="FileNotFoundError"):
+        delivery.deliver(demo_verzoek(), None, Broken(**{"DOC-1": b"x", "DOC-2": b"y"}), MemoryCheckpoints())
+
+    class Shrunk(MemoryDocuments):
+        def size(self, document_id: str) -> int:
+            return super().size(document_id) + 1  # the archive said one byte more than it reads
+
+    with pytest.raises(DeliveryRetryableError):
+        delivery.deliver(demo_verzoek(), None, Shrunk(**{"DOC-1": b"x", "DOC-2": b"y"}), MemoryCheckpoints())
+    assert store.documenten == {}  # nothing half-sent was taken as a document
+
+
+def test_du02_answers_are_valid_too(endpoint: tuple[str, object]) -> None:
+    """The endpoint answers as a real counterpart would: its Du02s pass the zs-dms schema."""
+    schemas = require_stuf_schemas()
+    client = _client(endpoint[0])
+    stuur = Stuurgegevens(referentienummer="ref-42")
+    for operation, body, tag in (
+        ("genereerZaakIdentificatie_Di02", build_genereer_zaak_identificatie_di02(stuur), "zaak"),
+        ("genereerDocumentIdentificatie_Di02", build_genereer_document_identificatie_di02(stuur), "document"),
+    ):
+        answer = client.call(client.vrije_berichten_url, operation, body)
+        assert schemas.errors(answer) == []
+        assert answer.findtext(f"{{{ZKN}}}stuurgegevens/{{{STUF}}}crossRefnummer") == "ref-42"
+        assert answer.find(f"{{{ZKN}}}{tag}") is not None
+
+
+def test_inhoud_filter_refuses_an_envelope_too_large_outside_the_content() -> None:
+    received = InhoudFilter(max_envelope_bytes=1000)
+    received.feed(b"<a><inhoud>" + base64.b64encode(b"x" * 10_000) + b"</inhoud>")  # content: not counted
+    with pytest.raises(InhoudError, match="te groot"):
+        received.feed(b"<b>" + b"y" * 1000 + b"</b></a>")

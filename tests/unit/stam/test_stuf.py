@@ -87,12 +87,11 @@ def test_creeer_zaak_with_gemachtigde_and_vestiging() -> None:
     assert _text(zaak, "ZKN:heeftAlsInitiator/ZKN:gerelateerde/ZKN:vestiging/BG:vestigingsNummer") == [
         "000038509490"
     ]
-    # inn.nnpId takes only an RSIN: the 8-digit KvK number goes in the rol's extraElementen
+    # inn.nnpId takes only an RSIN: the 8-digit KvK number goes in the rol's toelichting
     gemachtigde = "ZKN:heeftAlsGemachtigde"
     assert _text(zaak, gemachtigde + "/ZKN:gerelateerde/ZKN:nietNatuurlijkPersoon/BG:inn.nnpId") == []
-    assert _text(zaak, gemachtigde + "/StUF:extraElementen/StUF:extraElement[@naam='kvkNummer']") == [
-        "90000102"
-    ]
+    assert _text(zaak, gemachtigde + "/ZKN:toelichting") == ["KvK-nummer 90000102"]
+    assert _text(zaak, gemachtigde + "/StUF:extraElementen") == []  # an assumption: off by default
     assert zaak.xpath(
         "ZKN:anderZaakObject/ZKN:lokatie/gml:Polygon/gml:exterior/gml:LinearRing/gml:posList", namespaces=NS
     )
