@@ -128,9 +128,7 @@ class ZgwStore:
             "zaakobjecten": len(self.zaakobjecten),
             "zaakeigenschappen": len(self.zaakeigenschappen),
             "zaakinformatieobjecten": len(self.zaakinformatieobjecten),
-            "resultaten": len(self.resultaten),
             "documenten": len(self.documenten),
-            "gebruiksrechten": len(self.gebruiksrechten),
         }
 
     def blob_path(self, name: str) -> Path:
