@@ -55,6 +55,7 @@ def token(
     iat: float | None = None,
     algorithm: str = "HS256",
     without: tuple[str, ...] = (),
+    extra: dict[str, Any] | None = None,
 ) -> str:
     claims: dict[str, Any] = {
         "iss": client_id,
@@ -63,6 +64,7 @@ def token(
         "user_id": "",
         "user_representation": "",
     }
+    claims.update(extra or {})
     for name in without:
         claims.pop(name)
     return jwt.encode(claims, secret, algorithm=algorithm)
@@ -635,6 +637,13 @@ def test_jwt_rules(make_oz: Callable[..., Oz]) -> None:
     refused(oz.client.get(url, headers=bearer("onbekend")), 403, "invalid-client-identifier")
     refused(oz.client.get(url, headers={"Authorization": ""}), 403, "permission_denied")
     refused(oz.client.get(url, headers={"Authorization": "Bearer geen.jwt"}), 403, "jwt-decode-error")
+    expired = bearer(extra={"exp": int(time.time()) - 10})
+    refused(oz.client.get(url, headers=expired), 403, "jwt-expiredsignatureerror")
+    refused(
+        oz.client.get(url, headers=bearer(extra={"nbf": int(time.time()) + 60})),
+        403,
+        "jwt-immaturesignatureerror",
+    )
     # an iat in the future is only logged by Open Zaak
     assert oz.client.get(url, headers=bearer(iat=time.time() + 600)).status_code == 200
 
