@@ -943,6 +943,11 @@ def test_zaakobject_rules(oz: Oz) -> None:
         refused(oz.client.post(f"{Z}/zaakobjecten", json={"zaak": zaak["url"], **body}), 400, code, name)
 
     refuse("invalid-zaakobject", "nonFieldErrors", objectType="pand")
+    adres0 = {"wplWoonplaatsNaam": "A", "gorOpenbareRuimteNaam": "M", "huisnummer": 1}
+    onbekend = f"{ORIGIN}{C}/zaakobjecttypen/00000000-0000-0000-0000-000000000000"
+    refuse(
+        "bad-url", "zaakobjecttype", objectType="adres", objectIdentificatie=adres0, zaakobjecttype=onbekend
+    )
     refuse(
         "missing-object-type-overige",
         "nonFieldErrors",
@@ -991,6 +996,14 @@ def test_document_field_rules(oz: Oz) -> None:
         "nonFieldErrors",
     )
     assert oz.client.patch(document["url"], json={"titel": "nieuw", "lock": lock}).json()["versie"] == 2
+    recht = {
+        "informatieobject": document["url"],
+        "startdatum": "2024-03-14T00:00:00Z",
+        "omschrijvingVoorwaarden": "-",
+    }
+    assert oz.client.post(f"{D}/gebruiksrechten", json=recht).status_code == 201
+    cleared = oz.client.patch(document["url"], json={"indicatieGebruiksrecht": False, "lock": lock})
+    refused(cleared, 400, "existing-gebruiksrechten", "indicatieGebruiksrecht")
 
 
 @pytest.mark.parametrize("version", ["1.3.1", "1.3.3"])
