@@ -535,6 +535,8 @@ async def create_zaakobject(request: Request) -> JSONResponse:
             if not isinstance(ident, dict) or ident.get(name) in (None, ""):
                 invalid.add(f"objectIdentificatie.{name}", "required", "Dit veld is vereist.")
     zaak_ref(request, store, body, invalid)
+    # The test server's zaaktypen have no zaakobjecttypen, so any one given cannot resolve.
+    catalogus_type(store, body, invalid, "zaakobjecttype", "zaakobjecttypen")
     await fetchable(store, body, invalid, "object")
     invalid.raise_if_any()
     obj_uuid = new_uuid()

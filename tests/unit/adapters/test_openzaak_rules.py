@@ -55,6 +55,7 @@ def token(
     iat: float | None = None,
     algorithm: str = "HS256",
     without: tuple[str, ...] = (),
+    extra: dict[str, Any] | None = None,
 ) -> str:
     claims: dict[str, Any] = {
         "iss": client_id,
@@ -63,6 +64,7 @@ def token(
         "user_id": "",
         "user_representation": "",
     }
+    claims.update(extra or {})
     for name in without:
         claims.pop(name)
     return jwt.encode(claims, secret, algorithm=algorithm)
@@ -635,6 +637,13 @@ def test_jwt_rules(make_oz: Callable[..., Oz]) -> None:
     refused(oz.client.get(url, headers=bearer("onbekend")), 403, "invalid-client-identifier")
     refused(oz.client.get(url, headers={"Authorization": ""}), 403, "permission_denied")
     refused(oz.client.get(url, headers={"Authorization": "Bearer geen.jwt"}), 403, "jwt-decode-error")
+    expired = bearer(extra={"exp": int(time.time()) - 10})
+    refused(oz.client.get(url, headers=expired), 403, "jwt-expiredsignatureerror")
+    refused(
+        oz.client.get(url, headers=bearer(extra={"nbf": int(time.time()) + 60})),
+        403,
+        "jwt-immaturesignatureerror",
+    )
     # an iat in the future is only logged by Open Zaak
     assert oz.client.get(url, headers=bearer(iat=time.time() + 600)).status_code == 200
 
@@ -868,6 +877,7 @@ def test_zaak_field_rules(oz: Oz) -> None:
     past = "2024-03-14T10:00:00Z"
     refuse("betaling-nvt", "laatsteBetaaldatum", laatsteBetaaldatum=past, betalingsindicatie="nvt")
     refuse("required", "verlenging.duur", verlenging={"reden": "drukte"})
+    refuse("invalid", "zaakgeometrie", zaakgeometrie={"type": "Cirkel", "coordinates": [5, 52]})
     refuse("invalid-products-services", "productenOfDiensten", productenOfDiensten=["https://pdc.test/1"])
     assert oz.store.counts()["zaken"] == 1
 
@@ -934,6 +944,11 @@ def test_zaakobject_rules(oz: Oz) -> None:
         refused(oz.client.post(f"{Z}/zaakobjecten", json={"zaak": zaak["url"], **body}), 400, code, name)
 
     refuse("invalid-zaakobject", "nonFieldErrors", objectType="pand")
+    adres0 = {"wplWoonplaatsNaam": "A", "gorOpenbareRuimteNaam": "M", "huisnummer": 1}
+    onbekend = f"{ORIGIN}{C}/zaakobjecttypen/00000000-0000-0000-0000-000000000000"
+    refuse(
+        "bad-url", "zaakobjecttype", objectType="adres", objectIdentificatie=adres0, zaakobjecttype=onbekend
+    )
     refuse(
         "missing-object-type-overige",
         "nonFieldErrors",
@@ -982,6 +997,14 @@ def test_document_field_rules(oz: Oz) -> None:
         "nonFieldErrors",
     )
     assert oz.client.patch(document["url"], json={"titel": "nieuw", "lock": lock}).json()["versie"] == 2
+    recht = {
+        "informatieobject": document["url"],
+        "startdatum": "2024-03-14T00:00:00Z",
+        "omschrijvingVoorwaarden": "-",
+    }
+    assert oz.client.post(f"{D}/gebruiksrechten", json=recht).status_code == 201
+    cleared = oz.client.patch(document["url"], json={"indicatieGebruiksrecht": False, "lock": lock})
+    refused(cleared, 400, "existing-gebruiksrechten", "indicatieGebruiksrecht")
 
 
 @pytest.mark.parametrize("version", ["1.3.1", "1.3.3"])
