@@ -61,7 +61,7 @@ def _conditions(f: VerzoekFilter) -> list[Any]:
         conditions.append(v.activiteiten.ilike(f"%{_escape(f.activiteit)}%", escape="\\"))
     if f.van:
         conditions.append(v.created_at >= datetime.combine(f.van, time.min, UTC))
-    if f.tot:
+    if f.tot and f.tot < date.max:  # date.max + 1 day overflows; "up to the end of time" is no filter
         conditions.append(v.created_at < datetime.combine(f.tot + timedelta(days=1), time.min, UTC))
     return conditions
 
