@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -43,7 +43,11 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(exc.status, exc.title, exc.detail, instance=request.url.path)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith(("/status", "/login", "/logout")):  # a person: a Dutch page
+            from gateway.api.input_guard import page_error
+
+            return page_error("Een waarde in het adres of het formulier is ongeldig of te groot.")
         # The ADR wants 400 for invalid input (FastAPI's default is 422). The values are left
         # out of the answer: they may hold personal data.
         params = [
