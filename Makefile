@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint lint-openapi typecheck services unit bench faults lock sbom clean
+.PHONY: demo test lint lint-openapi typecheck services unit bench faults badinput lock sbom clean
 
 # Installs exactly what requirements.lock pins, each file checked against its hash; then the
 # project itself, without letting pip pick any dependency on its own.
@@ -55,6 +55,10 @@ test: $(STAMP) services lint typecheck lint-openapi
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+
+# Hostile input at every entry point (tests/adversarial/badinput.py); also run by `make test`.
+badinput: $(STAMP)
+	$(BIN)/python -m tests.adversarial.badinput
 
 bench: $(STAMP)
 	for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

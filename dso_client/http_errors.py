@@ -69,6 +69,8 @@ def json_object(response: httpx.Response, what: str) -> dict[str, Any]:
         data = response.json()
     except ValueError as exc:
         raise DsoPermanentError(f"{what}: response is not JSON") from exc
+    except RecursionError as exc:  # json nests by recursion: "[[[[..." 100,000 deep
+        raise DsoPermanentError(f"{what}: response is JSON nested too deeply") from exc
     if not isinstance(data, dict):
         raise DsoPermanentError(f"{what}: response is not a JSON object")
     return data

@@ -7,6 +7,8 @@ RetryableError; the workers' ack/nack/dead-letter decision rests on that alone.
 
 from __future__ import annotations
 
+from sqlalchemy.exc import DataError
+
 
 class GatewayError(Exception):
     retryable = False
@@ -40,4 +42,9 @@ def classify(exc: BaseException) -> GatewayError:
         return PermanentError(message)
     # Not one of ours: a bug. Retrying a bug only repeats it, so it is parked as permanent,
     # named by type only, because foreign messages may quote input (and so a BSN).
+    if isinstance(exc, DataError):
+        return PermanentError(
+            "the database refused a value (DataError): a number out of range or a character it"
+            " cannot store; the input needs a bound or a check"
+        )
     return PermanentError(f"internal error ({type(exc).__name__})")

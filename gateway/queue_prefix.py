@@ -43,18 +43,18 @@ class PrefixedQueue:
         self.inner.publish(self._real(queue), body, message_id=message_id, headers=headers)
 
     def receive(self, queue: str, timeout: float) -> Message | None:
-        # Handed on as the backend made it (its `queue` is the real name): the backend needs
-        # it as it was to ack, nack or dead-letter it, and the gateway never reads it.
-        return self.inner.receive(self._real(queue), timeout)
+        message = self.inner.receive(self._real(queue), timeout)
+        return None if message is None else replace(message, queue=queue)
 
+    # Settled with the backend's own name again (the token travels along unchanged).
     def ack(self, message: Message) -> None:
-        self.inner.ack(message)
+        self.inner.ack(replace(message, queue=self._real(message.queue)))
 
     def nack(self, message: Message, delay: float = 0.0) -> None:
-        self.inner.nack(message, delay)
+        self.inner.nack(replace(message, queue=self._real(message.queue)), delay)
 
     def dead_letter(self, message: Message, reason: str) -> None:
-        self.inner.dead_letter(message, reason)
+        self.inner.dead_letter(replace(message, queue=self._real(message.queue)), reason)
 
     def dead_letters(self, queue: str | None = None) -> list[DeadLetter]:
         letters = self.inner.dead_letters(self._real(queue) if queue is not None else None)

@@ -79,9 +79,14 @@ def _refuse(scope: Scope) -> Any:
             "De invoer bevat een NUL-teken; dat is nergens toegestaan.",
             instance=path,
         )
+    return page_error("De invoer bevat een teken dat niet is toegestaan (NUL).")
+
+
+def page_error(text: str) -> HTMLResponse:
+    """400 for a person at the status page: a Dutch page, not problem+json."""
     return HTMLResponse(
         "<!doctype html><html lang=nl><meta charset=utf-8><title>Ongeldige invoer</title>"
-        "<h1>Ongeldige invoer</h1><p>De invoer bevat een teken dat niet is toegestaan (NUL)."
-        ' Pas de invoer aan en probeer het opnieuw.</p><p><a href="/status">Terug naar het overzicht</a></p>',
+        f"<h1>Ongeldige invoer</h1><p>{text} Pas de invoer aan en probeer het opnieuw.</p>"
+        '<p><a href="/status">Terug naar het overzicht</a></p>',
         status_code=400,
     )

@@ -14,7 +14,7 @@ from gateway.api.deps import container
 from gateway.api.status_page import render
 from gateway.auth.oidc import principal_from_claims
 from gateway.auth.session import csrf_ok, login, logout, session_principal
-from gateway.auth.throttle import LoginThrottle
+from gateway.auth.throttle import LoginThrottle, client_address
 from gateway.auth.users import UserStore
 from gateway.bootstrap import Container
 
@@ -47,7 +47,11 @@ def login_local(
     if not csrf_ok(request, csrf):
         return _login_page(request, c, "De sessie is verlopen; probeer het opnieuw.", 400)
     throttle = LoginThrottle(c.store.engine)
-    address = request.client.host if request.client else None
+    address = client_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+        c.settings.trusted_proxies,
+    )
     wait = throttle.wait_seconds(gebruikersnaam, address)
     if wait:
         log.warning("login-throttled", via="local", wait=wait)

@@ -10,6 +10,7 @@ the address's counters. Both keys are stored as SHA-256 only."""
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 from datetime import UTC, datetime, timedelta
 
@@ -77,3 +78,23 @@ class LoginThrottle:
             conn.execute(
                 login_failures.delete().where(login_failures.c.key_sha256.in_(self.keys(username, address)))
             )
+
+
+def client_address(peer: str | None, forwarded_for: str | None, trusted_proxies: list[str]) -> str | None:
+    """The address to throttle: the peer, or behind one of our trusted proxies the nearest
+    address in X-Forwarded-For that is not one of them. Without this, every login through the
+    proxy would count against the proxy's one address, and five typos would lock everyone out."""
+
+    def trusted(host: str) -> bool:
+        try:
+            address = ipaddress.ip_address(host.strip())
+        except ValueError:
+            return False
+        return any(address in ipaddress.ip_network(net, strict=False) for net in trusted_proxies)
+
+    if peer is None or not forwarded_for or not trusted(peer):
+        return peer
+    for hop in (h.strip() for h in reversed(forwarded_for.split(","))):
+        if hop and not trusted(hop):
+            return hop[:64]
+    return peer

@@ -1,4 +1,5 @@
-"""Before delivery: every document the STAM names must be in the archive.
+"""Before delivery: the STAM is about this very version, and every document it names is in the
+archive.
 
 The STAM message lists the bijlagen; DSO's verzoekreferenties say where to fetch them. When the
 two disagree, the adapter would fail deep inside a ZGW or StUF call with a bare KeyError; this
@@ -22,4 +23,14 @@ def require_archived_documents(archive: Archive, verzoek: Verzoek) -> None:
         raise PermanentError(
             f"het STAM-bericht noemt {len(missing)} document(en) die DSO's verzoekreferenties niet"
             f" noemen, dus niet opgehaald zijn: {shown}"
+        )
+
+
+def require_same_version(verzoek: Verzoek, verzoeknummer: str, volgnummer: int) -> None:
+    """DSO's samenvatting must be the version we asked for: a STAM message about another
+    verzoek would otherwise be delivered into this one's zaak."""
+    if (verzoek.verzoeknummer, verzoek.volgnummer) != (verzoeknummer, volgnummer):
+        raise PermanentError(
+            f"het STAM-bericht gaat over verzoek {verzoek.verzoeknummer} versie {verzoek.volgnummer},"
+            f" niet over verzoek {verzoeknummer} versie {volgnummer}: DSO gaf een ander bericht"
         )

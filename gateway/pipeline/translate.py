@@ -12,7 +12,7 @@ from gateway.archive import ArchivedDocuments
 from gateway.errors import RetryableError
 from gateway.events import REPORT, StageJob
 from gateway.pipeline.context import StageContext
-from gateway.pipeline.documents import require_archived_documents
+from gateway.pipeline.documents import require_archived_documents, require_same_version
 from gateway.pipeline.waiting import release_waiting
 from gateway.store import DELIVERED_STATES, FINAL_STATES, OutboxMessage, SqlStore, State
 from gateway.zoektermen import bsn_digests, search_text
@@ -67,6 +67,7 @@ class TranslateStage:
             return
 
         verzoek = self._parse(vnr, volgnummer)
+        require_same_version(verzoek, vnr, volgnummer)
         store.update_summary(
             vnr,
             doel=verzoek.doel.value,

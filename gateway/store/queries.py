@@ -75,7 +75,7 @@ def _conditions(f: VerzoekFilter) -> list[Any]:
     # Staff mean Dutch days: 1 March runs from 23:00 UTC on 28 February (00:00 in Amsterdam).
     if f.van:
         conditions.append(v.created_at >= _dutch_midnight(f.van))
-    if f.tot:
+    if f.tot and f.tot < date.max:  # date.max + 1 day overflows; "up to the end of time" is no filter
         conditions.append(v.created_at < _dutch_midnight(f.tot + timedelta(days=1)))
     return conditions
 

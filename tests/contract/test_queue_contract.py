@@ -49,6 +49,7 @@ class Backend:
     params=[
         "memory",
         "sqlite",
+        "prefixed-sqlite",  # DSOGW_QUEUE_PREFIX's wrapper (gateway/queue_prefix.py) keeps the contract
         pytest.param("rabbitmq", marks=pytest.mark.broker),
         pytest.param("activemq", marks=pytest.mark.broker),
     ]
@@ -58,7 +59,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
     opened: list[MessageQueue] = []
     if name == "memory":
         url = f"memory://{uuid.uuid4().hex}"
-    elif name == "sqlite":
+    elif name in ("sqlite", "prefixed-sqlite"):
         url = f"sqlite:///{tmp_path}/queues/queue.db"  # absolute tmp path: 4 slashes
     else:
         url, port = BROKERS[name]
@@ -68,6 +69,10 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
 
     def open_queue() -> MessageQueue:
         queue = message_queue.connect(url)
+        if name.startswith("prefixed-"):
+            from gateway.queue_prefix import PrefixedQueue
+
+            queue = PrefixedQueue(queue, "ct")
         opened.append(queue)
         return queue
 
@@ -211,7 +216,7 @@ def test_message_of_a_killed_consumer_process_comes_back(backend: Backend, qname
             "q = message_queue.connect(sys.argv[1]); m = q.receive(sys.argv[2], 10)\n"
             "print(m.message_id, flush=True); os._exit(9)  # no ack, no close, no DISCONNECT",
             backend.url,
-            qname,
+            f"ct.{qname}" if backend.name.startswith("prefixed-") else qname,  # the raw port: real name
         ],
         env={**os.environ, "PYTHONPATH": str(ROOT / "queue")},
         capture_output=True,

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from gateway.api.app import create_app
 from gateway.auth.server_session import COOKIE
-from gateway.auth.throttle import FREE_FAILURES
+from gateway.auth.throttle import FREE_FAILURES, client_address
 from gateway.bootstrap import Container
 from tests.unit.api.conftest import PASSWORD, Seeded, csrf_of, login
 
@@ -81,3 +81,11 @@ def test_wrong_passwords_are_throttled_per_address(container: Container) -> None
         assert _attempt(spray, "vera", PASSWORD) == 429
     with TestClient(app, client=("10.0.0.4", 50000)) as elsewhere:
         assert _attempt(elsewhere, "vera", PASSWORD) == 303
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_throttled() -> None:
+    proxies = ["10.0.0.0/8"]
+    assert client_address("10.1.1.1", "203.0.113.9, 10.2.2.2", proxies) == "203.0.113.9"
+    assert client_address("10.1.1.1", None, proxies) == "10.1.1.1"
+    # From an address that is not our proxy, the header is the client's own claim: ignored.
+    assert client_address("198.51.100.7", "203.0.113.9", proxies) == "198.51.100.7"

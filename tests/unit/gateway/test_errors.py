@@ -32,3 +32,13 @@ def test_foreign_exceptions_are_permanent_and_do_not_echo_their_message() -> Non
 def test_gateway_errors_pass_through() -> None:
     original = RetryableError("wait")
     assert classify(original) is original
+
+
+def test_a_database_data_error_names_its_cause_without_quoting_input() -> None:
+    """Issue 14, item 10: not a bare "internal error (DataError)"."""
+    from sqlalchemy.exc import DataError
+
+    from gateway.errors import classify
+
+    error = classify(DataError("INSERT ... 999993653", {}, Exception("value out of range 999993653")))
+    assert not error.retryable and "refused a value" in str(error) and "999993653" not in str(error)

@@ -190,3 +190,12 @@ def test_a_document_dso_did_not_list_fails_with_its_real_cause(
         TranslateStage(ctx, delivery).handle(StageJob(VERBOUWING, 1))
     assert first.document_id in str(info.value) and "KeyError" not in str(info.value)
     assert delivery.zaken == {} or len(delivery.zaken) == 0
+
+
+def test_a_stam_about_another_verzoek_is_refused(ctx: StageContext, delivery: RecordingDelivery) -> None:
+    """Issue 14, item 10: DSO's samenvatting must be the version we asked for."""
+    other = example("verbouwing-initieren").replace(VERBOUWING.encode(), b"2026031000999")
+    fetched(ctx, VERBOUWING, 1, other)
+    with pytest.raises(PermanentError, match="gaat over verzoek 2026031000999"):
+        TranslateStage(ctx, delivery).handle(StageJob(VERBOUWING, 1))
+    assert len(delivery.zaken) == 0
