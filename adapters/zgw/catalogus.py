@@ -233,16 +233,17 @@ class CatalogusResolver:
             for r in c.list_all(c.catalogi("roltypen"), {"zaaktype": url})
         )
         informatieobjecttypen: dict[str, str] = {}
+        # With the current zaaktype version taken (keuze), its current documenttypen too.
+        iot_op = op if keuze is None else self._today()
         for i in c.list_all(c.catalogi("informatieobjecttypen"), {"catalogus": catalogus}):
-            if i.get("concept") or not _geldig_op(i, op):
+            if i.get("concept") or not _geldig_op(i, iot_op):
                 continue
             # Several published versions of one omschrijving: the latest that is valid.
             informatieobjecttypen[str(i["omschrijving"])] = str(i["url"])
         eigenschappen = {
             str(e["naam"]): str(e["url"]) for e in c.list_all(c.catalogi("eigenschappen"), {"zaaktype": url})
         }
-        # ZaakType lists the URLs of its resultaattypen and of the informatieobjecttypen linked to
-        # it (zaaktype-informatieobjecttypen); an empty list asks no further call.
+        # ZaakType lists the URLs of its resultaattypen: an empty list asks no further call.
         resultaattypen = (
             {
                 str(r.get("omschrijving", "")): str(r["url"])
@@ -251,9 +252,8 @@ class CatalogusResolver:
             if zaaktype.get("resultaattypen")
             else {}
         )
-        links = zaaktype.get("informatieobjecttypen")
-        # No links listed: not checked here (the provider still checks each document).
-        gekoppeld = frozenset(str(x) for x in links) if isinstance(links, list) and links else None
+        links = zaaktype.get("informatieobjecttypen")  # a list of URLs in Catalogi 1.3.3 only
+        gekoppeld = frozenset(str(x) for x in links) if isinstance(links, list) else self._koppelingen(url)
         return Zaaktype(
             url=url,
             identificatie=identificatie,
@@ -268,3 +268,16 @@ class CatalogusResolver:
             begin_geldigheid=str(zaaktype.get("beginGeldigheid") or ""),
             keuze=keuze,
         )
+
+    def _koppelingen(self, zaaktype_url: str) -> frozenset[str] | None:
+        """The informatieobjecttypen linked to the zaaktype (/zaaktype-informatieobjecttypen);
+        None when the provider has no such list (then only the provider checks the link)."""
+        c = self._client
+        url = c.catalogi("zaaktype-informatieobjecttypen")
+        page = c.request("GET", url, params={"zaaktype": zaaktype_url}, absent_ok=True)
+        if not isinstance(page, (dict, list)):
+            return None
+        items: list[dict[str, Any]] = page if isinstance(page, list) else list(page.get("results") or [])
+        if isinstance(page, dict) and page.get("next"):
+            items = list(c.list_all(url, {"zaaktype": zaaktype_url}))
+        return frozenset(str(z["informatieobjecttype"]) for z in items if z.get("informatieobjecttype"))

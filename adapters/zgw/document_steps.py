@@ -17,6 +17,8 @@ from adapters.zgw.catalogus import Zaaktype
 from adapters.zgw.steps import UPLOAD, Result, Steps
 from stam_mapping.zgw_plan import ZgwDocument
 
+_POGINGEN = 5  # identificaties tried for one document when orphans hold the earlier ones
+
 
 class DocumentSteps(Steps):
     # Set by the run (delivery._Run) that uses these steps.
@@ -72,13 +74,18 @@ class DocumentSteps(Steps):
         size = self.documents.size(document_id)
         body = self.document_body(zaaktype, document)
 
+        # The identificatie to POST with: the document's own, unless a locked orphan we cannot
+        # remove holds it (see `find`).
+        gekozen = [body.get("identificatie")]
+
         def post(_: Result) -> Result:
+            send = {**body, "identificatie": gekozen[0]} if gekozen[0] else body
             if size > self.threshold:
                 created = docs.create_large(
-                    self.c, body, self.documents, document_id, size, self.cp, key + UPLOAD
+                    self.c, send, self.documents, document_id, size, self.cp, key + UPLOAD
                 )
             else:
-                created = docs.create_small(self.c, body, self.documents, document_id, size)
+                created = docs.create_small(self.c, send, self.documents, document_id, size)
             return {"url": created["url"], "voltooid": True}
 
         def find(_: Result) -> Result | None:
@@ -86,24 +93,50 @@ class DocumentSteps(Steps):
             if upload is not None:  # bestandsdelen begun: we know the document and its lock
                 resumed = docs.resume_large(self.c, upload, body, self.documents, document_id, size)
                 return {"url": resumed["url"], "voltooid": True}
-            for found in recovery.find_documenten(self.c, body):
-                if found.get("locked"):
-                    self.discard(found)
-                elif int(found.get("bestandsomvang") or 0) == size:
-                    return {"url": str(found["url"]), "voltooid": True}
-            return None
+            if not body.get("identificatie") or self.prefix is None:
+                return None
+            # identificatie is unique per bronorganisatie (Open Zaak: identificatie-niet-uniek), so
+            # an orphan that stays takes its identificatie along: the next attempt uses "~2",
+            # "~3"... (the same sequence every retry walks, so a lost answer is still found).
+            for poging in range(1, _POGINGEN + 1):
+                ident = (
+                    str(body["identificatie"])
+                    if poging == 1
+                    else docs.identificatie(self.prefix, self.verzoeknummer, f"{document_id}~{poging}")
+                )
+                found = recovery.find_documenten(self.c, {**body, "identificatie": ident})
+                bezet = False
+                for bestaand in found:
+                    if bestaand.get("locked"):
+                        bezet = not self.discard(bestaand) or bezet
+                    elif int(bestaand.get("bestandsomvang") or 0) == size:
+                        return {"url": str(bestaand["url"]), "voltooid": True}
+                    else:
+                        bezet = True  # not ours to judge: leave it, take the next identificatie
+                if not bezet:
+                    gekozen[0] = ident
+                    return None
+            raise DeliveryPermanentError(
+                f"document {document_id}: {_POGINGEN} identificaties taken by documents "
+                "that cannot be removed"
+            )
 
         return self.create_once(key, post, find)
 
-    def discard(self, found: dict[str, Any]) -> None:
+    def discard(self, found: dict[str, Any]) -> bool:
         """A document of ours that is still locked with a lock we never learned (the answer to
         its POST, the only place the lock is told, was lost): it can be neither completed nor
-        unlocked, and no zaak points at it. Deleting it (scope documenten.verwijderen) leaves no
-        stray copy. A provider that refuses keeps an empty, unlinked document: logged for its
-        beheerder rather than failing the verzoek over it."""
+        unlocked with its lock, and no zaak points at it. Open Zaak refuses to delete a locked
+        document (destroy-locked), so it is force-unlocked first (scope
+        documenten.geforceerd-unlock) and then deleted (documenten.verwijderen). A provider that
+        refuses either keeps an empty, unlinked document: logged for its beheerder, and the new
+        upload takes the next identificatie. True when it is gone."""
+        url = str(found["url"])
         try:
-            self.c.delete(str(found["url"]))
+            self.c.post(f"{url}/unlock", {})
+            self.c.delete(url)
         except DeliveryPermanentError as exc:
-            self.log.warning("zgw.document.orphan_left", url=str(found["url"]), reason=str(exc))
-        else:
-            self.log.info("zgw.document.orphan_deleted", url=str(found["url"]))
+            self.log.warning("zgw.document.orphan_left", url=url, reason=str(exc))
+            return False
+        self.log.info("zgw.document.orphan_deleted", url=url)
+        return True

@@ -8,7 +8,7 @@ first verzoek arrives: `dso-gateway check` runs it.
 
 Errors are gaps that make a delivery fail (Open Zaak 1.21 refuses it). Warnings are things that
 cannot fail a delivery but are worth knowing (a zaaktype version taken because none was valid
-on the date; links the provider does not list, which then only the provider checks)."""
+on the date; a provider without a zaaktype-informatieobjecttypen list to check links against)."""
 
 from __future__ import annotations
 
@@ -98,8 +98,8 @@ def check_catalogue(client: ZgwClient, mapping: MunicipalMapping, op: date) -> C
                 problems.append(f"informatieobjecttype {omschrijving!r} not in catalogus {catalogus}")
         if zaaktype.gekoppeld is None:
             report.warnings.append(
-                f"zaaktype {identificatie} lists no linked informatieobjecttypen: whether its documents "
-                "may be linked (zaaktype-informatieobjecttypen) is left to the provider"
+                f"the provider lists no zaaktype-informatieobjecttypen for zaaktype {identificatie}: "
+                "whether its documents may be linked to its zaken is left to the provider"
             )
         report.errors += [p for p in dict.fromkeys(problems) if p not in report.errors]
         if not problems:

@@ -12,6 +12,7 @@ from adapters.errors import DeliveryPermanentError, DeliveryRetryableError
 from adapters.zgw.client import ZgwClient
 from adapters.zgw.delivery import ZgwDelivery
 from adapters.zgw.testserver import ZgwStore
+from adapters.zgw.testserver.config import GATEWAY_SCOPES, Application
 from stam_mapping.model import Betrokkene, Doel, NietNatuurlijkPersoon, Verzoek
 from tests import zgw_spec
 from tests.unit.adapters.support import BSN, MemoryCheckpoints, MemoryDocuments, demo_verzoek, planner
@@ -107,15 +108,7 @@ def test_crash_after_zaak_resumes_without_duplicates(zgw_env: ZgwEnv) -> None:
 
     result = delivery.deliver(verzoek, None, documents, checkpoints)
 
-    assert store.counts() == {
-        "zaken": 1,
-        "rollen": 2,
-        "statussen": 1,
-        "zaakobjecten": 2,
-        "zaakeigenschappen": 2,
-        "zaakinformatieobjecten": 2,
-        "documenten": 2,
-    }
+    assert store.counts() == EXPECTED
     assert result.zaak_url == next(iter(store.zaken.values()))["url"]
     # A third delivery of the same version calls nothing but the catalogue (cached) and changes nothing.
     calls = len(store.calls)
@@ -150,10 +143,12 @@ EXPECTED = {
     "zaken": 1,
     "rollen": 2,
     "statussen": 1,
+    "resultaten": 0,
     "zaakobjecten": 2,
     "zaakeigenschappen": 2,
     "zaakinformatieobjecten": 2,
     "documenten": 2,
+    "gebruiksrechten": 0,
 }
 
 
@@ -179,7 +174,8 @@ LOST_ANSWERS = [
     pytest.param("POST", "/zaakeigenschappen", 0, id="zaakeigenschap"),
     pytest.param("POST", "/zaakeigenschappen", 1, id="zaakeigenschap-2"),
     pytest.param("POST", "/documenten/api/v1/enkelvoudiginformatieobjecten", 0, id="document-small"),
-    # Large: created locked, its lock only in the lost answer; the orphan is deleted.
+    # Large: created locked, its lock only in the lost answer; the orphan is force-unlocked and
+    # deleted (documenten.geforceerd-unlock, granted for this case: _forced_unlock).
     pytest.param("POST", "/documenten/api/v1/enkelvoudiginformatieobjecten", 1, id="document-large"),
     pytest.param("PUT", "/bestandsdelen/", 2, id="bestandsdeel"),
     pytest.param("POST", "/unlock", 0, id="unlock"),
@@ -193,7 +189,7 @@ def test_lost_answer_after_create_is_adopted_not_duplicated(
     zgw_env: ZgwEnv, method: str, path: str, skip: int
 ) -> None:
     """The provider stored the object but the answer never arrived (no checkpoint written)."""
-    store = zgw_env.store
+    store = _forced_unlock(zgw_env) if path.endswith("/enkelvoudiginformatieobjecten") else zgw_env.store
     delivery = ZgwDelivery(zgw_env.client, planner, bestandsdelen_threshold=THRESHOLD)
     checkpoints = MemoryCheckpoints()
     store.inject_fault(500, method=method, path_contains=path, skip=skip, after_handling=True)
@@ -454,9 +450,19 @@ def test_a_refused_delete_fails_and_resumes(zgw_env: ZgwEnv) -> None:
     _assert_machtiging(store, gemachtigd=True)
 
 
+def _forced_unlock(zgw_env: ZgwEnv) -> ZgwStore:
+    """A fresh test server store whose application also has documenten.geforceerd-unlock."""
+    application = Application(scopes=GATEWAY_SCOPES | {"documenten.geforceerd-unlock"})
+    config = zgw_spec.CONFIG.model_copy(update={"default_application": application})
+    zgw_env.server.app.state.zgw = store = ZgwStore(config)
+    return store
+
+
 def test_lost_answer_of_a_large_document_leaves_no_orphan(zgw_env: ZgwEnv) -> None:
-    """The large document was created (locked) but its answer, and so its lock, was lost."""
-    store = zgw_env.store
+    """The large document was created (locked) but its answer, and so its lock, was lost. Open
+    Zaak deletes no locked document (destroy-locked): with documenten.geforceerd-unlock the
+    orphan is unlocked, then deleted, and the upload starts again under its identificatie."""
+    store = _forced_unlock(zgw_env)
     delivery = ZgwDelivery(zgw_env.client, planner, bestandsdelen_threshold=THRESHOLD)
     checkpoints = MemoryCheckpoints()
     verzoek = demo_verzoek(documenten=("DOC-2",))
@@ -474,6 +480,10 @@ def test_lost_answer_of_a_large_document_leaves_no_orphan(zgw_env: ZgwEnv) -> No
     assert doc["url"] != orphan["url"]
     assert doc["identificatie"] == "DSO-2024031400042-DOC-2"
     assert store.content_of(doc["url"]) == LARGE
+    assert (
+        "POST",
+        f"/documenten/api/v1/enkelvoudiginformatieobjecten/{orphan['uuid']}/unlock",
+    ) in store.calls
     assert ("DELETE", f"/documenten/api/v1/enkelvoudiginformatieobjecten/{orphan['uuid']}") in store.calls
 
 
@@ -492,7 +502,9 @@ def test_delivery_against_a_catalogi_133_provider(zgw_server: zgw_spec.ServerHan
     assert transport.deviations == []
     assert result.zaak_url == next(iter(zgw_server.store.zaken.values()))["url"]
     catalogi_checked = [p for m, p in zgw_server.store.calls if p.startswith("/catalogi/")]
-    assert len(catalogi_checked) == 6
+    # catalogussen, zaaktypen, statustypen, roltypen, informatieobjecttypen, eigenschappen,
+    # resultaattypen; the links come with the 1.3.3 zaaktype (no zaaktype-informatieobjecttypen call).
+    assert len(catalogi_checked) == 7
 
 
 def test_a_provider_refusing_the_delete_keeps_the_orphan_and_delivers(zgw_env: ZgwEnv) -> None:
@@ -504,15 +516,22 @@ def test_a_provider_refusing_the_delete_keeps_the_orphan_and_delivers(zgw_env: Z
     store.inject_fault(
         500, method="POST", path_contains="/enkelvoudiginformatieobjecten", after_handling=True
     )
-    store.inject_fault(403, method="DELETE", path_contains="/enkelvoudiginformatieobjecten/")
 
     with pytest.raises(DeliveryRetryableError):
         delivery.deliver(verzoek, None, _documents(), checkpoints)
+    [orphan] = store.documenten.values()
     delivery.deliver(verzoek, None, _documents(), checkpoints)
 
-    assert len(store.documenten) == 2  # the orphan: locked, empty, linked to nothing
+    # Without documenten.geforceerd-unlock the orphan cannot be unlocked, so not deleted
+    # (destroy-locked): it stays, locked, empty, linked to nothing, and keeps its identificatie
+    # (unique per bronorganisatie), so the new upload takes the next one.
+    assert len(store.documenten) == 2
+    assert orphan["uuid"] in store.locks
     [zio] = store.zaakinformatieobjecten.values()
     assert store.content_of(zio["informatieobject"]) == LARGE
+    [doc] = [d for d in store.documenten.values() if d["url"] == zio["informatieobject"]]
+    assert doc["identificatie"] != orphan["identificatie"] == "DSO-2024031400042-DOC-2"
+    assert not any(m == "DELETE" for m, _ in store.calls)
 
 
 def test_upload_state_kept_under_the_document_key_by_older_releases_resumes(zgw_env: ZgwEnv) -> None:

@@ -74,6 +74,7 @@ class ZgwStore:
     zaakeigenschappen: dict[str, dict[str, Any]] = field(default_factory=dict)
     zaakinformatieobjecten: dict[str, dict[str, Any]] = field(default_factory=dict)
     resultaten: dict[str, dict[str, Any]] = field(default_factory=dict)
+    klantcontacten: dict[str, dict[str, Any]] = field(default_factory=dict)
     gebruiksrechten: dict[str, dict[str, Any]] = field(default_factory=dict)
     documenten: dict[str, dict[str, Any]] = field(default_factory=dict)
     locks: dict[str, str] = field(default_factory=dict)  # document uuid -> lock
@@ -127,9 +128,7 @@ class ZgwStore:
             "zaakobjecten": len(self.zaakobjecten),
             "zaakeigenschappen": len(self.zaakeigenschappen),
             "zaakinformatieobjecten": len(self.zaakinformatieobjecten),
-            "resultaten": len(self.resultaten),
             "documenten": len(self.documenten),
-            "gebruiksrechten": len(self.gebruiksrechten),
         }
 
     def blob_path(self, name: str) -> Path:

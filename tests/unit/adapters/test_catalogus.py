@@ -115,7 +115,7 @@ def _zaaktype(
         "beginGeldigheid": begin,
         "eindeGeldigheid": einde,
         "resultaattypen": [f"{url}/res1"],
-        "informatieobjecttypen": informatieobjecttypen or [],
+        **({"informatieobjecttypen": informatieobjecttypen} if informatieobjecttypen is not None else {}),
     }
 
 
@@ -213,21 +213,29 @@ def test_the_cache_expires_after_its_ttl_and_refresh_forgets_it() -> None:
 
 
 def test_resultaattype_and_the_zaaktype_informatieobjecttype_links() -> None:
-    zaaktypen = [_zaaktype(f"{C}/zaaktypen/new", "2020-01-01", informatieobjecttypen=[f"{C}/iot/1"])]
-    client, _ = _catalogue(zaaktypen)
+    links = {"zaaktype-informatieobjecttypen": [{"informatieobjecttype": f"{C}/iot/1"}]}
+    client, _ = _catalogue([_zaaktype(f"{C}/zaaktypen/new", "2020-01-01")], links)
     zaaktype = CatalogusResolver(client).zaaktype("DSO", "002220647", "DSO-MELDING", date(2024, 3, 14))
     assert zaaktype.resultaattype("Ingetrokken").endswith("/res1")
     with pytest.raises(CatalogusGap, match="'Verleend'"):
         zaaktype.resultaattype("Verleend")
     assert zaaktype.informatieobjecttype("Bijlage") == f"{C}/iot/1"
-    zaaktypen[0]["informatieobjecttypen"] = [f"{C}/iot/other"]
+    links["zaaktype-informatieobjecttypen"] = []
     unlinked = CatalogusResolver(client).zaaktype("DSO", "002220647", "DSO-MELDING", date(2024, 3, 14))
     with pytest.raises(CatalogusGap, match="not linked to zaaktype DSO-MELDING"):
         unlinked.informatieobjecttype("Bijlage")
 
 
-def test_a_zaaktype_that_lists_no_links_leaves_the_link_to_the_provider() -> None:
-    client, _ = _catalogue([_zaaktype(f"{C}/zaaktypen/new", "2020-01-01")])
+def test_catalogi_133_lists_the_links_on_the_zaaktype() -> None:
+    zaaktypen = [_zaaktype(f"{C}/zaaktypen/new", "2020-01-01", informatieobjecttypen=[f"{C}/iot/other"])]
+    client, calls = _catalogue(zaaktypen)
+    zaaktype = CatalogusResolver(client).zaaktype("DSO", "002220647", "DSO-MELDING", date(2024, 3, 14))
+    assert zaaktype.gekoppeld == frozenset({f"{C}/iot/other"})
+    assert not any(c.endswith("/zaaktype-informatieobjecttypen") for c in calls)
+
+
+def test_a_provider_without_the_links_list_leaves_the_link_unchecked() -> None:
+    client, _ = _catalogue([_zaaktype(f"{C}/zaaktypen/new", "2020-01-01")])  # 404 on the list
     zaaktype = CatalogusResolver(client).zaaktype("DSO", "002220647", "DSO-MELDING", date(2024, 3, 14))
     assert zaaktype.gekoppeld is None
     assert zaaktype.informatieobjecttype("Bijlage") == f"{C}/iot/1"

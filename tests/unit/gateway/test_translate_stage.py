@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from adapters.base import DeliveryResult
 from adapters.memory import RecordingDelivery
 from gateway.archive import Archive
 from gateway.errors import RetryableError
@@ -139,3 +141,21 @@ def test_kopiebericht_is_recorded_and_skipped(ctx: StageContext, delivery: Recor
     assert state(ctx, "2026031200303", 1) == State.SKIPPED
     assert len(delivery.zaken) == 0
     assert TRANSLATE not in queued(ctx)
+
+
+class _NotingDelivery(RecordingDelivery):
+    """The fake, saying something about the registration (as the ZGW adapter does when it took
+    another zaaktype version than the one valid on the indieningsdatum)."""
+
+    def deliver(self, *args: Any, **kwargs: Any) -> DeliveryResult:
+        result = super().deliver(*args, **kwargs)
+        notitie = "zaaktype X: geen gepubliceerde versie geldig op 2019-06-01; de huidige versie is gebruikt"
+        return result.model_copy(update={"notities": (notitie,)})
+
+
+def test_what_the_adapter_notes_is_on_the_timeline(ctx: StageContext) -> None:
+    fetched(ctx, VERBOUWING, 1, example("verbouwing-initieren"))
+    TranslateStage(ctx, _NotingDelivery()).handle(StageJob(VERBOUWING, 1))
+    [delivered] = [e for e in ctx.store.events_for(VERBOUWING) if e.kind == "delivered"]
+    assert "geregistreerd als zaak" in (delivered.detail or "")
+    assert "geen gepubliceerde versie geldig op 2019-06-01" in (delivered.detail or "")
