@@ -163,9 +163,15 @@ def deliver_version(
         volgnummer,
         to=State.DELIVERED,
         event="delivered",
-        # Not `reported`: DSO never hears of a zaak made this way.
-        detail=f"geregistreerd als zaak {result.zaak_identificatie} ({delivery.name}) met "
-        "dso-gateway deliver; niet teruggemeld aan DSO",
+        # Not `reported`: DSO never hears of a zaak made this way. The adapter's notes (e.g. which
+        # zaaktype version was taken) go on the timeline, as in the pipeline.
+        detail="; ".join(
+            (
+                f"geregistreerd als zaak {result.zaak_identificatie} ({delivery.name}) met "
+                "dso-gateway deliver; niet teruggemeld aan DSO",
+                *result.notities,
+            )
+        ),
         expect={State.FETCHED},
         summary={"zaak_url": result.zaak_url, "zaak_identificatie": result.zaak_identificatie},
         versie_values={"doel": verzoek.doel.value},

@@ -233,8 +233,10 @@ class CatalogusResolver:
             for r in c.list_all(c.catalogi("roltypen"), {"zaaktype": url})
         )
         informatieobjecttypen: dict[str, str] = {}
+        # With the current zaaktype version taken (keuze), its current documenttypen too.
+        iot_op = op if keuze is None else self._today()
         for i in c.list_all(c.catalogi("informatieobjecttypen"), {"catalogus": catalogus}):
-            if i.get("concept") or not _geldig_op(i, op):
+            if i.get("concept") or not _geldig_op(i, iot_op):
                 continue
             # Several published versions of one omschrijving: the latest that is valid.
             informatieobjecttypen[str(i["omschrijving"])] = str(i["url"])

@@ -71,7 +71,7 @@ def run_remote_harness(
         verdict = "ok" if outcome.passed else f"FAILED ({'; '.join(outcome.problems)})"
         out(f"harness: {scenario.name} ... {verdict} [{outcome.seconds:.1f}s]")
     if result.skipped:
-        out(f"harness: {len(result.skipped)} scenarios skipped: this environment cannot stage them")
+        out(result.skipped_line())
     out(result.summary())
     return result
 

@@ -68,6 +68,10 @@ class HarnessResult:
     skipped: list[str] = field(default_factory=list)  # scenarios this environment cannot stage
     skip_reasons: dict[str, str] = field(default_factory=dict)  # scenario name -> why
 
+    def skipped_line(self) -> str:
+        n = len(self.skipped)
+        return f"harness: {n} scenario{'' if n == 1 else 's'} skipped: this environment cannot stage them"
+
     def skip(self, name: str, reason: str, out: Callable[[str], None]) -> None:
         self.skipped.append(name)
         self.skip_reasons[name] = reason
@@ -106,7 +110,7 @@ def run_harness(
             data_dir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="dso-harness-")))
         _run_all(base, data_dir, token, scenarios, numbers, result, out, external_zgw)
     if result.skipped:
-        out(f"harness: {len(result.skipped)} scenarios skipped: this environment cannot stage them")
+        out(result.skipped_line())
     out(result.summary())
     return result
 

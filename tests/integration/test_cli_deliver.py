@@ -169,3 +169,18 @@ def test_a_run_after_a_failure_resumes_without_doubles(zgw: ServerThread, tmp_pa
     counts = _zgw_store(zgw).counts()
     assert (counts["zaken"], counts["rollen"], counts["zaakinformatieobjecten"]) == (1, 1, 2)
     assert counts["documenten"] == 2
+
+
+def test_the_zaaktype_version_taken_is_on_the_timeline(zgw: ServerThread, tmp_path: Path) -> None:
+    # Filed before any zaaktype version began (the test catalogue starts in 2020): the adapter
+    # takes the current version and says so; `deliver` puts that on the timeline like the pipeline.
+    stam = tmp_path / "oud.xml"
+    stam.write_bytes(EXAMPLE.read_bytes().replace(b"2026-03-10T09:15:00+01:00", b"2019-06-01T09:15:00+02:00"))
+    result = _deliver(zgw, tmp_path, str(stam), "--placeholders")
+    assert result.returncode == 0, result.stderr
+    store = SqlStore.from_url(f"sqlite:///{tmp_path / 'data' / 'gateway.db'}")
+    try:
+        [detail] = [e.detail or "" for e in store.events_for("2026031000101") if e.kind == "delivered"]
+    finally:
+        store.close()
+    assert "geen gepubliceerde versie geldig op 2019-06-01" in detail

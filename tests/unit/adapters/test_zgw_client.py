@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
+import io
 import json
+from datetime import timedelta
 
 import httpx
 import jwt
@@ -134,3 +138,63 @@ def test_errors_carry_the_status_and_delete_may_find_nothing() -> None:
         refused.delete(url, missing_ok=True)
     deleted = _client(httpx.MockTransport(lambda r: httpx.Response(204)))
     assert deleted.delete(url, missing_ok=True) is True
+
+
+def test_a_bestandsdeel_goes_with_a_content_length_and_streams_from_the_file() -> None:
+    """Open Zaak reads a chunked body (no Content-Length) as empty: `lock: required`."""
+    seen: list[tuple[httpx.Headers, bytes]] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append((request.headers, request.read()))
+        return httpx.Response(200, json={"ok": True})
+
+    client = _client(httpx.MockTransport(handle))
+    source = io.BytesIO(b"x" * 10 + b"PART" * 50_000 + b"rest")
+    source.seek(10)
+    client.put_bestandsdeel(
+        f"{BASE}/documenten/api/v1/bestandsdelen/1",
+        lock="abc123",
+        inhoud=source,
+        omvang=200_000,
+        bestandsnaam='tekening "A".pdf',
+    )
+
+    [(headers, body)] = seen
+    assert "transfer-encoding" not in headers
+    assert int(headers["Content-Length"]) == len(body)
+    assert source.read() == b"rest"  # exactly the part was read
+    # A standard multipart parser reads it back: the lock and the part, byte for byte.
+    message = email.message_from_bytes(
+        b"Content-Type: " + headers["Content-Type"].encode() + b"\r\n\r\n" + body, policy=email.policy.HTTP
+    )
+    parts = {part.get_param("name", header="content-disposition"): part for part in message.iter_parts()}
+    assert parts["lock"].get_payload(decode=True) == b"abc123"
+    assert parts["inhoud"].get_payload(decode=True) == b"PART" * 50_000
+    assert parts["inhoud"].get_filename() == "tekening %22A%22.pdf"
+
+
+def test_a_bestandsdeel_shorter_than_announced_is_refused_not_sent_short() -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        request.read()
+        return httpx.Response(200, json={})
+
+    client = _client(httpx.MockTransport(handle))
+    with pytest.raises(DeliveryPermanentError, match="ended before its announced size"):
+        client.put_bestandsdeel(
+            f"{BASE}/documenten/api/v1/bestandsdelen/1",
+            lock="abc",
+            inhoud=io.BytesIO(b"short"),
+            omvang=100,
+            bestandsnaam="a.bin",
+        )
+
+
+def test_the_server_clock_from_its_date_header_bounds_now() -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={}, headers={"Date": "Mon, 01 Jan 2024 12:00:00 GMT"})
+
+    client = _client(httpx.MockTransport(handle))
+    before = client.server_now()
+    client.get(client.catalogi("zaaktypen"))
+    behind = client.server_now()
+    assert behind.year == 2024 and before - behind > timedelta(days=365)  # the provider's clock

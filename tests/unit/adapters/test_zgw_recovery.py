@@ -88,7 +88,7 @@ def test_rol_matches_the_betrokkene_and_never_sends_a_bsn() -> None:
 
 def test_replacing_rol_is_never_taken_for_the_one_it_replaces() -> None:
     """An aanvulling that made the initiator machtiginggever: the old rol has the same person."""
-    oud = {"url": "r-oud", "betrokkeneType": "natuurlijk_persoon", "indicatieMachtiging": ""}
+    oud: dict[str, Any] = {"url": "r-oud", "betrokkeneType": "natuurlijk_persoon", "indicatieMachtiging": ""}
     nieuw = {**oud, "url": "r-nieuw", "indicatieMachtiging": "machtiginggever"}
     for rol in (oud, nieuw):
         rol["betrokkeneIdentificatie"] = {"inpBsn": "111222333"}

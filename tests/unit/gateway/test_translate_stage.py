@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from adapters.base import DeliveryResult
 from adapters.memory import RecordingDelivery
 from gateway.archive import Archive
 from gateway.errors import PermanentError
@@ -199,3 +201,21 @@ def test_a_stam_about_another_verzoek_is_refused(ctx: StageContext, delivery: Re
     with pytest.raises(PermanentError, match="gaat over verzoek 2026031000999"):
         TranslateStage(ctx, delivery).handle(StageJob(VERBOUWING, 1))
     assert len(delivery.zaken) == 0
+
+
+class _NotingDelivery(RecordingDelivery):
+    """The fake, saying something about the registration (as the ZGW adapter does when it took
+    another zaaktype version than the one valid on the indieningsdatum)."""
+
+    def deliver(self, *args: Any, **kwargs: Any) -> DeliveryResult:
+        result = super().deliver(*args, **kwargs)
+        notitie = "zaaktype X: geen gepubliceerde versie geldig op 2019-06-01; de huidige versie is gebruikt"
+        return result.model_copy(update={"notities": (notitie,)})
+
+
+def test_what_the_adapter_notes_is_on_the_timeline(ctx: StageContext) -> None:
+    fetched(ctx, VERBOUWING, 1, example("verbouwing-initieren"))
+    TranslateStage(ctx, _NotingDelivery()).handle(StageJob(VERBOUWING, 1))
+    [delivered] = [e for e in ctx.store.events_for(VERBOUWING) if e.kind == "delivered"]
+    assert "geregistreerd als zaak" in (delivered.detail or "")
+    assert "geen gepubliceerde versie geldig op 2019-06-01" in (delivered.detail or "")

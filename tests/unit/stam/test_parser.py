@@ -236,7 +236,7 @@ def test_notificatie() -> None:
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        (example("verzoek-dakkapel-initieren.xml").read_bytes(), "wrong root element 'verzoek'"),
+        ((FIXTURES / "valid" / "01-dakkapel-initieren.xml").read_bytes(), "wrong root element 'verzoek'"),
         (b"<n:verzoeknotificatie xmlns:n='urn:x'/>", "unknown namespace 'urn:x'"),
         (
             b"<n:verzoeknotificatie xmlns:n='http://www.omgevingswet.nl/koppelvlak/stam-v4/verzoeknotificatie'>"
