@@ -33,7 +33,8 @@ _FILTERS: dict[str, dict[str, str]] = {
         "richting": "richting",
     },
 }
-# Accepted but not filtered on (the test server has one version of each published type).
+# Accepted besides the filters above: `status` and `datumGeldigheid` are applied below, the
+# rest has nothing to select (one catalogus, one published version of each type).
 _OTHER_PARAMETERS: dict[str, tuple[str, ...]] = {
     "catalogussen": ("domein__in", "rsin__in"),
     "zaaktypen": ("trefwoorden", "status", "datumGeldigheid"),

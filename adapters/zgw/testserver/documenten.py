@@ -278,8 +278,6 @@ async def update_document(request: Request, uuid: str) -> JSONResponse:
     elif body["lock"] != store.locks[uuid]:
         invalid.add("nonFieldErrors", "incorrect-lock-id", "Incorrect lock ID.")
     _check(store, body, invalid, partial=True)
-    if body.get("indicatieGebruiksrecht") is True and doc.get("indicatieGebruiksrecht") is not True:
-        invalid.add("indicatieGebruiksrecht", "missing-gebruiksrechten", "Maak `gebruiksrechten` aan.")
     if (
         "indicatieGebruiksrecht" in body
         and body["indicatieGebruiksrecht"] is not True

@@ -28,7 +28,8 @@ _KINDS_BY_SEGMENT = {
 
 
 def is_local(store: ZgwStore, url: str) -> bool:
-    """On this server's host (Open Zaak: in ALLOWED_HOSTS)."""
+    """On this server's host (Open Zaak: a host in ALLOWED_HOSTS). The server knows one host,
+    the one its first request came in on, and compares every stored URL as given."""
     ours, theirs = urlsplit(store.base_url), urlsplit(url)
     return (ours.scheme, ours.netloc) == (theirs.scheme, theirs.netloc)
 
@@ -89,7 +90,7 @@ def local_object(
         invalid.add(name, "unknown-service", "De URL hoort bij geen bekende service.")
         return None
     found = items.get(url.rsplit("/", 1)[-1])
-    if found is None or found["url"] != url:
+    if found is None or urlsplit(found["url"]).path != urlsplit(url).path:
         invalid.add(name, missing, "Ongeldige hyperlink - Object bestaat niet.")
         return None
     return found

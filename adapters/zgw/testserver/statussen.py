@@ -145,7 +145,7 @@ async def create_status(request: Request) -> JSONResponse:
     elif moment is not None and moment > datetime.now(UTC):
         invalid.add("datumStatusGezet", "date-in-future", "Deze datum mag niet in de toekomst zijn.")
     # A status is no change to the zaak's data: the closed-zaak rule is the reopen scope below.
-    zaak = zaak_ref(request, store, body, invalid, writable=False)
+    zaak = zaak_ref(request, store, body, invalid, writable=False, sets_status=True)
     statustype = catalogus_type(store, body, invalid, "statustype", "statustypen")
     if zaak is not None and statustype is not None and statustype["zaaktype"] != zaak["zaaktype"]:
         invalid.add(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -74,6 +75,7 @@ class ZgwStore:
     zaakeigenschappen: dict[str, dict[str, Any]] = field(default_factory=dict)
     zaakinformatieobjecten: dict[str, dict[str, Any]] = field(default_factory=dict)
     resultaten: dict[str, dict[str, Any]] = field(default_factory=dict)
+    klantcontacten: dict[str, dict[str, Any]] = field(default_factory=dict)
     gebruiksrechten: dict[str, dict[str, Any]] = field(default_factory=dict)
     documenten: dict[str, dict[str, Any]] = field(default_factory=dict)
     locks: dict[str, str] = field(default_factory=dict)  # document uuid -> lock
@@ -127,9 +129,7 @@ class ZgwStore:
             "zaakobjecten": len(self.zaakobjecten),
             "zaakeigenschappen": len(self.zaakeigenschappen),
             "zaakinformatieobjecten": len(self.zaakinformatieobjecten),
-            "resultaten": len(self.resultaten),
             "documenten": len(self.documenten),
-            "gebruiksrechten": len(self.gebruiksrechten),
         }
 
     def blob_path(self, name: str) -> Path:
@@ -290,7 +290,9 @@ class ZgwStore:
     def find(self, kind: str, url: str) -> dict[str, Any] | None:
         """A catalogue object by URL."""
         found = self.catalogi.get(kind, {}).get(url.rstrip("/").rsplit("/", 1)[-1])
-        return found if found is not None and found["url"] == url.rstrip("/") else None
+        # By path: the host is checked where a URL comes in (references.is_local).
+        same = found is not None and urlsplit(found["url"]).path == urlsplit(url.rstrip("/")).path
+        return found if same else None
 
     def linked(self, zaaktype_url: str, informatieobjecttype_url: str) -> bool:
         """Whether a ZaakTypeInformatieObjectType links the two exact versions."""

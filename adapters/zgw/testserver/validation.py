@@ -14,12 +14,14 @@ def required(body: dict[str, Any], invalid: Invalid, *names: str) -> None:
             invalid.add(name, "required", "Dit veld is vereist.")
 
 
-def max_length(body: dict[str, Any], invalid: Invalid, limits: dict[str, int]) -> None:
+def max_length(body: dict[str, Any], invalid: Invalid, limits: dict[str, int], prefix: str = "") -> None:
     for name, limit in limits.items():
         value = body.get(name)
         if isinstance(value, str) and len(value) > limit:
             invalid.add(
-                name, "max_length", f"Zorg ervoor dat dit veld niet meer dan {limit} karakters bevat."
+                f"{prefix}{name}",
+                "max_length",
+                f"Zorg ervoor dat dit veld niet meer dan {limit} karakters bevat.",
             )
 
 
@@ -68,10 +70,12 @@ def is_datetime(body: dict[str, Any], invalid: Invalid, *names: str) -> None:
             invalid.add(name, "invalid", "Datetime heeft een verkeerd formaat.")
 
 
-def one_of(body: dict[str, Any], invalid: Invalid, name: str, allowed: tuple[str, ...]) -> None:
+def one_of(
+    body: dict[str, Any], invalid: Invalid, name: str, allowed: tuple[str, ...], prefix: str = ""
+) -> None:
     value = body.get(name)
     if value is not None and value not in allowed:
-        invalid.add(name, "invalid_choice", f'"{value}" is een ongeldige keuze.')
+        invalid.add(f"{prefix}{name}", "invalid_choice", f'"{value}" is een ongeldige keuze.')
 
 
 VERTROUWELIJKHEID = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -25,6 +26,7 @@ from adapters.zgw.testserver.common import (
 from adapters.zgw.testserver.problems import Invalid, Problem
 from adapters.zgw.testserver.references import catalogus_type, fetchable, local_object
 from adapters.zgw.testserver.store import ZAKEN, ZgwStore
+from adapters.zgw.testserver.zaakregels import check_zaak_fields
 
 router = APIRouter(prefix=ZAKEN)
 _CRS = {"Content-Crs": "EPSG:4326"}
@@ -81,7 +83,13 @@ _EENMALIGE_ROLLEN = ("initiator", "zaakcoordinator")
 
 
 def zaak_ref(
-    request: Request, store: ZgwStore, body: dict[str, Any], invalid: Invalid, *, writable: bool = True
+    request: Request,
+    store: ZgwStore,
+    body: dict[str, Any],
+    invalid: Invalid,
+    *,
+    writable: bool = True,
+    sets_status: bool = False,
 ) -> dict[str, Any] | None:
     """The zaak a sub-resource points at. Sub-resources are authorised on their zaak's
     vertrouwelijkheid; a closed zaak (einddatum set) takes no changes without the scope
@@ -92,6 +100,13 @@ def zaak_ref(
     require_readable(request, zaak.get("vertrouwelijkheidaanduiding"))
     if writable and zaak.get("einddatum") and not has_scope(request, "zaken.geforceerd-bijwerken"):
         raise Problem(403, "permission_denied", "You are not allowed to modify closed zaak data.")
+    archiefstatus = zaak.get("archiefstatus", "nog_te_archiveren")
+    if (writable or sets_status) and archiefstatus != "nog_te_archiveren":
+        invalid.add(
+            "nonFieldErrors",
+            "zaak-archiefstatus-invalid",
+            "Er zijn gerelateerde objecten die niet de archiefstatus `nog_te_archiveren` hebben.",
+        )
     return zaak
 
 
@@ -233,6 +248,7 @@ async def create_zaak(request: Request) -> JSONResponse:
             "Niet alle producten/diensten komen voor in de producten/diensten op het zaaktype.",
         )
     _identificatie_uniek(store, body, invalid)
+    check_zaak_fields(store, body, invalid, zaaktype)
     await fetchable(store, body, invalid, "communicatiekanaal", "selectielijstklasse")
     invalid.raise_if_any()
     assert zaaktype is not None
@@ -344,6 +360,8 @@ async def update_zaak(request: Request, uuid: str) -> JSONResponse:
     v.rsin(body, invalid, "verantwoordelijkeOrganisatie", "opdrachtgevendeOrganisatie")
     v.is_date(body, invalid, "startdatum", "registratiedatum", "einddatumGepland")
     v.one_of(body, invalid, "vertrouwelijkheidaanduiding", v.VERTROUWELIJKHEID)
+    check_zaak_fields(store, body, invalid, store.find("zaaktypen", zaak["zaaktype"]), zaak)
+    await fetchable(store, body, invalid, "communicatiekanaal", "selectielijstklasse")
     invalid.raise_if_any()
     read_only = ("url", "uuid", "einddatum", "status", "resultaat", "deelzaken", "rollen", "_expand")
     zaak.update({k: val for k, val in body.items() if k not in read_only})
@@ -372,11 +390,28 @@ def _check_betrokkene(body: dict[str, Any], invalid: Invalid) -> None:
                 "max_length",
                 f"Zorg ervoor dat dit veld niet meer dan {limit} karakters bevat.",
             )
+    a_nummer = identificatie.get("inpA_nummer")
+    if a_nummer and not re.fullmatch(r"[1-9][0-9]{9}", str(a_nummer)):
+        invalid.add(f"{prefix}inpA_nummer", "a-nummer-incorrect-format", "Een A-nummer heeft 10 cijfers.")
+    v.one_of(identificatie, invalid, "geslachtsaanduiding", ("m", "v", "o", ""), prefix=prefix)
     adres = identificatie.get("verblijfsadres")
     if isinstance(adres, dict):
         for name in ("aoaIdentificatie", "wplWoonplaatsNaam", "gorOpenbareRuimteNaam", "aoaHuisnummer"):
             if adres.get(name) in (None, ""):
                 invalid.add(f"{prefix}verblijfsadres.{name}", "required", "Dit veld is vereist.")
+
+
+def _check_contactpersoon(body: dict[str, Any], invalid: Invalid) -> None:
+    contact = body.get("contactpersoonRol")
+    if not isinstance(contact, dict):
+        return
+    if not contact.get("naam"):
+        invalid.add("contactpersoonRol.naam", "required", "Dit veld is vereist.")
+    email = contact.get("emailadres")
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", str(email)):
+        invalid.add("contactpersoonRol.emailadres", "invalid", "Voer een geldig e-mailadres in.")
+    limits = {"naam": 200, "emailadres": 254, "functie": 50, "telefoonnummer": 20}
+    v.max_length(contact, invalid, limits, prefix="contactpersoonRol.")
 
 
 @router.post("/rollen")
@@ -391,6 +426,7 @@ async def create_rol(request: Request) -> JSONResponse:
     v.one_of(body, invalid, "betrokkeneType", v.BETROKKENE_TYPEN)
     v.one_of(body, invalid, "indicatieMachtiging", ("gemachtigde", "machtiginggever", ""))
     _check_betrokkene(body, invalid)
+    _check_contactpersoon(body, invalid)
     zaak = zaak_ref(request, store, body, invalid)
     roltype = catalogus_type(store, body, invalid, "roltype", "roltypen")
     if zaak is not None and roltype is not None:
@@ -480,6 +516,12 @@ async def create_zaakobject(request: Request) -> JSONResponse:
         body.get("objectTypeOverige") or body.get("objectTypeOverigeDefinitie")
     ):
         invalid.add("nonFieldErrors", "missing-object-type-overige", "Vereist als objectType overige is.")
+    if body.get("objectType") not in (None, "overige") and body.get("objectTypeOverige"):
+        invalid.add(
+            "nonFieldErrors",
+            "invalid-object-type-overige-usage",
+            "objectTypeOverige mag alleen bij objectType overige.",
+        )
     if not body.get("object") and not body.get("objectIdentificatie"):
         invalid.add("nonFieldErrors", "invalid-zaakobject", "object of objectIdentificatie is vereist.")
     ident = body.get("objectIdentificatie") or {}
@@ -493,6 +535,8 @@ async def create_zaakobject(request: Request) -> JSONResponse:
             if not isinstance(ident, dict) or ident.get(name) in (None, ""):
                 invalid.add(f"objectIdentificatie.{name}", "required", "Dit veld is vereist.")
     zaak_ref(request, store, body, invalid)
+    # The test server's zaaktypen have no zaakobjecttypen, so any one given cannot resolve.
+    catalogus_type(store, body, invalid, "zaakobjecttype", "zaakobjecttypen")
     await fetchable(store, body, invalid, "object")
     invalid.raise_if_any()
     obj_uuid = new_uuid()
@@ -658,3 +702,40 @@ async def update_zaakinformatieobject(request: Request, uuid: str) -> JSONRespon
     invalid.raise_if_any()
     zio.update({k: body[k] for k in ("titel", "beschrijving", "vernietigingsdatum", "status") if k in body})
     return ok(zio)
+
+
+# --- klantcontacten -----------------------------------------------------------------------------
+
+
+@router.post("/klantcontacten")
+async def create_klantcontact(request: Request) -> JSONResponse:
+    """Like rol and resultaat: zaken.bijwerken (or geforceerd-bijwerken), not zaken.aanmaken."""
+    require(request, *BIJWERKEN)
+    store = store_of(request)
+    body = await json_body(request)
+    invalid = Invalid()
+    v.required(body, invalid, "zaak", "datumtijd")
+    v.max_length(body, invalid, {"identificatie": 14, "kanaal": 20, "onderwerp": 200, "toelichting": 1000})
+    v.is_datetime(body, invalid, "datumtijd")
+    zaak_ref(request, store, body, invalid)
+    invalid.raise_if_any()
+    contact_uuid = new_uuid()
+    contact = {
+        "identificatie": f"{len(store.klantcontacten) + 1:014d}",
+        "kanaal": "",
+        "onderwerp": "",
+        "toelichting": "",
+        **body,
+        "url": _url(store, f"klantcontacten/{contact_uuid}"),
+        "uuid": contact_uuid,
+    }
+    store.klantcontacten[contact_uuid] = contact
+    return ok(contact, 201, {"Location": contact["url"]})
+
+
+@router.get("/klantcontacten")
+async def list_klantcontacten(request: Request) -> JSONResponse:
+    require(request, "zaken.lezen")
+    store = store_of(request)
+    items = filtered(request, list(store.klantcontacten.values()), {"zaak": "zaak"}, urls=("zaak",))
+    return ok(page(request, readable_items(request, store, items)))
