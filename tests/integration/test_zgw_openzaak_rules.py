@@ -260,6 +260,17 @@ def test_check_fails_on_every_catalogue_gap_that_fails_a_delivery(zgw_env: ZgwEn
         del cat["zaaktype-informatieobjecttypen"][link_uuid]
     rapport = next(i for i in cat["informatieobjecttypen"].values() if i["omschrijving"] == "Rapport")
     rapport["concept"] = True
+    maatwerk = next(z for z in cat["zaaktypen"].values() if z["identificatie"] == "DSO-MAATWERK")
+    ingetrokken = next(
+        r
+        for r in cat["resultaattypen"].values()
+        if r["zaaktype"] == maatwerk["url"] and r["omschrijving"] == "Ingetrokken"
+    )
+    # A brondatum only a besluit gives: Open Zaak cannot close the zaak (archiefactiedatum-error).
+    ingetrokken["brondatumArchiefprocedure"] = {
+        **ingetrokken["brondatumArchiefprocedure"],
+        "afleidingswijze": "ingangsdatum_besluit",
+    }
 
     errors = check_catalogue(zgw_env.client, default_mapping(), date(2024, 3, 14)).errors
 
@@ -272,3 +283,4 @@ def test_check_fails_on_every_catalogue_gap_that_fails_a_delivery(zgw_env: ZgwEn
     assert named("statustype 'Aangevuld'", "DSO-INFORMATIE", "Aanvullen")
     assert named("'Bijlage'", "not linked", "DSO-OMGEVINGSVERGUNNING")
     assert named("'Rapport'", "not published")
+    assert named("resultaattype 'Ingetrokken'", "DSO-MAATWERK", "ingangsdatum_besluit")
