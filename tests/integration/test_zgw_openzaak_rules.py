@@ -284,3 +284,26 @@ def test_check_fails_on_every_catalogue_gap_that_fails_a_delivery(zgw_env: ZgwEn
     assert named("'Bijlage'", "not linked", "DSO-OMGEVINGSVERGUNNING")
     assert named("'Rapport'", "not published")
     assert named("resultaattype 'Ingetrokken'", "DSO-MAATWERK", "ingangsdatum_besluit")
+
+
+def test_a_catalogue_url_gone_since_it_was_cached_is_looked_up_again(zgw_env: ZgwEnv) -> None:
+    """The administrator replaced the statustype (a new URL) after the worker cached it: the
+    provider refuses the old URL, the delivery refreshes its catalogue and tries once more."""
+    delivery = ZgwDelivery(zgw_env.client, planner, bestandsdelen_threshold=THRESHOLD)
+    checkpoints = MemoryCheckpoints()
+    _deliver(delivery, V1, checkpoints)
+    statustypen = zgw_env.store.catalogi["statustypen"]
+    zaaktype = _zaak(zgw_env)["zaaktype"]
+    [(oud, aangevuld)] = [
+        (u, s)
+        for u, s in statustypen.items()
+        if s["zaaktype"] == zaaktype and s["omschrijving"] == "Aangevuld"
+    ]
+    del statustypen[oud]
+    _add_statustype(zgw_env, zaaktype, "Aangevuld", aangevuld["volgnummer"])
+
+    _deliver(delivery, V2, checkpoints)
+
+    laatste = zgw_env.store.statussen[_zaak(zgw_env)["status"].rsplit("/", 1)[-1]]
+    assert laatste["statustype"] != aangevuld["url"]
+    assert _statustype_of(zgw_env, laatste) == "Aangevuld"
