@@ -84,6 +84,14 @@ def test_an_intrekking_registers_the_mappings_resultaat_then_closes_the_zaak(zgw
     laatste = zgw_env.store.statussen[zaak["status"].rsplit("/", 1)[-1]]
     assert _statustype_of(zgw_env, laatste) == "Afgehandeld"
 
+    # Redelivered (the message came again): nothing is asked or sent, not even the documents'
+    # check, so a behandelaar's lock after closing cannot fail it.
+    document = next(iter(zgw_env.store.documenten.values()))
+    zgw_env.store.locks[document["uuid"]] = "lock-van-een-behandelaar"
+    calls = len(zgw_env.store.calls)
+    _deliver(delivery, V3, checkpoints)
+    assert len(zgw_env.store.calls) == calls
+
 
 @pytest.mark.parametrize("after_handling", [True, False], ids=["answer-lost", "failed"])
 def test_the_resultaat_step_is_safe_against_a_lost_answer(zgw_env: ZgwEnv, after_handling: bool) -> None:
