@@ -11,6 +11,15 @@ from adapters.zgw.testserver.references import local_object
 from adapters.zgw.testserver.store import ZgwStore
 
 _AARD_RELATIE = ("vervolg", "onderwerp", "bijdrage", "overig")
+_GEOMETRIEEN = (
+    "Point",
+    "MultiPoint",
+    "LineString",
+    "MultiLineString",
+    "Polygon",
+    "MultiPolygon",
+    "GeometryCollection",
+)
 
 
 def check_zaak_fields(
@@ -50,6 +59,13 @@ def check_zaak_fields(
                 "betaling-nvt",
                 'Laatste betaaldatum kan niet gezet worden als de betalingsindicatie "nvt" is.',
             )
+    geometrie = body.get("zaakgeometrie")
+    if geometrie is not None and not (
+        isinstance(geometrie, dict)
+        and geometrie.get("type") in _GEOMETRIEEN
+        and ("coordinates" in geometrie or "geometries" in geometrie)
+    ):
+        invalid.add("zaakgeometrie", "invalid", "Ongeldige GeoJSON-geometrie.")
     _group(body, invalid, "verlenging", ("reden", "duur"))
     _group(body, invalid, "opschorting", ("indicatie",))
     if own is not None:

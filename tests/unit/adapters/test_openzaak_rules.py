@@ -877,6 +877,7 @@ def test_zaak_field_rules(oz: Oz) -> None:
     past = "2024-03-14T10:00:00Z"
     refuse("betaling-nvt", "laatsteBetaaldatum", laatsteBetaaldatum=past, betalingsindicatie="nvt")
     refuse("required", "verlenging.duur", verlenging={"reden": "drukte"})
+    refuse("invalid", "zaakgeometrie", zaakgeometrie={"type": "Cirkel", "coordinates": [5, 52]})
     refuse("invalid-products-services", "productenOfDiensten", productenOfDiensten=["https://pdc.test/1"])
     assert oz.store.counts()["zaken"] == 1
 
