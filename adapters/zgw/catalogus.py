@@ -57,6 +57,8 @@ class Zaaktype:
     informatieobjecttypen: dict[str, str] = field(default_factory=dict)  # omschrijving -> url
     eigenschappen: dict[str, str] = field(default_factory=dict)  # naam -> url
     resultaattypen: dict[str, str] = field(default_factory=dict)  # omschrijving -> url
+    # omschrijving -> why closing with it fails in Open Zaak (archiefactiedatum-error), if it would
+    resultaattype_bezwaren: dict[str, str] = field(default_factory=dict)
     # URLs of the informatieobjecttypen linked to this zaaktype (zaaktype-informatieobjecttypen,
     # ZaakType.informatieobjecttypen); None when the provider does not say.
     gekoppeld: frozenset[str] | None = None
@@ -130,6 +132,27 @@ def _geldig_op(item: dict[str, Any], op: date) -> bool:
     if begin and date.fromisoformat(begin) > op:
         return False
     return not (einde and date.fromisoformat(einde) < op)
+
+
+# brondatumArchiefprocedure.afleidingswijze values whose brondatum Open Zaak derives, when the
+# zaak is closed, from what the gateway registers (the einddatum; nothing at all). Every other
+# one needs a besluit, a related zaak, a hoofdzaak, a date-valued eigenschap or zaakobject
+# attribute that a DSO zaak does not have: Open Zaak then refuses the eindstatus
+# (archiefactiedatum-error).
+_AFLEIDBAAR = frozenset({"afgehandeld", "ander_datumkenmerk"})
+
+
+def _archiefbezwaar(resultaattype: dict[str, Any]) -> str | None:
+    brondatum = resultaattype.get("brondatumArchiefprocedure")
+    afleidingswijze = str((brondatum or {}).get("afleidingswijze") or "")
+    if not afleidingswijze or afleidingswijze in _AFLEIDBAAR:
+        return None
+    if afleidingswijze == "termijn" and (brondatum or {}).get("procestermijn"):
+        return None
+    return (
+        f"brondatumArchiefprocedure.afleidingswijze {afleidingswijze!r} needs data a DSO zaak does not "
+        "have, so Open Zaak cannot derive the archiefactiedatum when closing (use 'afgehandeld')"
+    )
 
 
 class CatalogusResolver:
@@ -244,14 +267,14 @@ class CatalogusResolver:
             str(e["naam"]): str(e["url"]) for e in c.list_all(c.catalogi("eigenschappen"), {"zaaktype": url})
         }
         # ZaakType lists the URLs of its resultaattypen: an empty list asks no further call.
-        resultaattypen = (
-            {
-                str(r.get("omschrijving", "")): str(r["url"])
-                for r in c.list_all(c.catalogi("resultaattypen"), {"zaaktype": url})
-            }
-            if zaaktype.get("resultaattypen")
-            else {}
-        )
+        resultaattypen: dict[str, str] = {}
+        bezwaren: dict[str, str] = {}
+        if zaaktype.get("resultaattypen"):
+            for r in c.list_all(c.catalogi("resultaattypen"), {"zaaktype": url}):
+                omschrijving = str(r.get("omschrijving", ""))
+                resultaattypen[omschrijving] = str(r["url"])
+                if (bezwaar := _archiefbezwaar(r)) is not None:
+                    bezwaren[omschrijving] = bezwaar
         links = zaaktype.get("informatieobjecttypen")  # a list of URLs in Catalogi 1.3.3 only
         gekoppeld = frozenset(str(x) for x in links) if isinstance(links, list) else self._koppelingen(url)
         return Zaaktype(
@@ -263,6 +286,7 @@ class CatalogusResolver:
             informatieobjecttypen=informatieobjecttypen,
             eigenschappen=eigenschappen,
             resultaattypen=resultaattypen,
+            resultaattype_bezwaren=bezwaren,
             gekoppeld=gekoppeld,
             concept=bool(zaaktype.get("concept")),
             begin_geldigheid=str(zaaktype.get("beginGeldigheid") or ""),

@@ -290,6 +290,8 @@ class _Run(DocumentSteps):
 
     def status(self, zaak_url: str, zaaktype: Zaaktype) -> None:
         plan = self.plan
+        if self.cp.get(self.v + "status") is not None:
+            return  # set by an earlier run of this version: nothing to prepare or send
         statustype = zaaktype.statustype(omschrijving=plan.statustype_omschrijving, eind=plan.eindstatus)
         if statustype.url == zaaktype.eindstatus().url:
             self.resultaat(zaak_url, zaaktype)

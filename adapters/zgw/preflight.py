@@ -155,4 +155,9 @@ def _zaaktype_problems(zaaktype: Zaaktype, mapping: MunicipalMapping, doelen: se
             zaaktype.resultaattype(resultaattype)
         except DeliveryError as exc:
             problems.append(f"{exc} (needed for doel {doel.value})")
+            continue
+        if (bezwaar := zaaktype.resultaattype_bezwaren.get(resultaattype)) is not None:
+            problems.append(
+                f"resultaattype {resultaattype!r} of zaaktype {zaaktype.identificatie}: {bezwaar}"
+            )
     return problems

@@ -84,6 +84,14 @@ def test_an_intrekking_registers_the_mappings_resultaat_then_closes_the_zaak(zgw
     laatste = zgw_env.store.statussen[zaak["status"].rsplit("/", 1)[-1]]
     assert _statustype_of(zgw_env, laatste) == "Afgehandeld"
 
+    # Redelivered (the message came again): nothing is asked or sent, not even the documents'
+    # check, so a behandelaar's lock after closing cannot fail it.
+    document = next(iter(zgw_env.store.documenten.values()))
+    zgw_env.store.locks[document["uuid"]] = "lock-van-een-behandelaar"
+    calls = len(zgw_env.store.calls)
+    _deliver(delivery, V3, checkpoints)
+    assert len(zgw_env.store.calls) == calls
+
 
 @pytest.mark.parametrize("after_handling", [True, False], ids=["answer-lost", "failed"])
 def test_the_resultaat_step_is_safe_against_a_lost_answer(zgw_env: ZgwEnv, after_handling: bool) -> None:
@@ -260,6 +268,17 @@ def test_check_fails_on_every_catalogue_gap_that_fails_a_delivery(zgw_env: ZgwEn
         del cat["zaaktype-informatieobjecttypen"][link_uuid]
     rapport = next(i for i in cat["informatieobjecttypen"].values() if i["omschrijving"] == "Rapport")
     rapport["concept"] = True
+    maatwerk = next(z for z in cat["zaaktypen"].values() if z["identificatie"] == "DSO-MAATWERK")
+    ingetrokken = next(
+        r
+        for r in cat["resultaattypen"].values()
+        if r["zaaktype"] == maatwerk["url"] and r["omschrijving"] == "Ingetrokken"
+    )
+    # A brondatum only a besluit gives: Open Zaak cannot close the zaak (archiefactiedatum-error).
+    ingetrokken["brondatumArchiefprocedure"] = {
+        **ingetrokken["brondatumArchiefprocedure"],
+        "afleidingswijze": "ingangsdatum_besluit",
+    }
 
     errors = check_catalogue(zgw_env.client, default_mapping(), date(2024, 3, 14)).errors
 
@@ -272,3 +291,27 @@ def test_check_fails_on_every_catalogue_gap_that_fails_a_delivery(zgw_env: ZgwEn
     assert named("statustype 'Aangevuld'", "DSO-INFORMATIE", "Aanvullen")
     assert named("'Bijlage'", "not linked", "DSO-OMGEVINGSVERGUNNING")
     assert named("'Rapport'", "not published")
+    assert named("resultaattype 'Ingetrokken'", "DSO-MAATWERK", "ingangsdatum_besluit")
+
+
+def test_a_catalogue_url_gone_since_it_was_cached_is_looked_up_again(zgw_env: ZgwEnv) -> None:
+    """The administrator replaced the statustype (a new URL) after the worker cached it: the
+    provider refuses the old URL, the delivery refreshes its catalogue and tries once more."""
+    delivery = ZgwDelivery(zgw_env.client, planner, bestandsdelen_threshold=THRESHOLD)
+    checkpoints = MemoryCheckpoints()
+    _deliver(delivery, V1, checkpoints)
+    statustypen = zgw_env.store.catalogi["statustypen"]
+    zaaktype = _zaak(zgw_env)["zaaktype"]
+    [(oud, aangevuld)] = [
+        (u, s)
+        for u, s in statustypen.items()
+        if s["zaaktype"] == zaaktype and s["omschrijving"] == "Aangevuld"
+    ]
+    del statustypen[oud]
+    _add_statustype(zgw_env, zaaktype, "Aangevuld", aangevuld["volgnummer"])
+
+    _deliver(delivery, V2, checkpoints)
+
+    laatste = zgw_env.store.statussen[_zaak(zgw_env)["status"].rsplit("/", 1)[-1]]
+    assert laatste["statustype"] != aangevuld["url"]
+    assert _statustype_of(zgw_env, laatste) == "Aangevuld"

@@ -13,7 +13,7 @@ import jwt
 import pytest
 
 from adapters.errors import DeliveryPermanentError, DeliveryRetryableError
-from adapters.zgw.client import ZgwClient
+from adapters.zgw.client import CatalogusGap, ZgwClient
 
 SECRET = "unit-test-secret-0123456789abcdef0123"
 BASE = "http://oz.test"
@@ -198,3 +198,17 @@ def test_the_server_clock_from_its_date_header_bounds_now() -> None:
     client.get(client.catalogi("zaaktypen"))
     behind = client.server_now()
     assert behind.year == 2024 and before - behind > timedelta(days=365)  # the provider's clock
+
+
+def test_a_catalogue_url_the_provider_no_longer_knows_is_a_catalogue_gap() -> None:
+    """So the delivery refreshes its cached catalogue and tries once more."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404, json={"detail": "Niet gevonden."})
+
+    client = _client(httpx.MockTransport(handle))
+    with pytest.raises(CatalogusGap):
+        client.get(client.catalogi("statustypen/weg"))
+    with pytest.raises(DeliveryPermanentError) as raised:
+        client.get(client.zaken("zaken/weg"))
+    assert not isinstance(raised.value, CatalogusGap)
