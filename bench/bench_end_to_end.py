@@ -245,9 +245,17 @@ def gateway_rate(backend: str, units: list[Unit], workers: int, workdir: Path) -
             wanted = {u.verzoeknummer for u in units}
             try:
                 while True:
-                    done = {
-                        v.verzoeknummer for v in store.all_versies() if str(v.state) == "reported"
-                    } & wanted
+                    states = {
+                        v.verzoeknummer: str(v.state)
+                        for v in store.all_versies()
+                        if v.verzoeknummer in wanted
+                    }
+                    done = {nr for nr, state in states.items() if state == "reported"}
+                    failed = sorted(nr for nr, state in states.items() if state == "failed")
+                    if failed:
+                        raise SystemExit(
+                            f"bench: {len(failed)} verzoeken failed, e.g. {failed[0]}: see {logs}"
+                        )
                     if len(done) == len(wanted):
                         break
                     if time.perf_counter() - started > 900:
