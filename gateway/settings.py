@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 APELDOORN_OIN = "00000001001600820000"
@@ -38,6 +38,11 @@ class Settings(BaseSettings):
 
     # DSO "Verzoek afhandelen" API
     dso_base_url: str = "http://127.0.0.1:8001/overheid/verzoeken/api/afhandelen/v2"
+    # ASSUMPTION, off by default: no public DSO source says a samenwerking (Samenwerkfunctionaliteit)
+    # should record a municipality's case number, and other parties see every samenwerking
+    # (../shared/domain/dso-reality.md). Only with dso_samenwerking_koppelen=true does the report
+    # stage create one; otherwise nothing is called and nothing fails.
+    dso_samenwerking_koppelen: bool = False
     dso_samenwerking_url: str | None = None
     dso_oin_header: str = "X-DSO-OIN"
     dso_client_cert: Path | None = None  # PEM (cert+key) or PKCS#12
@@ -128,6 +133,12 @@ class Settings(BaseSettings):
             if not (len(oin) == 20 and oin.isdigit()):
                 raise ValueError("an OIN is 20 digits")
         return value
+
+    @model_validator(mode="after")
+    def _samenwerking_needs_url(self) -> Settings:
+        if self.dso_samenwerking_koppelen and not self.dso_samenwerking_url:
+            raise ValueError("dso_samenwerking_koppelen=true needs dso_samenwerking_url")
+        return self
 
     @property
     def effective_store_url(self) -> str:

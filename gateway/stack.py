@@ -51,7 +51,11 @@ class LocalStack:
             update={
                 "data_dir": data_dir,
                 "dso_base_url": dso_url + DSO_BASE,
-                "dso_samenwerking_url": dso_url + SAMENWERKING_BASE,
+                # The samenwerking URL only when the caller opted in to that assumption: the stack
+                # runs on the production defaults otherwise (nothing undocumented is called).
+                "dso_samenwerking_url": (
+                    dso_url + SAMENWERKING_BASE if self.base_settings.dso_samenwerking_koppelen else None
+                ),
                 "zgw_zaken_url": f"{zgw_url}/zaken/api/v1",
                 "zgw_documenten_url": f"{zgw_url}/documenten/api/v1",
                 "zgw_catalogi_url": f"{zgw_url}/catalogi/api/v1",

@@ -1,4 +1,7 @@
-"""Stage 3: report back to DSO: link our case number, or reroute a verzoek that is not ours."""
+"""Stage 3: tell everyone what we owe them once the zaak exists, or reroute a verzoek that is not ours.
+
+DSO documents one write-back only, doorsturen (reroute). Linking our zaak number through a
+samenwerking is an opt-in assumption (settings.dso_samenwerking_koppelen)."""
 
 from __future__ import annotations
 
@@ -50,15 +53,23 @@ class ReportStage:
         zaak = verzoek.zaak_identificatie if verzoek else None
         if not zaak:
             return
-        # The link is per verzoek, not per version: an aanvulling keeps the same zaak.
-        key = f"report:link:{zaak}"
-        if store.checkpoint_get(vnr, key) is None:
-            self.reporter.link_case(vnr, oin=oin, zaak_identificatie=zaak)
-            store.checkpoint_put(vnr, key, {"zaak": zaak})
-            detail = f"zaaknummer {zaak} gekoppeld bij DSO"
-        else:
-            detail = f"zaaknummer {zaak} was al gekoppeld bij DSO"
+        detail = self._link_case(vnr, oin, zaak)
         store.transition(
             vnr, volgnummer, to=State.REPORTED, event="reported", detail=detail, expect={State.DELIVERED}
         )
         log.info("report.done", verzoeknummer=vnr, volgnummer=volgnummer)
+
+    def _link_case(self, vnr: str, oin: str, zaak: str) -> str:
+        """Our zaak number at DSO: only on explicit opt-in (an assumption, see settings).
+
+        DSO documents no way to record a municipality's case number; without the opt-in nothing is
+        called, so the production defaults can never fail here."""
+        if not self.ctx.settings.dso_samenwerking_koppelen:
+            return f"zaak {zaak}: DSO kent geen terugmelding van het zaaknummer, niets aan DSO gemeld"
+        # The link is per verzoek, not per version: an aanvulling keeps the same zaak.
+        key = f"report:link:{zaak}"
+        if self.ctx.store.checkpoint_get(vnr, key) is not None:
+            return f"zaaknummer {zaak} was al gekoppeld bij DSO"
+        self.reporter.link_case(vnr, oin=oin, zaak_identificatie=zaak)
+        self.ctx.store.checkpoint_put(vnr, key, {"zaak": zaak})
+        return f"zaaknummer {zaak} gekoppeld bij DSO (samenwerking, optioneel)"

@@ -62,11 +62,9 @@ def test_one_verzoek_from_notification_to_reported_zaak(stack: LocalStack) -> No
         document = zgw.documenten[zio["informatieobject"].rstrip("/").rsplit("/", 1)[-1]]
         assert len(zgw.content_of(zio["informatieobject"])) == document["bestandsomvang"] > 0
 
-    # DSO was told our zaak number.
+    # Production defaults: DSO documents no case-number link, so no samenwerking was created.
     links = httpx.get(f"{stack.sandbox.url}/_sandbox/samenwerkingen", timeout=10).json()
-    assert [(link["verzoeknummer"], link["nummerBinnenSysteem"]) for link in links] == [
-        (vnr, zaak["identificatie"])
-    ]
+    assert links == []
 
     # The API knows all of it, and never shows the BSN.
     with _api(stack) as api:
