@@ -18,6 +18,12 @@ from adapters.registry import create_delivery
 from adapters.zgw.client import ZgwClient
 from dso_client import DsoClient
 from gateway.archive import Archive
+from gateway.berichten.afzenden import Berichtendienst
+from gateway.berichten.bericht import Berichtkanaal
+from gateway.berichten.opstellen import Sjablonen, templates_dir
+from gateway.berichten.post import PostKanaal
+from gateway.berichten.smtp import SmtpKanaal
+from gateway.berichten.zaakdocument import RecordingZaakDocumenten, ZaakDocumenten, ZgwZaakDocumenten
 from gateway.events import FETCH, REPORT, TRANSLATE
 from gateway.pipeline.context import StageContext
 from gateway.pipeline.fetch import FetchStage
@@ -43,6 +49,8 @@ class Container:
     delivery: Delivery
     reporter: StatusReporter
     mapping: MunicipalMapping
+    berichten: Berichtendienst
+    sjablonen: Sjablonen
     _closers: list[object] = field(default_factory=list)
 
     @property
@@ -54,7 +62,11 @@ class Container:
         stages = [
             StageRunner(FETCH, "fetch", FetchStage(ctx, self.dso).handle),
             StageRunner(TRANSLATE, "translate", TranslateStage(ctx, self.delivery).handle),
-            StageRunner(REPORT, "report", ReportStage(ctx, self.reporter).handle),
+            StageRunner(
+                REPORT,
+                "report",
+                ReportStage(ctx, self.reporter, self.berichten, self.mapping, self.sjablonen).handle,
+            ),
         ]
         periodic: list[tuple[float, Callable[[], object]]] = []
         if self.settings.reconcile_interval > 0:
@@ -150,6 +162,54 @@ def build_zgw_client(
     )
 
 
+def build_email_kanaal(settings: Settings) -> SmtpKanaal | None:
+    if not settings.smtp_host:
+        return None
+    import ssl
+
+    context = ssl.create_default_context(
+        cafile=str(settings.smtp_ca_bundle) if settings.smtp_ca_bundle else None
+    )
+    return SmtpKanaal(
+        settings.smtp_host,
+        settings.smtp_port,
+        afzender=settings.smtp_from,
+        tls=settings.smtp_tls,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        timeout=settings.smtp_timeout,
+        ssl_context=context,
+    )
+
+
+def build_berichten(
+    settings: Settings,
+    store: SqlStore,
+    mapping: MunicipalMapping,
+    *,
+    zgw_transport: httpx.BaseTransport | None = None,
+    email: Berichtkanaal | None = None,
+) -> Berichtendienst:
+    zaakdocumenten: ZaakDocumenten | None
+    if settings.delivery == "zgw":
+        zaakdocumenten = ZgwZaakDocumenten(build_zgw_client(settings, transport=zgw_transport), mapping)
+    elif settings.delivery == "memory":
+        zaakdocumenten = RecordingZaakDocumenten()
+    else:
+        zaakdocumenten = None  # StUF-ZKN: storing our own messages in the zaak is not built yet
+    typen = mapping.berichten.informatieobjecttypen
+    return Berichtendienst(
+        store,
+        email=email if email is not None else build_email_kanaal(settings),
+        post=PostKanaal(settings.effective_post_dir),
+        zaakdocumenten=zaakdocumenten,
+        informatieobjecttypen={
+            "ontvangstbevestiging": typen.ontvangstbevestiging,
+            "statusbericht": typen.statusbericht,
+        },
+    )
+
+
 def bootstrap(
     settings: Settings,
     *,
@@ -158,6 +218,7 @@ def bootstrap(
     delivery: Delivery | None = None,
     reporter: StatusReporter | None = None,
     queue: MessageQueue | None = None,
+    email: Berichtkanaal | None = None,
 ) -> Container:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = SqlStore.from_url(settings.effective_store_url)
@@ -172,4 +233,6 @@ def bootstrap(
         delivery=delivery or build_delivery(settings, mapping, zgw_transport),
         reporter=reporter or DsoStatusReporter(dso, kenmerk_systeem=settings.kenmerk_systeem),
         mapping=mapping,
+        berichten=build_berichten(settings, store, mapping, zgw_transport=zgw_transport, email=email),
+        sjablonen=Sjablonen(templates_dir(settings.mapping_file, mapping.berichten)),
     )

@@ -70,6 +70,21 @@ class Settings(BaseSettings):
     stuf_zkn_url: str = "http://127.0.0.1:8003/stuf-zkn"
     stuf_zkn_timeout: float = 60.0
 
+    # Messages to the initiatiefnemer (gateway/berichten). DSO does not send them: Awb 4:3a asks
+    # the municipality to confirm receipt itself. False for a municipality whose case system
+    # already sends the ontvangstbevestiging.
+    ontvangstbevestiging_versturen: bool = True
+    # SMTP; without a host every message becomes a PDF letter for the post.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_tls: Literal["starttls", "implicit", "none"] = "starttls"  # "none" only on 127.0.0.1
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "noreply@gemeente.example"
+    smtp_timeout: float = Field(default=30.0, gt=0)
+    smtp_ca_bundle: Path | None = None  # CA for the mail server's certificate; default: system CAs
+    post_dir: Path | None = None  # letters "per post te versturen"; default: <data_dir>/post
+
     # Processing
     max_attempts: int = Field(default=6, ge=1)
     retry_base_delay: float = Field(default=2.0, gt=0)
@@ -138,7 +153,14 @@ class Settings(BaseSettings):
     def _samenwerking_needs_url(self) -> Settings:
         if self.dso_samenwerking_koppelen and not self.dso_samenwerking_url:
             raise ValueError("dso_samenwerking_koppelen=true needs dso_samenwerking_url")
+        if self.smtp_tls == "none" and self.smtp_host not in (None, "127.0.0.1", "localhost", "::1"):
+            # Credentials and personal data never cross a network in clear text.
+            raise ValueError("smtp_tls=none is only allowed for a mail server on 127.0.0.1")
         return self
+
+    @property
+    def effective_post_dir(self) -> Path:
+        return self.post_dir or self.data_dir / "post"
 
     @property
     def effective_store_url(self) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from adapters.stuf_zkn.testserver import create_stuf_app
 from adapters.zgw.testserver import ZgwTestServerConfig
@@ -18,6 +19,7 @@ from adapters.zgw.testserver import create_app as create_zgw_app
 from dso_client.sandbox.app import SandboxConfig
 from dso_client.sandbox.app import create_app as create_sandbox_app
 from gateway.api.app import create_app
+from gateway.berichten.testserver import SmtpTestServer
 from gateway.bootstrap import Container, bootstrap
 from gateway.pipeline.worker import Worker
 from gateway.servers import ServerThread, free_port
@@ -41,14 +43,34 @@ class LocalStack:
     sandbox: ServerThread = field(init=False)
     api: ServerThread = field(init=False)
     stuf: ServerThread = field(init=False)
+    smtp: SmtpTestServer | None = field(init=False, default=None)
 
     def start(self) -> LocalStack:
         data_dir = self.data_dir or Path(tempfile.mkdtemp(prefix="dso-gateway-"))
         api_port = self.api_port or free_port()
         sandbox_port, zgw_port, stuf_port = free_port(), free_port(), free_port()
         zgw_url, dso_url = f"http://127.0.0.1:{zgw_port}", f"http://127.0.0.1:{sandbox_port}"
+        mail: dict[str, object] = {}
+        if self.base_settings.smtp_host is None:
+            # A real SMTP server in-process, with STARTTLS and a login, so mail goes the same way
+            # as in production; what it received is on self.smtp.ontvangen.
+            from dso_client.sandbox.certs import make_certs
+
+            pki = make_certs(data_dir / "smtp-certs", ())
+            self.smtp = SmtpTestServer(
+                tls="starttls", cert=(str(pki.server_cert), str(pki.server_key)), login=("gateway", "demo")
+            ).start()
+            mail = {
+                "smtp_host": "127.0.0.1",
+                "smtp_port": self.smtp.port,
+                "smtp_tls": "starttls",
+                "smtp_username": "gateway",
+                "smtp_password": SecretStr("demo"),
+                "smtp_ca_bundle": pki.ca_cert,
+            }
         self.settings = self.base_settings.model_copy(
             update={
+                **mail,
                 "data_dir": data_dir,
                 "dso_base_url": dso_url + DSO_BASE,
                 # The samenwerking URL only when the caller opted in to that assumption: the stack
@@ -85,6 +107,8 @@ class LocalStack:
         self.sandbox.stop()
         self.zgw.stop()
         self.stuf.stop()
+        if self.smtp is not None:
+            self.smtp.stop()
         self.container.close()
 
     def __enter__(self) -> LocalStack:

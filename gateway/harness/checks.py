@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from adapters.zgw.testserver.app import store_of
-from gateway.harness.scenario import ApiExpectation, Expect, ZgwExpectation
+from gateway.harness.scenario import ApiExpectation, Expect, InitiatiefnemerExpectation, ZgwExpectation
 from gateway.harness.steps import ScenarioRun
 
 
@@ -18,6 +18,7 @@ def check(run: ScenarioRun, expect: Expect, api: httpx.Client) -> list[str]:
     problems += _zgw(run, expect.zgw)
     problems += _dso(run, "samenwerkingen", expect.samenwerkingen)
     problems += _dso(run, "rerouteringen", expect.rerouteringen)
+    problems += initiatiefnemer_problems(run, expect.initiatiefnemer)
     problems += api_problems(run.verzoeknummer, expect.api, api)
     return problems
 
@@ -42,8 +43,11 @@ def _zgw(run: ScenarioRun, wanted: ZgwExpectation) -> list[str]:
         zios = [z for z in zgw.zaakinformatieobjecten.values() if z["zaak"] in urls]
         rollen = [r for r in zgw.rollen.values() if r["zaak"] in urls]
         documents = [zgw.documenten.get(_uuid(z["informatieobject"])) for z in zios]
+    # Our own messages to the initiatiefnemer (identificatie BER-...) are counted apart from bijlagen.
+    berichten = [d for d in documents if d and str(d.get("identificatie", "")).startswith("BER-")]
     problems = count_problem("zaken at ZGW", len(zaken), wanted.zaken)
-    problems += count_problem("documenten at ZGW", len(zios), wanted.documenten)
+    problems += count_problem("documenten at ZGW", len(zios) - len(berichten), wanted.documenten)
+    problems += count_problem("berichten in the zaak at ZGW", len(berichten), wanted.berichten)
     problems += count_problem("rollen at ZGW", len(rollen), wanted.rollen)
     if wanted.zaaktype is not None:
         types = sorted({_zaaktype(zgw.find("zaaktypen", z["zaaktype"])) for z in zaken})
@@ -63,6 +67,39 @@ def _zgw(run: ScenarioRun, wanted: ZgwExpectation) -> list[str]:
     if wanted.largest_document is not None:
         largest = max((d["bestandsomvang"] for d in documents if d), default=0)
         problems += count_problem("largest document (bytes)", largest, wanted.largest_document)
+    return problems
+
+
+def initiatiefnemer_problems(run: ScenarioRun, wanted: InitiatiefnemerExpectation) -> list[str]:
+    """What the initiatiefnemer was told: mails at the in-process SMTP server, letters, events."""
+    if wanted == InitiatiefnemerExpectation():
+        return []
+    smtp = run.stack.smtp
+    mails = [m for m in (smtp.ontvangen if smtp else []) if run.verzoeknummer in str(m.message["Subject"])]
+    events = run.stack.container.store.events_for(run.verzoeknummer)
+    problems = count_problem(
+        "ontvangstbevestigingen e-mailed",
+        sum("Ontvangstbevestiging" in str(m.message["Subject"]) for m in mails),
+        wanted.ontvangstbevestigingen_email,
+    )
+    problems += count_problem(
+        "statusberichten e-mailed",
+        sum("Ontvangstbevestiging" not in str(m.message["Subject"]) for m in mails),
+        wanted.statusberichten_email,
+    )
+    problems += count_problem(
+        "letters per post", sum(e.kind == "per-post-te-versturen" for e in events), wanted.per_post
+    )
+    problems += count_problem(
+        "refusals on the timeline", sum(e.kind == "bericht-geweigerd" for e in events), wanted.geweigerd
+    )
+    if wanted.aan is not None:
+        aan = sorted({r for m in mails for r in m.rcpt_tos})
+        if aan != sorted(wanted.aan):
+            problems.append(f"mail went to {aan}, expected {sorted(wanted.aan)}")
+    for i, text in enumerate(wanted.never_in_messages):
+        if any(text in m.data.decode("utf-8", "replace") for m in mails):
+            problems.append(f"a message contains forbidden text #{i + 1}")
     return problems
 
 

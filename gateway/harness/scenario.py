@@ -72,6 +72,7 @@ class ZgwExpectation(_Strict):
     rollen: int | None = None
     zaaktype: str | None = None  # identificatie, e.g. DSO-OMGEVINGSVERGUNNING
     largest_document: int | None = None  # bytes
+    berichten: int | None = None  # our own messages stored in the zaak (not counted in documenten)
 
 
 class ApiExpectation(_Strict):
@@ -82,12 +83,24 @@ class ApiExpectation(_Strict):
     documenten: int | None = None  # archived bijlagen (the STAM XML itself not counted)
 
 
+class InitiatiefnemerExpectation(_Strict):
+    """What the initiatiefnemer (or gemachtigde) was told by the gateway (gateway/berichten)."""
+
+    ontvangstbevestigingen_email: int | None = None
+    statusberichten_email: int | None = None
+    per_post: int | None = None  # letters listed "per post te versturen"
+    geweigerd: int | None = None  # refusals (SMTP 5xx) on the timeline
+    aan: list[str] | None = None  # every address mailed
+    never_in_messages: list[str] = Field(default_factory=list)  # e.g. the BSN
+
+
 class Expect(_Strict):
     versions: dict[int, str] = Field(default_factory=dict)
     zgw: ZgwExpectation = Field(default_factory=ZgwExpectation)
     samenwerkingen: int | None = None
     rerouteringen: int | None = None
     api: ApiExpectation = Field(default_factory=ApiExpectation)
+    initiatiefnemer: InitiatiefnemerExpectation = Field(default_factory=InitiatiefnemerExpectation)
 
 
 class Scenario(_Strict):

@@ -1,5 +1,7 @@
 """Stage 3: tell everyone what we owe them once the zaak exists, or reroute a verzoek that is not ours.
 
+"Reported" means everything owed has been told: DSO where it applies, and the initiatiefnemer
+(the ontvangstbevestiging sent by e-mail, or made as a letter listed "per post te versturen").
 DSO documents one write-back only, doorsturen (reroute). Linking our zaak number through a
 samenwerking is an opt-in assumption (settings.dso_samenwerking_koppelen)."""
 
@@ -7,20 +9,40 @@ from __future__ import annotations
 
 import structlog
 
+from gateway.berichten import opstellen
+from gateway.berichten.afzenden import Berichtendienst
 from gateway.events import StageJob
 from gateway.pipeline.context import StageContext
 from gateway.reporting import StatusReporter
-from gateway.store import State
+from gateway.store import DELIVERED_STATES, State
+from stam_mapping import parse_verzoek
+from stam_mapping.errors import MappingGap
+from stam_mapping.mapping import MunicipalMapping
+from stam_mapping.model import Doel, Verzoek
 
 log = structlog.get_logger(__name__)
+
+# Awb 4:3a: receipt of an aanvraag is confirmed; an aanvulling gets its own text. A withdrawal or
+# a conceptverzoek is not an aanvraag.
+_BEVESTIGEN = frozenset({Doel.INITIEREN, Doel.AANVULLEN})
 
 
 class ReportStage:
     name = "report"
 
-    def __init__(self, ctx: StageContext, reporter: StatusReporter) -> None:
+    def __init__(
+        self,
+        ctx: StageContext,
+        reporter: StatusReporter,
+        berichten: Berichtendienst | None = None,
+        mapping: MunicipalMapping | None = None,
+        sjablonen: opstellen.Sjablonen | None = None,
+    ) -> None:
         self.ctx = ctx
         self.reporter = reporter
+        self.berichten = berichten
+        self.mapping = mapping
+        self.sjablonen = sjablonen or opstellen.Sjablonen()
 
     def handle(self, job: StageJob) -> None:
         store = self.ctx.store
@@ -53,9 +75,17 @@ class ReportStage:
         zaak = verzoek.zaak_identificatie if verzoek else None
         if not zaak:
             return
-        detail = self._link_case(vnr, oin, zaak)
+        details = [self._link_case(vnr, oin, zaak)]
+        bevestiging = self._ontvangstbevestiging(vnr, volgnummer, zaak, verzoek.zaak_url if verzoek else None)
+        if bevestiging:
+            details.append(bevestiging)
         store.transition(
-            vnr, volgnummer, to=State.REPORTED, event="reported", detail=detail, expect={State.DELIVERED}
+            vnr,
+            volgnummer,
+            to=State.REPORTED,
+            event="reported",
+            detail="; ".join(details),
+            expect={State.DELIVERED},
         )
         log.info("report.done", verzoeknummer=vnr, volgnummer=volgnummer)
 
@@ -73,3 +103,40 @@ class ReportStage:
         self.reporter.link_case(vnr, oin=oin, zaak_identificatie=zaak)
         self.ctx.store.checkpoint_put(vnr, key, {"zaak": zaak})
         return f"zaaknummer {zaak} gekoppeld bij DSO (samenwerking, optioneel)"
+
+    def _parse(self, vnr: str, volgnummer: int) -> Verzoek:
+        return parse_verzoek(
+            self.ctx.archive.stam(vnr, volgnummer), max_bytes=self.ctx.settings.max_stam_bytes
+        )
+
+    def eerste_versie(self, vnr: str, volgnummer: int) -> Verzoek | None:
+        """The earliest delivered version before this one: its contact details and receipt date."""
+        eerdere = [
+            v.volgnummer
+            for v in self.ctx.store.versies_for(vnr)
+            if v.volgnummer < volgnummer and State(v.state) in DELIVERED_STATES
+        ]
+        return self._parse(vnr, min(eerdere)) if eerdere else None
+
+    def _ontvangstbevestiging(self, vnr: str, volgnummer: int, zaak: str, zaak_url: str | None) -> str | None:
+        if self.berichten is None or self.mapping is None:
+            return None
+        if not self.ctx.settings.ontvangstbevestiging_versturen:
+            return "ontvangstbevestiging uit (het zaaksysteem verstuurt die)"
+        verzoek = self._parse(vnr, volgnummer)
+        if verzoek.doel not in _BEVESTIGEN:
+            return None
+        eerste = self.eerste_versie(vnr, volgnummer)
+        try:
+            zaaktype: str | None = self.mapping.zaaktype_voor(eerste or verzoek)
+        except MappingGap:
+            zaaktype = None  # delivered already, so only the beslistermijn is unknown
+        bericht = opstellen.ontvangstbevestiging(
+            verzoek,
+            zaaknummer=zaak,
+            zaaktype=zaaktype,
+            berichten=self.mapping.berichten,
+            sjablonen=self.sjablonen,
+            eerste=eerste,
+        )
+        return self.berichten.verstuur(vnr, volgnummer, bericht, zaak_url).detail
