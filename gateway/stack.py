@@ -57,8 +57,12 @@ class LocalStack:
             from dso_client.sandbox.certs import make_certs
 
             pki = make_certs(data_dir / "smtp-certs", ())
+            # Everything at geweigerd.example bounces (550), for the harness's refusal scenario.
             self.smtp = SmtpTestServer(
-                tls="starttls", cert=(str(pki.server_cert), str(pki.server_key)), login=("gateway", "demo")
+                tls="starttls",
+                cert=(str(pki.server_cert), str(pki.server_key)),
+                login=("gateway", "demo"),
+                weiger={"@geweigerd.example"},
             ).start()
             mail = {
                 "smtp_host": "127.0.0.1",

@@ -44,17 +44,18 @@ class _Handler:
     ontvangen: list[Ontvangen] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
+    async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
     ) -> str:
-        if address.lower() in self.weiger:
+        lower = address.lower()
+        if lower in self.weiger or "@" + lower.rpartition("@")[2] in self.weiger:  # "@domain": all of it
             return "550 5.1.1 Mailbox unavailable"
         if address.lower() in self.tijdelijk:
             return "451 4.3.0 Try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
             self.ontvangen.append(
                 Ontvangen(

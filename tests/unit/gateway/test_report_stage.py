@@ -60,3 +60,145 @@ def test_samenwerking_link_only_on_explicit_opt_in(tmp_path: Path) -> None:
 def test_opt_in_without_url_is_refused_at_start_up(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="dso_samenwerking_url"):
         Settings(data_dir=tmp_path, dso_samenwerking_koppelen=True)
+
+
+# --- the ontvangstbevestiging ---------------------------------------------------------------
+
+from gateway.berichten.afzenden import Berichtendienst  # noqa: E402
+from gateway.berichten.bericht import bevat_bsn  # noqa: E402
+from gateway.berichten.memory import RecordingKanaal  # noqa: E402
+from gateway.berichten.pdf import pdf_text  # noqa: E402
+from gateway.berichten.post import PostKanaal  # noqa: E402
+from gateway.berichten.zaakdocument import RecordingZaakDocumenten  # noqa: E402
+from stam_mapping.mapping import default_mapping  # noqa: E402
+
+TYPEN = {"ontvangstbevestiging": "Ontvangstbevestiging", "statusbericht": "Statusbericht"}
+
+
+def _stage(ctx: StageContext, mail: RecordingKanaal, zaak: RecordingZaakDocumenten) -> ReportStage:
+    dienst = Berichtendienst(
+        ctx.store,
+        email=mail,
+        post=PostKanaal(ctx.settings.effective_post_dir),
+        zaakdocumenten=zaak,
+        informatieobjecttypen={
+            "ontvangstbevestiging": "Ontvangstbevestiging",
+            "statusbericht": "Statusbericht",
+        },
+    )
+    return ReportStage(ctx, RecordingStatusReporter(), dienst, default_mapping())
+
+
+def _deliver(ctx: StageContext, name: str, volgnummer: int = 1) -> str:
+    xml = example(name)
+    from stam_mapping import parse_verzoek
+
+    vnr = parse_verzoek(xml).verzoeknummer
+    fetched(ctx, vnr, volgnummer, xml)
+    TranslateStage(ctx, RecordingDelivery()).handle(StageJob(vnr, volgnummer))
+    return vnr
+
+
+def test_ontvangstbevestiging_by_email_with_beslistermijn_once(tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path)
+    mail, zaak = RecordingKanaal(), RecordingZaakDocumenten()
+    vnr = _deliver(ctx, "verbouwing-initieren")
+    stage = _stage(ctx, mail, zaak)
+    stage.handle(StageJob(vnr, 1, action="link"))
+    stage.handle(StageJob(vnr, 1, action="link"))  # redelivered
+    [bericht] = mail.verzonden
+    record = ctx.store.get_verzoek(vnr)
+    assert record is not None and record.state == State.REPORTED
+    assert bericht.aan_email == "a.jansen@example.org"
+    # receipt date and verzoeknummer; zaaknummer and project; procedure and besluit date; contact
+    for expected in (
+        "10 maart 2026",
+        vnr,
+        str(record.zaak_identificatie),
+        "Aanbouw achterzijde",
+        "reguliere voorbereidingsprocedure",
+        "5 mei 2026",
+        "vergunningen@apeldoorn.example",
+    ):
+        assert expected in bericht.tekst, expected
+    assert len(zaak.documenten) == 1
+    reported = [e for e in ctx.store.events_for(vnr) if e.kind == "reported"]
+    assert "per e-mail verstuurd" in (reported[0].detail or "")
+
+
+def test_gemachtigde_gets_it_and_the_aanvraag_names_whom_for(tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path)
+    mail = RecordingKanaal()
+    vnr = _deliver(ctx, "melding-opslag-gemachtigde")
+    _stage(ctx, mail, RecordingZaakDocumenten()).handle(StageJob(vnr, 1, action="link"))
+    [bericht] = mail.verzonden
+    assert bericht.aan_email == "k.smit@milieuadvies-oost.example"
+    assert "ingediend namens" in bericht.tekst
+
+
+def test_without_email_a_letter_in_the_zaak_listed_for_post(tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path)
+    mail, zaak = RecordingKanaal(), RecordingZaakDocumenten()
+    vnr = _deliver(ctx, "kap-percelen")
+    _stage(ctx, mail, zaak).handle(StageJob(vnr, 1, action="link"))
+    assert mail.verzonden == []
+    [letter] = list(ctx.settings.effective_post_dir.glob("*.pdf"))
+    [(_, document)] = zaak.documenten.values()
+    assert document.inhoud == letter.read_bytes()
+    assert any(e.kind == "per-post-te-versturen" for e in ctx.store.events_for(vnr))
+    versie = ctx.store.get_versie(vnr, 1)
+    assert versie is not None and versie.state == State.REPORTED
+
+
+def test_aanvulling_gets_its_own_text_and_the_first_versions_address(tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path)
+    mail = RecordingKanaal()
+    stage = _stage(ctx, mail, RecordingZaakDocumenten())
+    _deliver(ctx, "verbouwing-initieren")
+    stage.handle(StageJob(VERBOUWING, 1, action="link"))
+    _deliver(ctx, "verbouwing-aanvullen", 2)
+    stage.handle(StageJob(VERBOUWING, 2, action="link"))
+    first, second = mail.verzonden
+    assert "aanvulling" in second.onderwerp and "aanvulling" not in first.onderwerp
+    assert second.aan_email == first.aan_email == "a.jansen@example.org"
+    assert "5 mei 2026" in second.tekst  # the term runs from the first receipt
+
+
+def test_turned_off_for_a_municipality_whose_case_system_sends_it(tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path, ontvangstbevestiging_versturen=False)
+    mail = RecordingKanaal()
+    vnr = _deliver(ctx, "verbouwing-initieren")
+    _stage(ctx, mail, RecordingZaakDocumenten()).handle(StageJob(vnr, 1, action="link"))
+    assert mail.verzonden == []
+    versie = ctx.store.get_versie(vnr, 1)
+    assert versie is not None and versie.state == State.REPORTED
+
+
+def test_no_bsn_in_any_message_sent(tmp_path: Path) -> None:
+    """Every shipped example through the report stage; every mail and PDF scanned for the
+    examples' BSNs and for anything that passes the 11-proef."""
+    from importlib import resources
+
+    from stam_mapping import parse_verzoek
+
+    ctx = _ctx(tmp_path)
+    mail, zaak = RecordingKanaal(), RecordingZaakDocumenten()
+    stage = _stage(ctx, mail, zaak)
+    bsns: set[str] = set()
+    for path in sorted(resources.files("dso_client.sandbox.examples").iterdir(), key=lambda p: p.name):
+        if not path.name.endswith(".xml"):
+            continue
+        verzoek = parse_verzoek(path.read_bytes())
+        bsns.update(verzoek.bsns())
+        if verzoek.doel.value == "Intrekken" or verzoek.volgnummer > 1:
+            continue
+        _deliver(ctx, path.name.removesuffix(".xml"))
+        stage.handle(StageJob(verzoek.verzoeknummer, 1, action="link"))
+    assert bsns, "the examples hold BSNs: the scan must have something to look for"
+    texts = [f"{b.onderwerp}\n{b.tekst}\n{b.aan_naam}\n{b.aan_adres}" for b in mail.verzonden]
+    texts += [pdf_text(d.inhoud) for _, d in zaak.documenten.values()]
+    texts += [pdf_text(p.read_bytes()) for p in ctx.settings.effective_post_dir.glob("*.pdf")]
+    assert len(mail.verzonden) >= 3 and len(texts) >= 2 * len(mail.verzonden)
+    for text in texts:
+        assert not any(bsn in text for bsn in bsns)
+        assert not bevat_bsn(text)
