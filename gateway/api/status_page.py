@@ -53,7 +53,8 @@ EVENT_LABELS = {
     "duplicate-notification": "Dubbele notificatie",
     "fetched": "Opgehaald bij DSO",
     "delivered": "Geregistreerd in zaaksysteem",
-    "reported": "Zaaknummer teruggemeld aan DSO",
+    # "reported" = everything owed has been told: DSO where it applies, and the initiatiefnemer.
+    "reported": "Alles gemeld (DSO waar nodig, initiatiefnemer)",
     "retry-requested": "Opnieuw geprobeerd",
     "parked": "Geparkeerd",
     "unparked": "Hervat",
@@ -63,7 +64,14 @@ EVENT_LABELS = {
     "kopiebericht": "Kopiebericht",
     "reroute-requested": "Doorsturen aangevraagd",
     "rerouted": "Doorgestuurd",
+    # Messages to the initiatiefnemer (gateway/berichten).
+    "bericht-verzonden": "Bericht aan initiatiefnemer verzonden",
+    "bericht-geweigerd": "Bericht geweigerd door de mailserver",
+    "per-post-te-versturen": "Brief per post te versturen",
+    "bericht-in-zaak": "Bericht opgeslagen in de zaak",
 }
+# Timeline events that also get a line under "Berichten aan de initiatiefnemer" on the detail page.
+BERICHT_EVENTS = ("bericht-verzonden", "bericht-geweigerd", "per-post-te-versturen")
 _templates.globals.update(state_labels=STATE_LABELS, event_labels=EVENT_LABELS, actie_labels=ACTIE_LABELS)
 
 
@@ -208,6 +216,7 @@ def detail(
             "versies": versies,
             "acties": {v.volgnummer: _actions_for(State(v.state)) for v in versies},
             "gebeurtenissen": c.store.events_for(verzoeknummer),
+            "berichten": [e for e in c.store.events_for(verzoeknummer) if e.kind in BERICHT_EVENTS],
             "documenten": c.store.archive_for(verzoeknummer),
             "inhoud": inhoud,
             "ontmaskerd": who.sees_bsn,

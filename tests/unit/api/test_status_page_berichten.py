@@ -1,0 +1,38 @@
+"""The status page shows what the initiatiefnemer was told, and a refusal stands out."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from gateway.berichten.afzenden import Berichtendienst
+from gateway.berichten.bericht import Bericht
+from gateway.berichten.memory import RecordingKanaal
+from gateway.berichten.post import PostKanaal
+from gateway.berichten.zaakdocument import RecordingZaakDocumenten
+from tests.unit.api.conftest import FAILED_NR, Seeded, login
+
+
+def test_detail_lists_sent_refused_and_post_messages(client: TestClient, seeded: Seeded) -> None:
+    c = seeded.container
+    dienst = Berichtendienst(
+        c.store,
+        email=RecordingKanaal(weiger={"weg@example.org"}),
+        post=PostKanaal(c.settings.effective_post_dir),
+        zaakdocumenten=RecordingZaakDocumenten(),
+        informatieobjecttypen={
+            "ontvangstbevestiging": "Ontvangstbevestiging",
+            "statusbericht": "Statusbericht",
+        },
+    )
+    for sleutel, email in (("a", "a.jansen@example.org"), ("b", "weg@example.org")):
+        bericht = Bericht(
+            "ontvangstbevestiging", sleutel, FAILED_NR, "Onderwerp", "Tekst", "Jan", aan_email=email
+        )
+        dienst.verstuur(FAILED_NR, 1, bericht, "http://zgw.test/zaken/1")
+    login(client, "vera")
+    page = client.get(f"/status/verzoeken/{FAILED_NR}").text
+    section = page.split('id="berichten"')[1].split("</ul>")[0]
+    assert "Bericht aan initiatiefnemer verzonden" in section and "a***@example.org" in section
+    assert '<li class="fout">' in section and "SMTP 550" in section
+    assert "Brief per post te versturen" in section
+    assert "a.jansen@example.org" not in page and "weg@example.org" not in page
