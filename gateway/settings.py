@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     smtp_timeout: float = Field(default=30.0, gt=0)
     smtp_ca_bundle: Path | None = None  # CA for the mail server's certificate; default: system CAs
     post_dir: Path | None = None  # letters "per post te versturen"; default: <data_dir>/post
+    # The status page flags open zaken whose beslistermijn ends within this many days.
+    beslistermijn_waarschuwing_dagen: int = Field(default=14, ge=0)
 
     # Processing
     max_attempts: int = Field(default=6, ge=1)

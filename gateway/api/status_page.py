@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from gateway import beslistermijn
 from gateway.api.deps import container
 from gateway.api.operations_api import ACTIE_LABELS, Actie, apply_action, dead_letters, overview, replay
 from gateway.auth.principal import Principal
@@ -142,6 +143,10 @@ def status(
             "doelen": [d.value for d in Doel],
             "typen": [t.value for t in VerzoekType],
             "overzicht": overview(c),
+            "termijnen": beslistermijn.naderend(
+                c.store, date.today(), c.settings.beslistermijn_waarschuwing_dagen
+            ),
+            "vandaag": date.today(),
             "dode_berichten": dead_letters(c),
             "melding": request.session.pop("melding", None),
         },
@@ -217,6 +222,9 @@ def detail(
             "acties": {v.volgnummer: _actions_for(State(v.state)) for v in versies},
             "gebeurtenissen": c.store.events_for(verzoeknummer),
             "berichten": [e for e in c.store.events_for(verzoeknummer) if e.kind in BERICHT_EVENTS],
+            "termijn": beslistermijn.termijn(c.store, verzoeknummer),
+            "vandaag": date.today(),
+            "waarschuwing_dagen": c.settings.beslistermijn_waarschuwing_dagen,
             "documenten": c.store.archive_for(verzoeknummer),
             "inhoud": inhoud,
             "ontmaskerd": who.sees_bsn,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import structlog
 
+from gateway import beslistermijn
 from gateway.berichten import opstellen
 from gateway.berichten.afzenden import Berichtendienst
 from gateway.events import StageJob
@@ -121,8 +122,6 @@ class ReportStage:
     def _ontvangstbevestiging(self, vnr: str, volgnummer: int, zaak: str, zaak_url: str | None) -> str | None:
         if self.berichten is None or self.mapping is None:
             return None
-        if not self.ctx.settings.ontvangstbevestiging_versturen:
-            return "ontvangstbevestiging uit (het zaaksysteem verstuurt die)"
         verzoek = self._parse(vnr, volgnummer)
         if verzoek.doel not in _BEVESTIGEN:
             return None
@@ -131,6 +130,18 @@ class ReportStage:
             zaaktype: str | None = self.mapping.zaaktype_voor(eerste or verzoek)
         except MappingGap:
             zaaktype = None  # delivered already, so only the beslistermijn is unknown
+        termijn = self.mapping.berichten.beslistermijn(zaaktype) if zaaktype else None
+        if termijn is not None:
+            # Write-once: the first version's receipt sets it, as on the zaak.
+            beslistermijn.record(
+                self.ctx.store,
+                vnr,
+                uiterlijk=termijn.uiterlijk((eerste or verzoek).indien_datum),
+                procedure=termijn.procedure,
+                weken=termijn.termijn_weken,
+            )
+        if not self.ctx.settings.ontvangstbevestiging_versturen:
+            return "ontvangstbevestiging uit (het zaaksysteem verstuurt die)"
         bericht = opstellen.ontvangstbevestiging(
             verzoek,
             zaaknummer=zaak,

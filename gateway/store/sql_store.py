@@ -382,6 +382,16 @@ class SqlStore:
             ).all()
         return {r.key: dict(r.value) for r in rows}
 
+    def checkpoints_named(self, key: str) -> list[tuple[str, dict[str, Any]]]:
+        """(verzoeknummer, value) of every verzoek that has a checkpoint `key`, e.g. "beslistermijn"."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(t.checkpoints.c.verzoeknummer, t.checkpoints.c.value).where(
+                    t.checkpoints.c.key == key
+                )
+            ).all()
+        return [(r.verzoeknummer, dict(r.value)) for r in rows]
+
     # -- outbox --------------------------------------------------------------------------------
 
     def relay_outbox(self, publish: Callable[[OutboxRow], None], limit: int = 100) -> int:

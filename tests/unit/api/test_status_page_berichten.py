@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from fastapi.testclient import TestClient
 
+from gateway import beslistermijn
 from gateway.berichten.afzenden import Berichtendienst
 from gateway.berichten.bericht import Bericht
 from gateway.berichten.memory import RecordingKanaal
@@ -36,3 +39,17 @@ def test_detail_lists_sent_refused_and_post_messages(client: TestClient, seeded:
     assert '<li class="fout">' in section and "SMTP 550" in section
     assert "Brief per post te versturen" in section
     assert "a.jansen@example.org" not in page and "weg@example.org" not in page
+
+
+def test_status_page_shows_the_term_and_flags_it(client: TestClient, seeded: Seeded) -> None:
+    store = seeded.container.store
+    soon = date.today() + timedelta(days=3)
+    beslistermijn.record(store, FAILED_NR, uiterlijk=soon, procedure="regulier", weken=8)
+    login(client, "vera")
+    detail = client.get(f"/status/verzoeken/{FAILED_NR}").text
+    line = detail.split('id="beslistermijn"')[1].split("</dd>")[0]
+    assert (
+        soon.strftime("%d-%m-%Y") in line and "nog 3 dag(en), zaak nog open" in line and "fouttekst" in line
+    )
+    overview = client.get("/status").text
+    assert "Beslistermijn nadert (1)" in overview and FAILED_NR in overview.split('id="termijnen"')[1]

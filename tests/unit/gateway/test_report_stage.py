@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from adapters.memory import RecordingDelivery
+from gateway import beslistermijn
 from gateway.archive import Archive
 from gateway.events import StageJob
 from gateway.pipeline.context import StageContext
@@ -122,6 +123,8 @@ def test_ontvangstbevestiging_by_email_with_beslistermijn_once(tmp_path: Path) -
     ):
         assert expected in bericht.tekst, expected
     assert len(zaak.documenten) == 1
+    termijn = beslistermijn.termijn(ctx.store, vnr)
+    assert termijn is not None and termijn.uiterlijk.isoformat() == "2026-05-05" and termijn.weken == 8
     reported = [e for e in ctx.store.events_for(vnr) if e.kind == "reported"]
     assert "per e-mail verstuurd" in (reported[0].detail or "")
 
