@@ -21,6 +21,7 @@ from gateway.api.operations_api import ACTIE_LABELS, Actie, apply_action, dead_l
 from gateway.auth.principal import Principal
 from gateway.auth.session import Forbidden, LoginRequired, csrf_ok, csrf_token, page_principal
 from gateway.bootstrap import Container
+from gateway.doorsturen import OPVOLGING, doorsturen, opvolging_nodig
 from gateway.logging import mask_bsns
 from gateway.operations import OperationError
 from gateway.store import FINAL_STATES, State
@@ -70,6 +71,10 @@ EVENT_LABELS = {
     "bericht-geweigerd": "Bericht geweigerd door de mailserver",
     "per-post-te-versturen": "Brief per post te versturen",
     "bericht-in-zaak": "Bericht opgeslagen in de zaak",
+    # Doorsturen by staff (gateway/doorsturen.py).
+    "doorgestuurd": "Doorgestuurd via DSO",
+    "doorgestuurd-lokaal": "Doorgestuurd, alleen lokaal vastgelegd",
+    "opvolging-nodig": "Opvolging nodig",
 }
 # Timeline events that also get a line under "Berichten aan de initiatiefnemer" on the detail page.
 BERICHT_EVENTS = ("bericht-verzonden", "bericht-geweigerd", "per-post-te-versturen")
@@ -143,6 +148,7 @@ def status(
             "doelen": [d.value for d in Doel],
             "typen": [t.value for t in VerzoekType],
             "overzicht": overview(c),
+            "opvolgingen": opvolging_nodig(c.context),
             "termijnen": beslistermijn.naderend(
                 c.store, date.today(), c.settings.beslistermijn_waarschuwing_dagen
             ),
@@ -223,6 +229,7 @@ def detail(
             "gebeurtenissen": c.store.events_for(verzoeknummer),
             "berichten": [e for e in c.store.events_for(verzoeknummer) if e.kind in BERICHT_EVENTS],
             "termijn": beslistermijn.termijn(c.store, verzoeknummer),
+            "opvolging": c.store.checkpoint_get(verzoeknummer, OPVOLGING),
             "vandaag": date.today(),
             "waarschuwing_dagen": c.settings.beslistermijn_waarschuwing_dagen,
             "documenten": c.store.archive_for(verzoeknummer),
@@ -278,6 +285,25 @@ def action(
         request.session["melding"] = (
             f"{ACTIE_LABELS[actie]}: versie {volgnummer} is nu {STATE_LABELS.get(state, state)}."
         )
+    except OperationError as exc:
+        request.session["melding"] = f"Niet gelukt: {exc}."
+    return RedirectResponse(f"/status/verzoeken/{verzoeknummer}", status_code=303)
+
+
+@router.post("/status/verzoeken/{verzoeknummer}/doorsturen")
+def doorsturen_action(
+    request: Request,
+    c: Annotated[Container, Depends(container)],
+    who: Annotated[Principal, Depends(operator_form)],
+    verzoeknummer: Annotated[str, Path(pattern=r"^\d{13}$")],
+    naar_oin: Annotated[str, Form(alias="naarOin", max_length=20)],
+    reden: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    try:
+        uitkomst = doorsturen(
+            c.context, c.reporter, verzoeknummer, naar_oin=naar_oin, reden=reden, actor=who.actor
+        )
+        request.session["melding"] = f"Doorsturen: {uitkomst.melding}."
     except OperationError as exc:
         request.session["melding"] = f"Niet gelukt: {exc}."
     return RedirectResponse(f"/status/verzoeken/{verzoeknummer}", status_code=303)

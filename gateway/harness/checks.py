@@ -19,6 +19,12 @@ def check(run: ScenarioRun, expect: Expect, api: httpx.Client) -> list[str]:
     problems += _dso(run, "samenwerkingen", expect.samenwerkingen)
     problems += _dso(run, "rerouteringen", expect.rerouteringen)
     problems += initiatiefnemer_problems(run, expect.initiatiefnemer)
+    if expect.opvolging is not None:
+        from gateway.doorsturen import OPVOLGING
+
+        flagged = run.stack.container.store.checkpoint_get(run.verzoeknummer, OPVOLGING) is not None
+        if flagged != expect.opvolging:
+            problems.append(f"flagged for follow-up: {flagged}, expected {expect.opvolging}")
     problems += api_problems(run.verzoeknummer, expect.api, api)
     return problems
 

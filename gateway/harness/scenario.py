@@ -41,10 +41,18 @@ class Wait(_Strict):
     timeout: float = 60.0
 
 
+class Doorsturen(_Strict):
+    """Staff hand the verzoek to another bevoegd gezag or behandeldienst (gateway/doorsturen.py)."""
+
+    naar: str = Field(pattern=r"^\d{20}$")
+    reden: str = "Ander bevoegd gezag (harness)"
+
+
 class Step(_Strict):
     """Exactly one action per step."""
 
     submit: Submit | None = None
+    doorsturen: Doorsturen | None = None
     faults: dict[str, Any] | None = None
     reconcile: bool = False
     flush: bool = False
@@ -60,9 +68,16 @@ class Step(_Strict):
 
     @model_validator(mode="after")
     def _one_action(self) -> Step:
-        actions = [self.submit, self.faults, self.reconcile or None, self.flush or None, self.wait]
+        actions = [
+            self.submit,
+            self.faults,
+            self.reconcile or None,
+            self.flush or None,
+            self.wait,
+            self.doorsturen,
+        ]
         if sum(a is not None for a in actions) != 1:
-            raise ValueError("a step has exactly one of submit, faults, reconcile, flush, wait")
+            raise ValueError("a step has exactly one of submit, faults, reconcile, flush, wait, doorsturen")
         return self
 
 
@@ -99,6 +114,7 @@ class Expect(_Strict):
     zgw: ZgwExpectation = Field(default_factory=ZgwExpectation)
     samenwerkingen: int | None = None
     rerouteringen: int | None = None
+    opvolging: bool | None = None  # flagged for follow-up (doorsturen refused by DSO, recorded locally)
     api: ApiExpectation = Field(default_factory=ApiExpectation)
     initiatiefnemer: InitiatiefnemerExpectation = Field(default_factory=InitiatiefnemerExpectation)
 
@@ -120,6 +136,8 @@ class Scenario(_Strict):
             return "needs the sandbox to withhold a notification"
         if any(step.faults is not None or step.flush for step in self.steps):
             return "needs the sandbox's fault switches"
+        if any(step.doorsturen is not None for step in self.steps):
+            return "would hand a real verzoek to another authority"
         return None
 
 

@@ -67,6 +67,23 @@ def run_step(run: ScenarioRun, step: Step) -> None:
         # A minute of slack: the sandbox stamps beschikbaarOp with its own clock.
         result = reconcile(container.context, container.dso, since=run.started - timedelta(minutes=1))
         log.info("harness.reconciled", seen=result.seen, taken_in=result.taken_in)
+    elif step.doorsturen is not None:
+        from gateway.doorsturen import doorsturen
+        from gateway.operations import OperationError
+
+        c = run.stack.container
+        try:
+            uitkomst = doorsturen(
+                c.context,
+                c.reporter,
+                run.verzoeknummer,
+                naar_oin=step.doorsturen.naar,
+                reden=step.doorsturen.reden,
+                actor="harness",
+            )
+        except OperationError as exc:
+            raise StepError(f"doorsturen: {exc}") from exc
+        log.info("harness.doorgestuurd", geaccepteerd=uitkomst.geaccepteerd)
     elif step.wait is not None:
         versions = [(run.verzoeknummer, n) for n in step.wait.volgnummers]
         found = run.stack.wait_final(versions, timeout=step.wait.timeout)
