@@ -35,6 +35,7 @@ from gateway.reporting import DsoStatusReporter, StatusReporter
 from gateway.retention import periodic_purge
 from gateway.settings import Settings
 from gateway.store import SqlStore
+from gateway.zaakstatus import ZaakstatusVolger, reconcile_open_zaken
 from message_queue.base import MessageQueue
 from stam_mapping.mapping import MunicipalMapping, default_mapping, load_mapping
 
@@ -51,6 +52,7 @@ class Container:
     mapping: MunicipalMapping
     berichten: Berichtendienst
     sjablonen: Sjablonen
+    zaakstatus: ZaakstatusVolger | None = None
     _closers: list[object] = field(default_factory=list)
 
     @property
@@ -65,7 +67,9 @@ class Container:
             StageRunner(
                 REPORT,
                 "report",
-                ReportStage(ctx, self.reporter, self.berichten, self.mapping, self.sjablonen).handle,
+                ReportStage(
+                    ctx, self.reporter, self.berichten, self.mapping, self.sjablonen, self.zaakstatus
+                ).handle,
             ),
         ]
         periodic: list[tuple[float, Callable[[], object]]] = []
@@ -73,6 +77,11 @@ class Container:
             lookback = timedelta(days=self.settings.reconcile_lookback_days)
             periodic.append(
                 (self.settings.reconcile_interval, lambda: periodic_reconcile(ctx, self.dso, lookback))
+            )
+        volger = self.zaakstatus
+        if volger is not None and self.settings.zaakstatus_reconcile_interval > 0:
+            periodic.append(
+                (self.settings.zaakstatus_reconcile_interval, lambda: reconcile_open_zaken(volger))
             )
         retention = self.settings.archive_retention_days
         if retention is not None and self.settings.archive_purge_interval > 0:
@@ -224,7 +233,9 @@ def bootstrap(
     store = SqlStore.from_url(settings.effective_store_url)
     mapping = load_municipal_mapping(settings)
     dso = build_dso_client(settings, dso_transport)
-    return Container(
+    berichten = build_berichten(settings, store, mapping, zgw_transport=zgw_transport, email=email)
+    sjablonen = Sjablonen(templates_dir(settings.mapping_file, mapping.berichten))
+    container = Container(
         settings=settings,
         store=store,
         queue=queue or message_queue.connect(settings.effective_queue_url),
@@ -233,6 +244,16 @@ def bootstrap(
         delivery=delivery or build_delivery(settings, mapping, zgw_transport),
         reporter=reporter or DsoStatusReporter(dso, kenmerk_systeem=settings.kenmerk_systeem),
         mapping=mapping,
-        berichten=build_berichten(settings, store, mapping, zgw_transport=zgw_transport, email=email),
-        sjablonen=Sjablonen(templates_dir(settings.mapping_file, mapping.berichten)),
+        berichten=berichten,
+        sjablonen=sjablonen,
     )
+    if settings.delivery == "zgw":
+        # Status from the case system: only the ZGW APIs tell us about statuses.
+        container.zaakstatus = ZaakstatusVolger(
+            container.context,
+            build_zgw_client(settings, transport=zgw_transport),
+            mapping,
+            berichten,
+            sjablonen,
+        )
+    return container

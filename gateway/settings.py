@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     zgw_client_id: str = "dso-gateway"
     zgw_secret: SecretStr = SecretStr("dso-gateway-demo-secret-change-me-0001")
     zgw_timeout: float = 30.0
+    # Status from the case system: the Notificaties API (Open Notificaties) we subscribe to with
+    # `dso-gateway zgw abonneren`, our callback URL (POST /v1/zgw/notificaties, as the Notificaties
+    # API can reach it) and the Authorization header value it must send. No secret: callback off.
+    zgw_notificaties_url: str = "http://127.0.0.1:8002/notificaties/api/v1"
+    zgw_callback_url: str | None = None
+    zgw_callback_auth: SecretStr | None = None
+    # Seconds between comparisons of every open zaak's statuses (a missed notification); 0 = off.
+    zaakstatus_reconcile_interval: float = Field(default=900.0, ge=0)
     zgw_bestandsdelen_threshold: int = 4 * 1024 * 1024
     # StUF-ZKN 3.10 (ZDS 1.1): the base under which /VrijeBerichten and /OntvangAsynchroon live.
     stuf_zkn_url: str = "http://127.0.0.1:8003/stuf-zkn"

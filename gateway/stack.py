@@ -5,6 +5,7 @@ exercise the same wiring as production (`dso-gateway api` + `dso-gateway worker`
 
 from __future__ import annotations
 
+import secrets
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -87,6 +88,10 @@ class LocalStack:
                 "zgw_catalogi_url": f"{zgw_url}/catalogi/api/v1",
                 "api_port": api_port,
                 "stuf_zkn_url": f"http://127.0.0.1:{stuf_port}/stuf-zkn",
+                # Status from the case system: the ZGW test server's Notificaties API calls us back.
+                "zgw_notificaties_url": f"{zgw_url}/notificaties/api/v1",
+                "zgw_callback_url": f"http://127.0.0.1:{api_port}/v1/zgw/notificaties",
+                "zgw_callback_auth": SecretStr(f"Bearer {secrets.token_urlsafe(24)}"),
             }
         )
         notify_url = f"http://127.0.0.1:{api_port}/v1/dso/verzoeknotificaties"
@@ -100,6 +105,12 @@ class LocalStack:
         self.sandbox = ServerThread(self.sandbox_app, port=sandbox_port).start()
         self.container = bootstrap(self.settings)
         self.api = ServerThread(create_app(self.container), port=api_port).start()
+        if self.settings.delivery == "zgw":
+            from gateway.abonnement import abonneren
+            from gateway.bootstrap import build_zgw_client
+
+            with build_zgw_client(self.settings) as client:
+                abonneren(self.settings, client, self.container.mapping)
         self.worker = self.container.worker()
         if self.start_worker:
             self.worker.start()

@@ -71,13 +71,22 @@ EVENT_LABELS = {
     "bericht-geweigerd": "Bericht geweigerd door de mailserver",
     "per-post-te-versturen": "Brief per post te versturen",
     "bericht-in-zaak": "Bericht opgeslagen in de zaak",
+    "bericht-niet-in-zaak": "Bericht niet in de zaak opgeslagen",
+    "bericht-mislukt": "Bericht aan initiatiefnemer mislukt",
+    "zaakstatus": "Nieuwe status in het zaaksysteem",
     # Doorsturen by staff (gateway/doorsturen.py).
     "doorgestuurd": "Doorgestuurd via DSO",
     "doorgestuurd-lokaal": "Doorgestuurd, alleen lokaal vastgelegd",
     "opvolging-nodig": "Opvolging nodig",
 }
 # Timeline events that also get a line under "Berichten aan de initiatiefnemer" on the detail page.
-BERICHT_EVENTS = ("bericht-verzonden", "bericht-geweigerd", "per-post-te-versturen")
+BERICHT_EVENTS = (
+    "bericht-verzonden",
+    "bericht-geweigerd",
+    "per-post-te-versturen",
+    "bericht-niet-in-zaak",
+    "bericht-mislukt",
+)
 _templates.globals.update(state_labels=STATE_LABELS, event_labels=EVENT_LABELS, actie_labels=ACTIE_LABELS)
 
 

@@ -25,7 +25,7 @@ from gateway.berichten.bericht import Bericht, BerichtGeweigerd, Berichtkanaal
 from gateway.berichten.pdf import pdf_letter
 from gateway.berichten.post import brief_tekst
 from gateway.berichten.smtp import BerichtOnzeker
-from gateway.berichten.zaakdocument import ZaakDocument, ZaakDocumenten
+from gateway.berichten.zaakdocument import ZaakDocument, ZaakDocumenten, ZaakGesloten
 from gateway.errors import PermanentError, RetryableError
 from gateway.store import SqlStore
 
@@ -84,7 +84,15 @@ class Berichtendienst:
             detail = f"{soort} als brief gemaakt: per post te versturen"
         if self.store.checkpoint_get(vnr, base + ":zaak") is None:
             if self.zaakdocumenten is not None and zaak_url:
-                url = self.zaakdocumenten.voeg_toe(zaak_url, self._document(bericht, verzonden))
+                try:
+                    url = self.zaakdocumenten.voeg_toe(zaak_url, self._document(bericht, verzonden))
+                except ZaakGesloten as exc:
+                    # Sent all the same; staff see that the zaak does not hold it.
+                    self.store.checkpoint_put(vnr, base + ":zaak", {"url": None, "reden": str(exc)})
+                    self.store.add_event(
+                        vnr, volgnummer, "bericht-niet-in-zaak", f"{soort} niet in de zaak opgeslagen: {exc}"
+                    )
+                    return Uitkomst(kanaal, detail)
                 self.store.checkpoint_put(vnr, base + ":zaak", {"url": url})
                 self.store.add_event(vnr, volgnummer, "bericht-in-zaak", f"{soort} opgeslagen in de zaak")
             else:

@@ -29,6 +29,11 @@ class ZaakDocument:
     formaat: str = "application/pdf"
 
 
+class ZaakGesloten(PermanentError):
+    """The zaak is closed (einddatum set): the Zaken API refuses new documents on it unless the
+    client has the scope zaken.geforceerd-bijwerken, which the gateway does not ask for."""
+
+
 class ZaakDocumenten(Protocol):
     def voeg_toe(self, zaak_url: str, document: ZaakDocument) -> str:
         """Store the document in the zaak (once); returns the document's URL."""
@@ -55,6 +60,8 @@ class ZgwZaakDocumenten:
 
     def voeg_toe(self, zaak_url: str, document: ZaakDocument) -> str:
         c, mapping = self._client, self._mapping
+        if c.get(zaak_url).get("einddatum"):
+            raise ZaakGesloten("de zaak is al afgesloten")
         body = {
             "identificatie": document.identificatie,
             "bronorganisatie": mapping.bronorganisatie,

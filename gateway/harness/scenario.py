@@ -48,11 +48,24 @@ class Doorsturen(_Strict):
     reden: str = "Ander bevoegd gezag (harness)"
 
 
+class Zaakstatus(_Strict):
+    """Staff set a status on the verzoek's zaak in the case system (through the Zaken API)."""
+
+    status: str  # statustype omschrijving
+    toelichting: str = "Gezet door de behandelaar (harness)"
+    # Wait until the gateway handled it (the ZGW notification came in); false when notifications
+    # are held back and only the reconciliation can find it.
+    wachten: bool = True
+
+
 class Step(_Strict):
     """Exactly one action per step."""
 
     submit: Submit | None = None
     doorsturen: Doorsturen | None = None
+    zaakstatus: Zaakstatus | None = None
+    zgw_notificaties_pauze: bool | None = None  # the ZGW test server drops (true) or sends notifications
+    zaakstatus_reconcile: bool = False  # the periodic comparison of open zaken's statuses, once
     faults: dict[str, Any] | None = None
     reconcile: bool = False
     flush: bool = False
@@ -75,9 +88,15 @@ class Step(_Strict):
             self.flush or None,
             self.wait,
             self.doorsturen,
+            self.zaakstatus,
+            self.zgw_notificaties_pauze,
+            self.zaakstatus_reconcile or None,
         ]
         if sum(a is not None for a in actions) != 1:
-            raise ValueError("a step has exactly one of submit, faults, reconcile, flush, wait, doorsturen")
+            raise ValueError(
+                "a step has exactly one of submit, faults, reconcile, flush, wait, doorsturen, zaakstatus, "
+                "zgw_notificaties_pauze, zaakstatus_reconcile"
+            )
         return self
 
 
@@ -138,6 +157,8 @@ class Scenario(_Strict):
             return "needs the sandbox's fault switches"
         if any(step.doorsturen is not None for step in self.steps):
             return "would hand a real verzoek to another authority"
+        if any(step.zaakstatus is not None or step.zgw_notificaties_pauze is not None for step in self.steps):
+            return "needs the ZGW test server (sets statuses, holds back notifications)"
         return None
 
 

@@ -16,6 +16,8 @@ from gateway.events import StageJob
 from gateway.pipeline.context import StageContext
 from gateway.reporting import StatusReporter
 from gateway.store import DELIVERED_STATES, State
+from gateway.zaakstatus import ACTION as ZAAKSTATUS
+from gateway.zaakstatus import ZaakstatusVolger
 from stam_mapping import parse_verzoek
 from stam_mapping.errors import MappingGap
 from stam_mapping.mapping import MunicipalMapping
@@ -38,41 +40,49 @@ class ReportStage:
         berichten: Berichtendienst | None = None,
         mapping: MunicipalMapping | None = None,
         sjablonen: opstellen.Sjablonen | None = None,
+        zaakstatus: ZaakstatusVolger | None = None,
     ) -> None:
         self.ctx = ctx
         self.reporter = reporter
         self.berichten = berichten
         self.mapping = mapping
         self.sjablonen = sjablonen or opstellen.Sjablonen()
+        self.zaakstatus = zaakstatus
 
     def handle(self, job: StageJob) -> None:
-        store = self.ctx.store
         vnr, volgnummer = job.verzoeknummer, job.volgnummer
-        if volgnummer is None:
+        if job.action == ZAAKSTATUS:
+            # Queued by the ZGW notification callback: the zaak got a status in the case system.
+            if self.zaakstatus is not None:
+                self.zaakstatus.sync(vnr)
             return
-        versie = store.get_versie(vnr, volgnummer)
+        versie = self.ctx.store.get_versie(vnr, volgnummer) if volgnummer is not None else None
         if versie is None:
             return
         oin = self.ctx.our_oin(job.oin or versie.oin)
         if job.action == "reroute":
-            if versie.state != State.FETCHED:
-                return
-            self.reporter.reroute(
-                vnr, oin=oin, reden="Het bevoegd gezag van dit verzoek is niet deze organisatie."
-            )
-            store.transition(
-                vnr,
-                volgnummer,
-                to=State.REROUTED,
-                event="rerouted",
-                detail="teruggegeven aan DSO voor een ander bevoegd gezag",
-                expect={State.FETCHED},
-            )
-            return
+            self._reroute(vnr, versie.volgnummer, versie.state, oin)
+        elif versie.state == State.DELIVERED:
+            self._report(vnr, versie.volgnummer, oin)
 
-        if versie.state != State.DELIVERED:
+    def _reroute(self, vnr: str, volgnummer: int, state: str, oin: str) -> None:
+        if state != State.FETCHED:
             return
-        verzoek = store.get_verzoek(vnr)
+        self.reporter.reroute(
+            vnr, oin=oin, reden="Het bevoegd gezag van dit verzoek is niet deze organisatie."
+        )
+        self.ctx.store.transition(
+            vnr,
+            volgnummer,
+            to=State.REROUTED,
+            event="rerouted",
+            detail="teruggegeven aan DSO voor een ander bevoegd gezag",
+            expect={State.FETCHED},
+        )
+
+    def _report(self, vnr: str, volgnummer: int, oin: str) -> None:
+        """Everything owed once the zaak exists: DSO (opt-in only) and the initiatiefnemer."""
+        verzoek = self.ctx.store.get_verzoek(vnr)
         zaak = verzoek.zaak_identificatie if verzoek else None
         if not zaak:
             return
@@ -80,7 +90,7 @@ class ReportStage:
         bevestiging = self._ontvangstbevestiging(vnr, volgnummer, zaak, verzoek.zaak_url if verzoek else None)
         if bevestiging:
             details.append(bevestiging)
-        store.transition(
+        self.ctx.store.transition(
             vnr,
             volgnummer,
             to=State.REPORTED,

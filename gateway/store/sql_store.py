@@ -382,6 +382,28 @@ class SqlStore:
             ).all()
         return {r.key: dict(r.value) for r in rows}
 
+    def enqueue(self, job: OutboxMessage) -> None:
+        """Queue a job through the outbox on its own (no state change goes with it)."""
+        with self._tx() as conn:
+            self._outbox(conn, job)
+
+    def verzoek_by_zaak_url(self, zaak_url: str) -> VerzoekRecord | None:
+        """The verzoek whose zaak this is (a ZGW notification names the zaak by URL)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(t.verzoeken).where(t.verzoeken.c.zaak_url == zaak_url)).first()
+        return None if row is None else _verzoek(row)
+
+    def open_zaken(self) -> list[VerzoekRecord]:
+        """Verzoeken with a zaak that the case system has not closed yet (no "zaak-afgesloten")."""
+        closed = sa.select(t.checkpoints.c.verzoeknummer).where(t.checkpoints.c.key == "zaak-afgesloten")
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(t.verzoeken).where(
+                    t.verzoeken.c.zaak_url.is_not(None), t.verzoeken.c.verzoeknummer.not_in(closed)
+                )
+            ).all()
+        return [_verzoek(r) for r in rows]
+
     def checkpoints_named(self, key: str) -> list[tuple[str, dict[str, Any]]]:
         """(verzoeknummer, value) of every verzoek that has a checkpoint `key`, e.g. "beslistermijn"."""
         with self.engine.connect() as conn:

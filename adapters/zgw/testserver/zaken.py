@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from adapters.zgw.testserver import notificaties
 from adapters.zgw.testserver import validation as v
 from adapters.zgw.testserver.common import (
     filtered,
@@ -306,6 +307,7 @@ async def create_status(request: Request) -> JSONResponse:
     zaak["status"] = status["url"]
     if statustype["isEindstatus"]:
         zaak["einddatum"] = datetime.fromisoformat(str(body["datumStatusGezet"])).date().isoformat()
+    notificaties.status_gezet(request.app, status, zaak)  # kanaal "zaken", like Open Zaak
     return ok(status, 201, {"Location": status["url"]})
 
 
