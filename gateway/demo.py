@@ -52,6 +52,7 @@ def run_demo(
         outcome = summarise(
             stack.container.store, [(e.name, e.verzoeknummer, e.volgnummer) for e in examples]
         )
+        outcome = _berichten(stack, [e.verzoeknummer for e in examples], outcome)
         for line in outcome.lines:
             print(line, flush=True)
         if not once:
@@ -60,6 +61,25 @@ def run_demo(
         return outcome
     finally:
         stack.stop()
+
+
+def _berichten(stack: LocalStack, verzoeknummers: list[str], outcome: DemoOutcome) -> DemoOutcome:
+    """A case worker sets a status on two zaken; the lines on what the initiatiefnemers were
+    told go just before the summary line (gateway/demo_berichten.py)."""
+    from gateway.demo_berichten import tel, zet_statussen
+
+    # Only the ZGW APIs tell us about statuses (Notificaties API); StUF-ZKN has no such channel.
+    zgw = stack.settings.delivery == "zgw"
+    gehandeld = zet_statussen(stack, verzoeknummers, aantal=2, timeout=30) if zgw else 0
+    verteld = tel(stack, verzoeknummers)
+    failed = outcome.failed + (zgw and (gehandeld < 2 or verteld.statusberichten < 2))
+    lines = [
+        *outcome.lines[:-1],
+        f"demo: {verteld.ontvangst_email} ontvangstbevestigingen e-mailed, {verteld.ontvangst_post} by post",
+        f"demo: {verteld.statusberichten} statusberichten after a status change in the case system",
+        outcome.lines[-1],
+    ]
+    return DemoOutcome(outcome.delivered, failed, lines)
 
 
 def summarise(store: SqlStore, examples: list[tuple[str, str, int]]) -> DemoOutcome:

@@ -9,7 +9,9 @@ class State(StrEnum):
     RECEIVED = "received"  # notification stored, fetch job queued
     FETCHED = "fetched"  # STAM XML and bijlagen archived, translate job queued
     DELIVERED = "delivered"  # registered in the case system, report job queued
-    REPORTED = "reported"  # case number linked at DSO: done
+    # Everything owed has been told: DSO where it applies (the samenwerking only on opt-in), and the
+    # initiatiefnemer (ontvangstbevestiging e-mailed, or made as a letter listed for the post).
+    REPORTED = "reported"
     FAILED = "failed"  # dead-lettered; staff can retry
     PARKED = "parked"  # held by staff or by rule (intrekking of an unknown verzoek)
     REROUTED = "rerouted"  # not ours: sent back to DSO for another bevoegd gezag
