@@ -13,7 +13,7 @@ told the initiatiefnemer."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -33,6 +33,9 @@ from stam_mapping.model import Verzoek
 log = structlog.get_logger(__name__)
 
 ACTION = "zaakstatus"  # StageJob.action on the report queue
+# A status older than this gets no statusbericht: when the gateway is first connected to zaken
+# that already have a history, or after a long outage, old news is recorded but not sent.
+MAX_LEEFTIJD = timedelta(days=2)
 
 
 class ZaakstatusVolger:
@@ -80,6 +83,9 @@ class ZaakstatusVolger:
                 " (door de gateway gezet)" if eigen else ""
             )
             sjabloon = None if eigen else self.mapping.berichten.statusberichten.get(omschrijving)
+            if sjabloon is not None and _te_oud(status):
+                detail += "; te oud voor een statusbericht"
+                sjabloon = None
             if sjabloon is not None:
                 try:
                     detail += "; " + self._statusbericht(
@@ -140,6 +146,16 @@ class ZaakstatusVolger:
             eerste=eerste,
         )
         return self.berichten.verstuur(vnr, None, bericht, zaak_url).detail
+
+
+def _te_oud(status: dict[str, Any]) -> bool:
+    try:
+        gezet = datetime.fromisoformat(str(status.get("datumStatusGezet")))
+    except ValueError:
+        return False
+    if gezet.tzinfo is None:
+        gezet = gezet.replace(tzinfo=UTC)
+    return datetime.now(UTC) - gezet > MAX_LEEFTIJD
 
 
 def reconcile_open_zaken(volger: ZaakstatusVolger) -> int:
