@@ -6,7 +6,7 @@ in the raw STAM XML and the canonical model are masked unless the user is a priv
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path as FsPath
 from typing import Annotated, Any
 
@@ -158,6 +158,10 @@ def status(
             "typen": [t.value for t in VerzoekType],
             "overzicht": overview(c),
             "opvolgingen": opvolging_nodig(c.context),
+            # Letters made in the last 30 days, for staff to print and post.
+            "per_post": c.store.recent_events(
+                "per-post-te-versturen", datetime.now(UTC) - timedelta(days=30)
+            ),
             "termijnen": beslistermijn.naderend(
                 c.store, date.today(), c.settings.beslistermijn_waarschuwing_dagen
             ),

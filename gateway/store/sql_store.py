@@ -382,6 +382,17 @@ class SqlStore:
             ).all()
         return {r.key: dict(r.value) for r in rows}
 
+    def recent_events(self, kind: str, since: datetime, limit: int = 50) -> list[EventRecord]:
+        """Events of one kind since a moment, newest first (e.g. letters "per post te versturen")."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(t.events)
+                .where(t.events.c.kind == kind, t.events.c.at >= since)
+                .order_by(t.events.c.id.desc())
+                .limit(limit)
+            ).all()
+        return [EventRecord(**{**row_dict(r), "at": _aware(r.at)}) for r in rows]
+
     def enqueue(self, job: OutboxMessage) -> None:
         """Queue a job through the outbox on its own (no state change goes with it)."""
         with self._tx() as conn:

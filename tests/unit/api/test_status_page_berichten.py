@@ -39,6 +39,9 @@ def test_detail_lists_sent_refused_and_post_messages(client: TestClient, seeded:
     assert '<li class="fout">' in section and "SMTP 550" in section
     assert "Brief per post te versturen" in section
     assert "a.jansen@example.org" not in page and "weg@example.org" not in page
+    # The overview lists the letter for staff to post.
+    overview = client.get("/status").text
+    assert FAILED_NR in overview.split('id="per-post"')[1].split("</ul>")[0]
 
 
 def test_status_page_shows_the_term_and_flags_it(client: TestClient, seeded: Seeded) -> None:
