@@ -65,7 +65,8 @@ class SmtpKanaal:
         msg.set_content(bericht.tekst, charset="utf-8")
         return msg
 
-    def _connect(self) -> smtplib.SMTP:
+    def connect(self) -> smtplib.SMTP:
+        """A connection as a message uses it (TLS as configured), also for `dso-gateway check`."""
         if self.tls == "implicit":
             return smtplib.SMTP_SSL(self.host, self.port, timeout=self._timeout, context=self._context)
         client = smtplib.SMTP(self.host, self.port, timeout=self._timeout)
@@ -77,7 +78,7 @@ class SmtpKanaal:
         msg = self._message(bericht)
         handed_over = False
         try:
-            with self._connect() as client:
+            with self.connect() as client:
                 if self._username:
                     client.login(self._username, self._password or "")
                 handed_over = True
