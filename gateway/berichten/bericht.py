@@ -22,6 +22,10 @@ class BerichtGeweigerd(PermanentError):
     """The channel refused the message for good (SMTP 5xx: unknown mailbox, policy)."""
 
 
+def geldig_email(value: str | None) -> bool:
+    return value is not None and _EMAIL.fullmatch(value) is not None
+
+
 def _elfproef(value: str) -> bool:
     weights = (9, 8, 7, 6, 5, 4, 3, 2, -1)
     return sum(int(c) * w for c, w in zip(value, weights, strict=True)) % 11 == 0

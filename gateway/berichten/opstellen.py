@@ -14,7 +14,7 @@ from typing import Any
 
 import jinja2
 
-from gateway.berichten.bericht import Bericht, BerichtOngeldig, Soort
+from gateway.berichten.bericht import Bericht, BerichtOngeldig, Soort, geldig_email
 from stam_mapping.berichten import Berichten
 from stam_mapping.model import Adres, Betrokkene, Doel, Verzoek
 
@@ -219,7 +219,8 @@ def _bericht(
         onderwerp=onderwerp,
         tekst=tekst,
         aan_naam=aan.naam,
-        aan_email=aan.email,
+        # An address in the STAM that is no e-mail address: a letter, not a failed verzoek.
+        aan_email=aan.email if geldig_email(aan.email) else None,
         aan_adres=aan.adres,
         afzender_naam=ctx["afzender"].naam,
         verboden=verzoek.bsns(),

@@ -153,6 +153,20 @@ def test_without_email_a_letter_in_the_zaak_listed_for_post(tmp_path: Path) -> N
     assert versie is not None and versie.state == State.REPORTED
 
 
+def test_an_invalid_email_address_in_the_stam_means_a_letter_not_a_failure(tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path)
+    mail = RecordingKanaal()
+    xml = example("verbouwing-initieren").replace(b"a.jansen@example.org", b"a.jansen bij example")
+    fetched(ctx, VERBOUWING, 1, xml)
+    TranslateStage(ctx, RecordingDelivery()).handle(StageJob(VERBOUWING, 1))
+    _stage(ctx, mail, RecordingZaakDocumenten()).handle(StageJob(VERBOUWING, 1, action="link"))
+    versie = ctx.store.get_versie(VERBOUWING, 1)
+    assert versie is not None and versie.state == State.REPORTED
+    assert mail.verzonden == [] and any(
+        e.kind == "per-post-te-versturen" for e in ctx.store.events_for(VERBOUWING)
+    )
+
+
 def test_aanvulling_gets_its_own_text_and_the_first_versions_address(tmp_path: Path) -> None:
     ctx = _ctx(tmp_path)
     mail = RecordingKanaal()
