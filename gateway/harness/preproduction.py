@@ -182,7 +182,11 @@ def zgw_problems(zgw: ZgwClient, verzoeknummer: str, wanted: ZgwExpectation) -> 
         return problems
     zaak = zaken[0]
     zios = list(zgw.list_all(zgw.zaken("/zaakinformatieobjecten"), {"zaak": zaak["url"]}))
-    problems += count_problem("documenten at ZGW", len(zios), wanted.documenten)
+    documents = [zgw.get(zio["informatieobject"]) for zio in zios]
+    # Our own messages to the initiatiefnemer (identificatie BER-...) are counted apart from bijlagen.
+    berichten = sum(str(d.get("identificatie", "")).startswith("BER-") for d in documents)
+    problems += count_problem("documenten at ZGW", len(zios) - berichten, wanted.documenten)
+    problems += count_problem("berichten in the zaak at ZGW", berichten, wanted.berichten)
     if wanted.rollen is not None:
         rollen = list(zgw.list_all(zgw.zaken("/rollen"), {"zaak": zaak["url"]}))
         problems += count_problem("rollen at ZGW", len(rollen), wanted.rollen)
@@ -191,8 +195,7 @@ def zgw_problems(zgw: ZgwClient, verzoeknummer: str, wanted: ZgwExpectation) -> 
         if zaaktype != wanted.zaaktype:
             problems.append(f"zaaktype {zaaktype}, expected {wanted.zaaktype}")
     sizes = []
-    for zio in zios:
-        document = zgw.get(zio["informatieobject"])
+    for document in documents:
         size = document.get("bestandsomvang")
         if not size:
             problems.append(f"document {document.get('bestandsnaam')} has no content at ZGW")
