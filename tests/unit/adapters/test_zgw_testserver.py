@@ -109,6 +109,8 @@ def test_catalogue_has_the_shared_names_and_hides_the_concept(server: tuple[Test
         "Rapport",
         "Aanvraagformulier",
         "Bijlage",
+        "Ontvangstbevestiging",  # the gateway's own messages (mapping berichten.informatieobjecttypen)
+        "Statusbericht",
     }
 
 
