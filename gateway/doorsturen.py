@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import structlog
 
 from dso_client.errors import DsoPermanentError, DsoRetryableError
+from gateway.events import REPORT, StageJob
 from gateway.operations import OperationError
 from gateway.pipeline.context import StageContext
 from gateway.reporting import StatusReporter
@@ -22,6 +23,8 @@ from gateway.store import State
 log = structlog.get_logger(__name__)
 
 OPVOLGING = "opvolging:doorsturen"  # checkpoint: refused at DSO, recorded locally
+DOORGESTUURD = "doorgestuurd"  # checkpoint: to whom and why, for the message to the initiatiefnemer
+ACTION = "doorgestuurd"  # report-queue job: tell the initiatiefnemer
 _OIN = re.compile(r"\d{20}")
 
 
@@ -32,7 +35,14 @@ class Doorgestuurd:
 
 
 def doorsturen(
-    ctx: StageContext, reporter: StatusReporter, verzoeknummer: str, *, naar_oin: str, reden: str, actor: str
+    ctx: StageContext,
+    reporter: StatusReporter,
+    verzoeknummer: str,
+    *,
+    naar_oin: str,
+    reden: str,
+    actor: str,
+    naar_naam: str | None = None,
 ) -> Doorgestuurd:
     reden = reden.strip()
     if not _OIN.fullmatch(naar_oin):
@@ -70,6 +80,13 @@ def doorsturen(
         )
         log.warning("doorsturen.geweigerd", verzoeknummer=verzoeknummer, naar=naar_oin, user=actor)
         return Doorgestuurd(False, f"DSO weigerde ({exc}); lokaal vastgelegd en gemarkeerd voor opvolging")
+    # The initiatiefnemer hears of the change of bevoegd gezag (IPLO): queued with the transition,
+    # sent by the report worker (gateway/pipeline/report.py), never from this request.
+    store.checkpoint_put(
+        verzoeknummer,
+        DOORGESTUURD,
+        {"naar": naar_oin, "naam": (naar_naam or "").strip() or None, "reden": reden},
+    )
     store.transition(
         verzoeknummer,
         laatste.volgnummer,
@@ -78,6 +95,7 @@ def doorsturen(
         detail=f"via DSO doorgestuurd naar {naar_oin}: {reden}",
         actor=actor,
         summary={"bevoegd_gezag_oin": naar_oin},
+        job=ctx.job(REPORT, StageJob(verzoeknummer, laatste.volgnummer, action=ACTION)),
     )
     log.info("doorsturen.geaccepteerd", verzoeknummer=verzoeknummer, naar=naar_oin, user=actor)
     return Doorgestuurd(True, f"doorgestuurd naar {naar_oin}")

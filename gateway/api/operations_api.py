@@ -270,6 +270,8 @@ class DoorstuurVerzoek(_Camel):
         pattern=r"^\d{20}$", description="OIN van het andere bevoegd gezag of de behandeldienst"
     )
     reden: str = Field(min_length=1, max_length=1000)
+    # The organisation's name as the initiatiefnemer knows it, for the message they get.
+    naar_naam: str | None = Field(None, max_length=200)
 
 
 class DoorstuurResultaat(_Camel):
@@ -302,7 +304,13 @@ def post_doorsturen(
         raise ProblemError(404, "Niet gevonden", f"Verzoek {verzoeknummer} is niet bekend.")
     try:
         uitkomst = doorsturen(
-            c.context, c.reporter, verzoeknummer, naar_oin=body.naar_oin, reden=body.reden, actor=who.actor
+            c.context,
+            c.reporter,
+            verzoeknummer,
+            naar_oin=body.naar_oin,
+            reden=body.reden,
+            actor=who.actor,
+            naar_naam=body.naar_naam,
         )
     except OperationError as exc:
         raise ProblemError(409, "Doorsturen niet mogelijk", str(exc)) from exc

@@ -311,10 +311,17 @@ def doorsturen_action(
     verzoeknummer: Annotated[str, Path(pattern=r"^\d{13}$")],
     naar_oin: Annotated[str, Form(alias="naarOin", max_length=20)],
     reden: Annotated[str, Form(max_length=1000)] = "",
+    naar_naam: Annotated[str, Form(alias="naarNaam", max_length=200)] = "",
 ) -> Response:
     try:
         uitkomst = doorsturen(
-            c.context, c.reporter, verzoeknummer, naar_oin=naar_oin, reden=reden, actor=who.actor
+            c.context,
+            c.reporter,
+            verzoeknummer,
+            naar_oin=naar_oin,
+            reden=reden,
+            actor=who.actor,
+            naar_naam=naar_naam or None,
         )
         request.session["melding"] = f"Doorsturen: {uitkomst.melding}."
     except OperationError as exc:

@@ -207,6 +207,29 @@ def statusbericht(
     return _bericht("statusbericht", sjabloon, ctx, verzoek, sleutel, sjablonen)
 
 
+def doorgestuurd(
+    verzoek: Verzoek,
+    *,
+    naar_naam: str | None,
+    reden: str,
+    zaaknummer: str,
+    berichten: Berichten,
+    sjablonen: Sjablonen,
+    eerste: Verzoek | None = None,
+) -> Bericht:
+    """A change of bevoegd gezag: the initiatiefnemer must hear of it (IPLO)."""
+    ctx = context(verzoek, zaaknummer=zaaknummer, zaaktype=None, berichten=berichten, eerste=eerste)
+    ctx.update(naar_naam=naar_naam, reden=reden, vandaag=datum(date.today()))
+    return _bericht(
+        "statusbericht",
+        "bericht-doorgestuurd",
+        ctx,
+        verzoek,
+        f"{verzoek.verzoeknummer}-doorgestuurd",
+        sjablonen,
+    )
+
+
 def _bericht(
     soort: Soort, naam: str, ctx: dict[str, Any], verzoek: Verzoek, sleutel: str, sjablonen: Sjablonen
 ) -> Bericht:

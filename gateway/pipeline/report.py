@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import structlog
 
-from gateway import beslistermijn
+from gateway import beslistermijn, doorsturen
 from gateway.berichten import opstellen
 from gateway.berichten.afzenden import Berichtendienst
+from gateway.doorsturen import ACTION as DOORGESTUURD
 from gateway.events import StageJob
 from gateway.pipeline.context import StageContext
 from gateway.reporting import StatusReporter
@@ -62,6 +63,8 @@ class ReportStage:
         oin = self.ctx.our_oin(job.oin or versie.oin)
         if job.action == "reroute":
             self._reroute(vnr, versie.volgnummer, versie.state, oin)
+        elif job.action == DOORGESTUURD:
+            self._doorgestuurd(vnr, versie.volgnummer)
         elif versie.state == State.DELIVERED:
             self._report(vnr, versie.volgnummer, oin)
 
@@ -79,6 +82,24 @@ class ReportStage:
             detail="teruggegeven aan DSO voor een ander bevoegd gezag",
             expect={State.FETCHED},
         )
+
+    def _doorgestuurd(self, vnr: str, volgnummer: int) -> None:
+        """Staff handed the verzoek to another bevoegd gezag: tell the initiatiefnemer (once)."""
+        gegevens = self.ctx.store.checkpoint_get(vnr, doorsturen.DOORGESTUURD)
+        if self.berichten is None or self.mapping is None or gegevens is None:
+            return
+        record = self.ctx.store.get_verzoek(vnr)
+        bericht = opstellen.doorgestuurd(
+            self._parse(vnr, volgnummer),
+            naar_naam=gegevens.get("naam"),
+            reden=str(gegevens.get("reden", "")),
+            zaaknummer=(record.zaak_identificatie if record else None) or "-",
+            berichten=self.mapping.berichten,
+            sjablonen=self.sjablonen,
+            eerste=self.eerste_versie(vnr, volgnummer),
+        )
+        uitkomst = self.berichten.verstuur(vnr, volgnummer, bericht, record.zaak_url if record else None)
+        log.info("report.doorgestuurd_gemeld", verzoeknummer=vnr, kanaal=uitkomst.kanaal)
 
     def _report(self, vnr: str, volgnummer: int, oin: str) -> None:
         """Everything owed once the zaak exists: DSO (opt-in only) and the initiatiefnemer."""

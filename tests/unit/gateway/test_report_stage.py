@@ -219,3 +219,49 @@ def test_no_bsn_in_any_message_sent(tmp_path: Path) -> None:
     for text in texts:
         assert not any(bsn in text for bsn in bsns)
         assert not bevat_bsn(text)
+
+
+def test_after_doorsturen_the_initiatiefnemer_hears_of_the_new_bevoegd_gezag_once(tmp_path: Path) -> None:
+    from gateway.doorsturen import doorsturen
+    from gateway.events import REPORT, parse_job
+
+    ctx = _ctx(tmp_path)
+    mail = RecordingKanaal()
+    stage = _stage(ctx, mail, RecordingZaakDocumenten())
+    vnr = _deliver(ctx, "verbouwing-initieren")
+    stage.handle(StageJob(vnr, 1, action="link"))
+    ctx.store.relay_outbox(lambda row: None)  # what came before is not this test's business
+    uitkomst = doorsturen(
+        ctx,
+        RecordingStatusReporter(),
+        vnr,
+        naar_oin="00000001823288444000",
+        reden="Behandeling door de omgevingsdienst",
+        actor="olga",
+        naar_naam="Omgevingsdienst Veluwe IJssel",
+    )
+    assert uitkomst.geaccepteerd
+    jobs: list[StageJob] = []
+    ctx.store.relay_outbox(lambda row: jobs.append(parse_job(row.body)[1]) if row.queue == REPORT else None)
+    [job] = jobs
+    stage.handle(job)
+    stage.handle(job)  # redelivered: told once
+    berichten = [b for b in mail.verzonden if "andere organisatie" in b.onderwerp]
+    assert len(berichten) == 1
+    assert "Omgevingsdienst Veluwe IJssel" in berichten[0].tekst and "Behandeling door" in berichten[0].tekst
+
+
+def test_a_doorsturen_refused_by_dso_is_not_told_to_the_initiatiefnemer(tmp_path: Path) -> None:
+    from gateway.doorsturen import doorsturen
+
+    ctx = _ctx(tmp_path)
+    vnr = _deliver(ctx, "verbouwing-initieren")
+    ctx.store.relay_outbox(lambda row: None)
+    naar = "00000001823288444000"
+    uitkomst = doorsturen(
+        ctx, RecordingStatusReporter(weiger_naar={naar}), vnr, naar_oin=naar, reden="r", actor="olga"
+    )
+    assert not uitkomst.geaccepteerd
+    queued: list[str] = []
+    ctx.store.relay_outbox(lambda row: queued.append(row.queue))
+    assert queued == []  # the transfer is not real yet: staff settle it first
