@@ -265,3 +265,19 @@ def test_a_doorsturen_refused_by_dso_is_not_told_to_the_initiatiefnemer(tmp_path
     queued: list[str] = []
     ctx.store.relay_outbox(lambda row: queued.append(row.queue))
     assert queued == []  # the transfer is not real yet: staff settle it first
+
+
+def test_an_intrekking_waits_until_the_earlier_version_is_reported(tmp_path: Path) -> None:
+    """Otherwise the zaak is closed before the ontvangstbevestiging could be stored in it."""
+    from gateway.errors import RetryableError
+
+    ctx = _ctx(tmp_path)
+    vnr = _deliver(ctx, "sloop-initieren")
+    fetched(ctx, vnr, 2, example("sloop-intrekken"))
+    translate = TranslateStage(ctx, RecordingDelivery())
+    with pytest.raises(RetryableError, match="wacht op eerdere versie"):
+        translate.handle(StageJob(vnr, 2))
+    _stage(ctx, RecordingKanaal(), RecordingZaakDocumenten()).handle(StageJob(vnr, 1, action="link"))
+    translate.handle(StageJob(vnr, 2))
+    versie = ctx.store.get_versie(vnr, 2)
+    assert versie is not None and versie.state == State.DELIVERED
