@@ -182,10 +182,15 @@ class DsoClient:
                 return
             pagina += 1
 
-    def rerouteer(self, verzoeknummer: str, *, oin: str, reden: str) -> None:
+    def rerouteer(self, verzoeknummer: str, *, oin: str, reden: str, naar_oin: str | None = None) -> None:
+        """Doorsturen: have another bevoegd gezag or behandeldienst handle the verzoek (documented
+        in the Verzoek afhandelen API). `naar_oin` names it; without it DSO decides (a verzoek
+        that is not ours). The exact path and field names are not public (see
+        ../shared/domain/dso-stam.md): these follow our sandbox."""
         url = self._verzoek_url(verzoeknummer, "_rerouteer")
-        self._request("POST", url, oin, "POST _rerouteer", json={"reden": reden})
-        log.info("dso.rerouted", verzoeknummer=verzoeknummer)
+        body = {"reden": reden} | ({"naarOin": naar_oin} if naar_oin else {})
+        self._request("POST", url, oin, "POST _rerouteer", json=body)
+        log.info("dso.rerouted", verzoeknummer=verzoeknummer, naar=naar_oin)
 
     def koppel_zaak(
         self, verzoeknummer: str, *, oin: str, kenmerk_systeem: str, nummer_binnen_systeem: str

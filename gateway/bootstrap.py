@@ -19,6 +19,12 @@ from adapters.zgw.client import ZgwClient
 from dso_client import DsoClient
 from gateway import queue_prefix
 from gateway.archive import Archive
+from gateway.berichten.afzenden import Berichtendienst
+from gateway.berichten.bericht import Berichtkanaal
+from gateway.berichten.opstellen import Sjablonen, templates_dir
+from gateway.berichten.post import PostKanaal
+from gateway.berichten.smtp import SmtpKanaal
+from gateway.berichten.zaakdocument import RecordingZaakDocumenten, ZaakDocumenten, ZgwZaakDocumenten
 from gateway.dead_letter_view import DeadLetterView
 from gateway.events import FETCH, REPORT, STAGES, TRANSLATE
 from gateway.pipeline.context import StageContext
@@ -32,6 +38,7 @@ from gateway.reporting import DsoStatusReporter, StatusReporter
 from gateway.retention import periodic_purge
 from gateway.settings import Settings
 from gateway.store import SqlStore
+from gateway.zaakstatus import ZaakstatusVolger, reconcile_open_zaken
 from message_queue.base import MessageQueue
 from stam_mapping.mapping import MunicipalMapping, default_mapping, load_mapping
 
@@ -46,6 +53,9 @@ class Container:
     delivery: Delivery
     reporter: StatusReporter
     mapping: MunicipalMapping
+    berichten: Berichtendienst
+    sjablonen: Sjablonen
+    zaakstatus: ZaakstatusVolger | None = None
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
     @cached_property
@@ -64,7 +74,13 @@ class Container:
         stages = [
             StageRunner(FETCH, "fetch", FetchStage(ctx, self.dso).handle),
             StageRunner(TRANSLATE, "translate", TranslateStage(ctx, self.delivery).handle),
-            StageRunner(REPORT, "report", ReportStage(ctx, self.reporter).handle),
+            StageRunner(
+                REPORT,
+                "report",
+                ReportStage(
+                    ctx, self.reporter, self.berichten, self.mapping, self.sjablonen, self.zaakstatus
+                ).handle,
+            ),
         ]
         periodic: list[tuple[float, Callable[[], object]]] = [
             (self.settings.waiting_check_interval, lambda: release_waiting(ctx)),
@@ -73,6 +89,11 @@ class Container:
             lookback = timedelta(days=self.settings.reconcile_lookback_days)
             periodic.append(
                 (self.settings.reconcile_interval, lambda: periodic_reconcile(ctx, self.dso, lookback))
+            )
+        volger = self.zaakstatus
+        if volger is not None and self.settings.zaakstatus_reconcile_interval > 0:
+            periodic.append(
+                (self.settings.zaakstatus_reconcile_interval, lambda: reconcile_open_zaken(volger))
             )
         retention = self.settings.archive_retention_days
         if retention is not None and self.settings.archive_purge_interval > 0:
@@ -176,6 +197,54 @@ def build_zgw_client(
     )
 
 
+def build_email_kanaal(settings: Settings) -> SmtpKanaal | None:
+    if not settings.smtp_host:
+        return None
+    import ssl
+
+    context = ssl.create_default_context(
+        cafile=str(settings.smtp_ca_bundle) if settings.smtp_ca_bundle else None
+    )
+    return SmtpKanaal(
+        settings.smtp_host,
+        settings.smtp_port,
+        afzender=settings.smtp_from,
+        tls=settings.smtp_tls,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        timeout=settings.smtp_timeout,
+        ssl_context=context,
+    )
+
+
+def build_berichten(
+    settings: Settings,
+    store: SqlStore,
+    mapping: MunicipalMapping,
+    *,
+    zgw_transport: httpx.BaseTransport | None = None,
+    email: Berichtkanaal | None = None,
+) -> Berichtendienst:
+    zaakdocumenten: ZaakDocumenten | None
+    if settings.delivery == "zgw":
+        zaakdocumenten = ZgwZaakDocumenten(build_zgw_client(settings, transport=zgw_transport), mapping)
+    elif settings.delivery == "memory":
+        zaakdocumenten = RecordingZaakDocumenten()
+    else:
+        zaakdocumenten = None  # StUF-ZKN: storing our own messages in the zaak is not built yet
+    typen = mapping.berichten.informatieobjecttypen
+    return Berichtendienst(
+        store,
+        email=email if email is not None else build_email_kanaal(settings),
+        post=PostKanaal(settings.effective_post_dir),
+        zaakdocumenten=zaakdocumenten,
+        informatieobjecttypen={
+            "ontvangstbevestiging": typen.ontvangstbevestiging,
+            "statusbericht": typen.statusbericht,
+        },
+    )
+
+
 def bootstrap(
     settings: Settings,
     *,
@@ -184,12 +253,15 @@ def bootstrap(
     delivery: Delivery | None = None,
     reporter: StatusReporter | None = None,
     queue: MessageQueue | None = None,
+    email: Berichtkanaal | None = None,
 ) -> Container:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = SqlStore.from_url(settings.effective_store_url)
     mapping = load_municipal_mapping(settings)
     dso = build_dso_client(settings, dso_transport)
-    return Container(
+    berichten = build_berichten(settings, store, mapping, zgw_transport=zgw_transport, email=email)
+    sjablonen = Sjablonen(templates_dir(settings.mapping_file, mapping.berichten))
+    container = Container(
         settings=settings,
         store=store,
         queue=queue or connect_queue(settings),
@@ -198,4 +270,16 @@ def bootstrap(
         delivery=delivery or build_delivery(settings, mapping, zgw_transport),
         reporter=reporter or DsoStatusReporter(dso, kenmerk_systeem=settings.kenmerk_systeem),
         mapping=mapping,
+        berichten=berichten,
+        sjablonen=sjablonen,
     )
+    if settings.delivery == "zgw":
+        # Status from the case system: only the ZGW APIs tell us about statuses.
+        container.zaakstatus = ZaakstatusVolger(
+            container.context,
+            build_zgw_client(settings, transport=zgw_transport),
+            mapping,
+            berichten,
+            sjablonen,
+        )
+    return container

@@ -266,6 +266,12 @@ def build_parser() -> argparse.ArgumentParser:
     from gateway.cli_stam import add_stam_commands
 
     add_stam_commands(sub)
+    from gateway.cli_berichten import add_berichten_commands
+
+    add_berichten_commands(sub)
+    from gateway.cli_zgw import add_zgw_gateway_commands
+
+    add_zgw_gateway_commands(sub)
     from gateway.cli_users import add_user_commands
 
     add_user_commands(sub)

@@ -72,6 +72,7 @@ def run_demo(
                     ).raise_for_status()
         stack.wait_final([(nummer, e.volgnummer) for e, nummer in examples], timeout)
         outcome = summarise(stack.container.store, [(e.name, nummer, e.volgnummer) for e, nummer in examples])
+        outcome = _berichten(stack, [nummer for _, nummer in examples], outcome)
         for line in outcome.lines:
             print(line, flush=True)
         if not once:
@@ -88,6 +89,25 @@ def _renumbered(examples: list[tuple[Example, str]]) -> list[tuple[Example, str]
     fresh = VerzoeknummerGenerator()
     numbers: dict[str, str] = {}
     return [(e, numbers.setdefault(e.verzoeknummer, fresh())) for e, _ in examples]
+
+
+def _berichten(stack: LocalStack, verzoeknummers: list[str], outcome: DemoOutcome) -> DemoOutcome:
+    """A case worker sets a status on two zaken; the lines on what the initiatiefnemers were
+    told go just before the summary line (gateway/demo_berichten.py)."""
+    from gateway.demo_berichten import tel, zet_statussen
+
+    # Only the ZGW APIs tell us about statuses (Notificaties API); StUF-ZKN has no such channel.
+    zgw = stack.settings.delivery == "zgw"
+    gehandeld = zet_statussen(stack, verzoeknummers, aantal=2, timeout=30) if zgw else 0
+    verteld = tel(stack, verzoeknummers)
+    failed = outcome.failed + (zgw and (gehandeld < 2 or verteld.statusberichten < 2))
+    lines = [
+        *outcome.lines[:-1],
+        f"demo: {verteld.ontvangst_email} ontvangstbevestigingen e-mailed, {verteld.ontvangst_post} by post",
+        f"demo: {verteld.statusberichten} statusberichten after a status change in the case system",
+        outcome.lines[-1],
+    ]
+    return DemoOutcome(outcome.delivered, failed, lines)
 
 
 def summarise(store: SqlStore, examples: list[tuple[str, str, int]]) -> DemoOutcome:

@@ -39,6 +39,7 @@ def run_checks(c: Container, *, today: date | None = None) -> Iterator[Check]:
     for oin in c.settings.our_oins:
         yield _guard(f"DSO afhandelen API as OIN {oin}", lambda oin=oin: _dso(c, oin))  # type: ignore[misc]
     yield from _delivery(c, today or datetime.now(UTC).date())
+    yield from _berichten(c)
 
 
 def _guard(name: str, check: Callable[[], str]) -> Check:
@@ -103,3 +104,55 @@ def _delivery(c: Container, today: date) -> Iterator[Check]:
         yield Check("ZGW catalogue", "failed", error)
     for warning in report.warnings:
         yield Check("ZGW catalogue", "warning", warning)
+
+
+def _berichten(c: Container) -> Iterator[Check]:
+    """Messages to the initiatiefnemer: the mail server (connect, TLS, login; nothing is sent) and
+    the informatieobjecttypen the messages are stored under in the zaak."""
+    if c.settings.smtp_host is None:
+        yield Check(
+            "mail server (SMTP)", "warning", "DSOGW_SMTP_HOST is not set: every message becomes a letter"
+        )
+    else:
+        yield _guard("mail server (SMTP)", lambda: _smtp(c))
+    if c.settings.delivery == "zgw":
+        yield _guard("ZGW informatieobjecttypen for berichten", lambda: _berichten_typen(c))
+
+
+def _smtp(c: Container) -> str:
+    from gateway.bootstrap import build_email_kanaal
+
+    kanaal = build_email_kanaal(c.settings)
+    assert kanaal is not None
+    with kanaal.connect() as client:
+        if c.settings.smtp_username:
+            client.login(
+                c.settings.smtp_username,
+                c.settings.smtp_password.get_secret_value() if c.settings.smtp_password else "",
+            )
+        client.noop()
+    return f"{c.settings.smtp_host}:{c.settings.smtp_port} ({c.settings.smtp_tls}) accepts our login"
+
+
+def _berichten_typen(c: Container) -> str:
+    typen = c.mapping.berichten.informatieobjecttypen
+    wanted = {typen.ontvangstbevestiging, typen.statusbericht}
+    with build_zgw_client(c.settings) as client:
+        catalogus = list(
+            client.list_all(
+                client.catalogi("catalogussen"),
+                {"domein": c.mapping.catalogus.domein, "rsin": c.mapping.catalogus.rsin},
+            )
+        )
+        if not catalogus:
+            raise RuntimeError("the mapping's catalogus was not found")
+        found = {
+            str(i.get("omschrijving"))
+            for i in client.list_all(
+                client.catalogi("informatieobjecttypen"), {"catalogus": str(catalogus[0]["url"])}
+            )
+        }
+    missing = sorted(wanted - found)
+    if missing:
+        raise RuntimeError(f"not in the catalogue: {', '.join(missing)}")
+    return ", ".join(sorted(wanted))

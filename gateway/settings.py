@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 APELDOORN_OIN = "00000001001600820000"
@@ -51,6 +51,11 @@ class Settings(BaseSettings):
 
     # DSO "Verzoek afhandelen" API
     dso_base_url: str = "http://127.0.0.1:8001/overheid/verzoeken/api/afhandelen/v2"
+    # ASSUMPTION, off by default: no public DSO source says a samenwerking (Samenwerkfunctionaliteit)
+    # should record a municipality's case number, and other parties see every samenwerking
+    # (../shared/domain/dso-reality.md). Only with dso_samenwerking_koppelen=true does the report
+    # stage create one; otherwise nothing is called and nothing fails.
+    dso_samenwerking_koppelen: bool = False
     dso_samenwerking_url: str | None = None
     dso_oin_header: str = "X-DSO-OIN"
     dso_client_cert: Path | None = None  # PEM (cert+key) or PKCS#12
@@ -73,6 +78,14 @@ class Settings(BaseSettings):
     zgw_client_id: str = "dso-gateway"
     zgw_secret: SecretStr = SecretStr("dso-gateway-demo-secret-change-me-0001")
     zgw_timeout: float = 30.0
+    # Status from the case system: the Notificaties API (Open Notificaties) we subscribe to with
+    # `dso-gateway zgw abonneren`, our callback URL (POST /v1/zgw/notificaties, as the Notificaties
+    # API can reach it) and the Authorization header value it must send. No secret: callback off.
+    zgw_notificaties_url: str = "http://127.0.0.1:8002/notificaties/api/v1"
+    zgw_callback_url: str | None = None
+    zgw_callback_auth: SecretStr | None = None
+    # Seconds between comparisons of every open zaak's statuses (a missed notification); 0 = off.
+    zaakstatus_reconcile_interval: float = Field(default=900.0, ge=0)
     zgw_bestandsdelen_threshold: int = 4 * 1024 * 1024
     # Seconds the ZGW catalogue (zaaktypen, statustypen, ...) is cached; a delivery that fails on
     # a catalogue gap refreshes it at once and tries once more.
@@ -83,6 +96,23 @@ class Settings(BaseSettings):
     # The official StUF-ZKN 3.10 schemas (ZKN 0310 patch 28), only for checking: `stam map
     # --validate` and the StUF test endpoint. Default: ../shared/stuf/zkn0310-patch28 when present.
     stuf_zkn_schemas: Path | None = None
+
+    # Messages to the initiatiefnemer (gateway/berichten). DSO does not send them: Awb 4:3a asks
+    # the municipality to confirm receipt itself. False for a municipality whose case system
+    # already sends the ontvangstbevestiging.
+    ontvangstbevestiging_versturen: bool = True
+    # SMTP; without a host every message becomes a PDF letter for the post.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_tls: Literal["starttls", "implicit", "none"] = "starttls"  # "none" only on 127.0.0.1
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "noreply@gemeente.example"
+    smtp_timeout: float = Field(default=30.0, gt=0)
+    smtp_ca_bundle: Path | None = None  # CA for the mail server's certificate; default: system CAs
+    post_dir: Path | None = None  # letters "per post te versturen"; default: <data_dir>/post
+    # The status page flags open zaken whose beslistermijn ends within this many days.
+    beslistermijn_waarschuwing_dagen: int = Field(default=14, ge=0)
 
     # Processing
     max_attempts: int = Field(default=6, ge=1)
@@ -163,6 +193,19 @@ class Settings(BaseSettings):
             if not (len(oin) == 20 and oin.isdigit()):
                 raise ValueError("an OIN is 20 digits")
         return value
+
+    @model_validator(mode="after")
+    def _samenwerking_needs_url(self) -> Settings:
+        if self.dso_samenwerking_koppelen and not self.dso_samenwerking_url:
+            raise ValueError("dso_samenwerking_koppelen=true needs dso_samenwerking_url")
+        if self.smtp_tls == "none" and self.smtp_host not in (None, "127.0.0.1", "localhost", "::1"):
+            # Credentials and personal data never cross a network in clear text.
+            raise ValueError("smtp_tls=none is only allowed for a mail server on 127.0.0.1")
+        return self
+
+    @property
+    def effective_post_dir(self) -> Path:
+        return self.post_dir or self.data_dir / "post"
 
     @property
     def effective_store_url(self) -> str:

@@ -7,12 +7,14 @@ exercise the same wiring as production (`dso-gateway api` + `dso-gateway worker`
 
 from __future__ import annotations
 
+import secrets
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from adapters.stuf_zkn.testserver import create_stuf_app
 from adapters.zgw.testserver import ZgwTestServerConfig
@@ -20,6 +22,7 @@ from adapters.zgw.testserver import create_app as create_zgw_app
 from dso_client.sandbox.app import SandboxConfig
 from dso_client.sandbox.app import create_app as create_sandbox_app
 from gateway.api.app import create_app
+from gateway.berichten.testserver import SmtpTestServer
 from gateway.bootstrap import Container, bootstrap
 from gateway.pipeline.worker import Worker
 from gateway.servers import ServerThread, free_port
@@ -45,21 +48,57 @@ class LocalStack:
     sandbox: ServerThread = field(init=False)
     api: ServerThread = field(init=False)
     stuf: ServerThread = field(init=False)
+    smtp: SmtpTestServer | None = field(init=False, default=None)
 
     def start(self) -> LocalStack:
         data_dir = self.data_dir or Path(tempfile.mkdtemp(prefix="dso-gateway-"))
         api_port = self.api_port or free_port()
         sandbox_port, zgw_port, stuf_port = free_port(), free_port(), free_port()
         zgw_url, dso_url = f"http://127.0.0.1:{zgw_port}", f"http://127.0.0.1:{sandbox_port}"
+        mail: dict[str, object] = {}
+        if self.base_settings.smtp_host is None:
+            # A real SMTP server in-process, with STARTTLS and a login, so mail goes the same way
+            # as in production; what it received is on self.smtp.ontvangen.
+            from dso_client.sandbox.certs import make_certs
+
+            pki = make_certs(data_dir / "smtp-certs", ())
+            # Everything at geweigerd.example bounces (550), for the harness's refusal scenario.
+            self.smtp = SmtpTestServer(
+                tls="starttls",
+                cert=(str(pki.server_cert), str(pki.server_key)),
+                login=("gateway", "demo"),
+                weiger={"@geweigerd.example"},
+            ).start()
+            mail = {
+                "smtp_host": "127.0.0.1",
+                "smtp_port": self.smtp.port,
+                "smtp_tls": "starttls",
+                "smtp_username": "gateway",
+                "smtp_password": SecretStr("demo"),
+                "smtp_ca_bundle": pki.ca_cert,
+            }
         update: dict[str, object] = {
+            **mail,
             "data_dir": data_dir,
             "dso_base_url": dso_url + DSO_BASE,
-            "dso_samenwerking_url": dso_url + SAMENWERKING_BASE,
+            # The samenwerking URL only when the caller opted in to that assumption: the stack
+            # runs on the production defaults otherwise (nothing undocumented is called).
+            "dso_samenwerking_url": (
+                dso_url + SAMENWERKING_BASE if self.base_settings.dso_samenwerking_koppelen else None
+            ),
             "api_port": api_port,
             "stuf_zkn_url": f"http://127.0.0.1:{stuf_port}/stuf-zkn",
         }
         if not self.external_zgw:
             update.update(zgw_api_urls(zgw_url))
+            # Status from the case system: the ZGW test server's Notificaties API calls us back.
+            update.update(
+                {
+                    "zgw_notificaties_url": f"{zgw_url}/notificaties/api/v1",
+                    "zgw_callback_url": f"http://127.0.0.1:{api_port}/v1/zgw/notificaties",
+                    "zgw_callback_auth": SecretStr(f"Bearer {secrets.token_urlsafe(24)}"),
+                }
+            )
         self.settings = self.base_settings.model_copy(update=update)
         notify_url = f"http://127.0.0.1:{api_port}/v1/dso/verzoeknotificaties"
         if not self.external_zgw:
@@ -75,6 +114,12 @@ class LocalStack:
         self.sandbox = ServerThread(self.sandbox_app, port=sandbox_port).start()
         self.container = bootstrap(self.settings)
         self.api = ServerThread(create_app(self.container), port=api_port).start()
+        if self.settings.delivery == "zgw":
+            from gateway.abonnement import abonneren
+            from gateway.bootstrap import build_zgw_client
+
+            with build_zgw_client(self.settings) as client:
+                abonneren(self.settings, client, self.container.mapping)
         self.worker = self.container.worker()
         if self.start_worker:
             self.worker.start()
@@ -87,6 +132,8 @@ class LocalStack:
         if not self.external_zgw:
             self.zgw.stop()
         self.stuf.stop()
+        if self.smtp is not None:
+            self.smtp.stop()
         self.container.close()
 
     @property

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from stam_mapping.berichten import Berichten
 from stam_mapping.errors import MappingFileError, MappingGap
 from stam_mapping.model import Doel, Verzoek, VerzoekType
 
@@ -175,6 +176,8 @@ class MunicipalMapping(_Frozen):
     # ZGW requires a BAG id in a rol's verblijfsadres; STAM person addresses have none.
     adres_zonder_bag_id: str = Field(default="onbekend", min_length=1, max_length=100)
     stuf_zkn: StufZknMapping = StufZknMapping()
+    # What the initiatiefnemer is told, and the beslistermijn per zaaktype (stam_mapping/berichten.py).
+    berichten: Berichten = Berichten()
 
     @field_validator("bronorganisatie", "verantwoordelijke_organisatie")
     @classmethod

@@ -479,6 +479,12 @@ def _build_zgw_plan(
     zaaktype = mapping.zaaktype_voor(verzoek)
     status = mapping.statussen.voor(verzoek.doel)
     intrekken = verzoek.doel is Doel.INTREKKEN
+    zaak = _zaak(verzoek, mapping, registratiedatum or date.today())
+    # The legal decision term of the zaaktype's procedure (mapping `berichten.beslistermijnen`),
+    # counted from the indieningsdatum: Open Zaak neither computes nor checks it.
+    termijn = mapping.berichten.beslistermijn(zaaktype)
+    if termijn is not None:
+        zaak["uiterlijkeEinddatumAfdoening"] = termijn.uiterlijk(verzoek.indien_datum).isoformat()
     common: dict[str, Any] = {
         "verzoeknummer": verzoek.verzoeknummer,
         "volgnummer": verzoek.volgnummer,
@@ -486,7 +492,7 @@ def _build_zgw_plan(
         "catalogus_domein": mapping.catalogus.domein,
         "catalogus_rsin": mapping.catalogus.rsin,
         "zaaktype_identificatie": zaaktype,
-        "zaak": _zaak(verzoek, mapping, registratiedatum or date.today()),
+        "zaak": zaak,
         "status_toelichting": status.toelichting,
         "eindstatus": intrekken,
         "statustype_omschrijving": status.statustype,

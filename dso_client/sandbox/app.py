@@ -41,6 +41,7 @@ class ZoekVraag(BaseModel):
 
 class Herroutering(BaseModel):
     reden: str = Field(min_length=1, max_length=1000)
+    naarOin: str | None = Field(None, pattern=r"^\d{20}$")  # the API's own (camelCase) field name
 
 
 class Samenwerking(BaseModel):
@@ -188,8 +189,12 @@ def create_app(config: SandboxConfig | None = None, *, sandbox: Sandbox | None =
 
     @api.post("/verzoeken/{verzoeknummer}/_rerouteer", status_code=202)
     def rerouteer(verzoeknummer: str, body: Herroutering, oin: Oin) -> dict[str, str]:
-        versie_for(verzoeknummer, None, oin)
-        sandbox.record_reroute(verzoeknummer, oin, body.reden)
+        versie = versie_for(verzoeknummer, None, oin)
+        if body.naarOin is not None and body.naarOin == versie.summary.bevoegd_gezag_oin:
+            # The sandbox refuses a doorsturen to the bevoegd gezag the verzoek already has: the
+            # deterministic refusal the harness uses for the gateway's local fallback.
+            raise ProblemError(422, "Het verzoek is al van dit bevoegd gezag")
+        sandbox.record_reroute(verzoeknummer, oin, body.reden, body.naarOin)
         return {"verzoeknummer": verzoeknummer, "status": "geherrouteerd"}
 
     samen = APIRouter(prefix=config.samenwerking_path, dependencies=[Depends(faults)], tags=["samenwerken"])

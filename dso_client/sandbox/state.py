@@ -197,10 +197,16 @@ class Sandbox:
 
     # -- what the gateway reported back --------------------------------------------------------
 
-    def record_reroute(self, verzoeknummer: str, oin: str, reden: str) -> None:
+    def record_reroute(self, verzoeknummer: str, oin: str, reden: str, naar_oin: str | None = None) -> None:
         with self._lock:
             self.rerouteringen.append(
-                {"verzoeknummer": verzoeknummer, "oin": oin, "reden": reden, "op": _now()}
+                {
+                    "verzoeknummer": verzoeknummer,
+                    "oin": oin,
+                    "reden": reden,
+                    "naarOin": naar_oin,
+                    "op": _now(),
+                }
             )
 
     def record_samenwerking(self, verzoeknummer: str, oin: str, kenmerk: str, nummer: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from fastapi import Depends, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from gateway.api import health, notifications, operations_api, status_page, verzoeken
+from gateway.api import health, notifications, operations_api, status_page, verzoeken, zgw_notificaties
 from gateway.api.input_guard import RefuseNul
 from gateway.api.openapi_doc import install_openapi
 from gateway.api.problems import install_problem_handlers
@@ -45,6 +45,7 @@ def create_app(container: Container) -> FastAPI:
     # The DSO notification endpoint has its own (mTLS) protection; everything else needs a login.
     app.include_router(health.router)
     app.include_router(notifications.router)
+    app.include_router(zgw_notificaties.router)  # its own check: the abonnement's auth header
     app.include_router(verzoeken.router, dependencies=[Depends(api_principal)])
     app.include_router(operations_api.router)
     app.include_router(auth_routes.router)

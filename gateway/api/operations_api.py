@@ -264,6 +264,63 @@ def post_herplaatsing(
         raise ProblemError(409, "Actie niet mogelijk", str(exc)) from exc
 
 
+class DoorstuurVerzoek(_Camel):
+    naar_oin: str = Field(
+        pattern=r"^\d{20}$", description="OIN van het andere bevoegd gezag of de behandeldienst"
+    )
+    reden: str = Field(min_length=1, max_length=1000)
+    # The organisation's name as the initiatiefnemer knows it, for the message they get.
+    naar_naam: str | None = Field(None, max_length=200)
+
+
+class DoorstuurResultaat(_Camel):
+    verzoeknummer: str
+    # False: DSO weigerde; de wijziging is lokaal vastgelegd en het verzoek staat op opvolging.
+    geaccepteerd: bool
+    melding: str
+    door: str
+
+
+@router.post(
+    "/verzoeken/{verzoeknummer}/doorsturen",
+    response_model=DoorstuurResultaat,
+    summary="Stuur een verzoek via DSO door naar een ander bevoegd gezag of een behandeldienst",
+    responses={
+        **_auth_errors,
+        404: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Niet gevonden"},
+        409: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Kan niet (nu)"},
+    },
+)
+def post_doorsturen(
+    c: Annotated[Container, Depends(container)],
+    who: Annotated[Principal, Depends(api_operator)],
+    verzoeknummer: Annotated[str, Path(pattern=r"^\d{13}$")],
+    body: Annotated[DoorstuurVerzoek, Body()],
+) -> DoorstuurResultaat:
+    from gateway.doorsturen import doorsturen
+
+    if c.store.get_verzoek(verzoeknummer) is None:
+        raise ProblemError(404, "Niet gevonden", f"Verzoek {verzoeknummer} is niet bekend.")
+    try:
+        uitkomst = doorsturen(
+            c.context,
+            c.reporter,
+            verzoeknummer,
+            naar_oin=body.naar_oin,
+            reden=body.reden,
+            actor=who.actor,
+            naar_naam=body.naar_naam,
+        )
+    except OperationError as exc:
+        raise ProblemError(409, "Doorsturen niet mogelijk", str(exc)) from exc
+    return DoorstuurResultaat(
+        verzoeknummer=verzoeknummer,
+        geaccepteerd=uitkomst.geaccepteerd,
+        melding=uitkomst.melding,
+        door=who.actor,
+    )
+
+
 @router.post(
     "/verzoeken/{verzoeknummer}/versies/{volgnummer}/acties",
     response_model=ActieResultaat,

@@ -6,7 +6,7 @@ in the raw STAM XML and the canonical model are masked unless the user is a priv
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path as FsPath
 from typing import Annotated, Any
 
@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from gateway import beslistermijn
 from gateway.api.deps import container
 from gateway.api.locatieschets import schets
 from gateway.api.operations_api import ACTIE_LABELS, Actie, apply_action, dead_letters, overview, replay
@@ -23,6 +24,7 @@ from gateway.auth.principal import Principal
 from gateway.auth.session import Forbidden, LoginRequired, csrf_ok, csrf_token, page_principal
 from gateway.bootstrap import Container
 from gateway.bsn_mask import masked, masked_all
+from gateway.doorsturen import OPVOLGING, doorsturen, opvolging_nodig
 from gateway.foutuitleg import Uitleg, retry_text, uitleg
 from gateway.logging import mask_bsns
 from gateway.operations import OperationError
@@ -60,7 +62,8 @@ EVENT_LABELS = {
     "duplicate-notification": "Dubbele notificatie",
     "fetched": "Opgehaald bij DSO",
     "delivered": "Geregistreerd in zaaksysteem",
-    "reported": "Zaaknummer teruggemeld aan DSO",
+    # "reported" = everything owed has been told: DSO where it applies, and the initiatiefnemer.
+    "reported": "Alles gemeld (DSO waar nodig, initiatiefnemer)",
     "retry-requested": "Opnieuw geprobeerd",
     "parked": "Geparkeerd",
     "unparked": "Hervat",
@@ -73,7 +76,27 @@ EVENT_LABELS = {
     "waiting": "Wacht op eerdere versie",
     "wait-over": "Eerdere versie afgerond",
     "bsn-gezocht": "Gevonden bij zoeken op BSN",
+    # Messages to the initiatiefnemer (gateway/berichten).
+    "bericht-verzonden": "Bericht aan initiatiefnemer verzonden",
+    "bericht-geweigerd": "Bericht geweigerd door de mailserver",
+    "per-post-te-versturen": "Brief per post te versturen",
+    "bericht-in-zaak": "Bericht opgeslagen in de zaak",
+    "bericht-niet-in-zaak": "Bericht niet in de zaak opgeslagen",
+    "bericht-mislukt": "Bericht aan initiatiefnemer mislukt",
+    "zaakstatus": "Nieuwe status in het zaaksysteem",
+    # Doorsturen by staff (gateway/doorsturen.py).
+    "doorgestuurd": "Doorgestuurd via DSO",
+    "doorgestuurd-lokaal": "Doorgestuurd, alleen lokaal vastgelegd",
+    "opvolging-nodig": "Opvolging nodig",
 }
+# Timeline events that also get a line under "Berichten aan de initiatiefnemer" on the detail page.
+BERICHT_EVENTS = (
+    "bericht-verzonden",
+    "bericht-geweigerd",
+    "per-post-te-versturen",
+    "bericht-niet-in-zaak",
+    "bericht-mislukt",
+)
 # The pipeline's stages as staff know them.
 STAP_LABELS = {
     "fetch": "ophalen bij het Omgevingsloket",
@@ -100,6 +123,7 @@ _templates.globals.update(
     document_soorten=DOCUMENT_SOORTEN,
     state_labels=STATE_LABELS,
     event_label=event_label,
+    event_labels=EVENT_LABELS,
     actie_labels=ACTIE_LABELS,
     stap_labels=STAP_LABELS,
     uitleg=uitleg,
@@ -178,6 +202,15 @@ def status(
             "doelen": [d.value for d in Doel],
             "typen": [t.value for t in VerzoekType],
             "overzicht": overview(c),
+            "opvolgingen": opvolging_nodig(c.context),
+            # Letters made in the last 30 days, for staff to print and post.
+            "per_post": c.store.recent_events(
+                "per-post-te-versturen", datetime.now(UTC) - timedelta(days=30)
+            ),
+            "termijnen": beslistermijn.naderend(
+                c.store, date.today(), c.settings.beslistermijn_waarschuwing_dagen
+            ),
+            "vandaag": date.today(),
             "dode_berichten": dead_letters(c),
             "melding": request.session.pop("melding", None),
         },
@@ -287,6 +320,11 @@ def detail(
             "pogingen": pogingen,
             "gebeurtenissen": masked_all(c.store.events_for(verzoeknummer), who),
             "documenten": masked_all(c.store.archive_for(verzoeknummer), who),
+            "berichten": [e for e in c.store.events_for(verzoeknummer) if e.kind in BERICHT_EVENTS],
+            "termijn": beslistermijn.termijn(c.store, verzoeknummer),
+            "opvolging": c.store.checkpoint_get(verzoeknummer, OPVOLGING),
+            "vandaag": date.today(),
+            "waarschuwing_dagen": c.settings.beslistermijn_waarschuwing_dagen,
             "inhoud": inhoud,
             "w": weergave(model, sees_bsn=who.sees_bsn, gezag_namen=c.settings.bevoegd_gezag_namen)
             if model
@@ -354,6 +392,32 @@ def action(
         request.session["melding"] = (
             f"{ACTIE_LABELS[actie]}: versie {volgnummer} is nu {STATE_LABELS.get(state, state)}."
         )
+    except OperationError as exc:
+        request.session["melding"] = f"Niet gelukt: {exc}."
+    return RedirectResponse(f"/status/verzoeken/{verzoeknummer}", status_code=303)
+
+
+@router.post("/status/verzoeken/{verzoeknummer}/doorsturen")
+def doorsturen_action(
+    request: Request,
+    c: Annotated[Container, Depends(container)],
+    who: Annotated[Principal, Depends(operator_form)],
+    verzoeknummer: Annotated[str, Path(pattern=r"^\d{13}$")],
+    naar_oin: Annotated[str, Form(alias="naarOin", max_length=20)],
+    reden: Annotated[str, Form(max_length=1000)] = "",
+    naar_naam: Annotated[str, Form(alias="naarNaam", max_length=200)] = "",
+) -> Response:
+    try:
+        uitkomst = doorsturen(
+            c.context,
+            c.reporter,
+            verzoeknummer,
+            naar_oin=naar_oin,
+            reden=reden,
+            actor=who.actor,
+            naar_naam=naar_naam or None,
+        )
+        request.session["melding"] = f"Doorsturen: {uitkomst.melding}."
     except OperationError as exc:
         request.session["melding"] = f"Niet gelukt: {exc}."
     return RedirectResponse(f"/status/verzoeken/{verzoeknummer}", status_code=303)

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from adapters.zgw.client import ZgwClient
-from gateway.harness.scenario import ApiExpectation, Expect
+from gateway.harness.scenario import ApiExpectation, Expect, InitiatiefnemerExpectation
 from gateway.harness.steps import ScenarioRun
 from gateway.harness.zgw_checks import count_problem, zgw_problems
 
@@ -21,6 +21,13 @@ def check(run: ScenarioRun, expect: Expect, api: httpx.Client, zgw: ZgwClient) -
     problems += zgw_problems(zgw, run.verzoeknummer, expect.zgw)
     problems += _dso(run, "samenwerkingen", expect.samenwerkingen)
     problems += _dso(run, "rerouteringen", expect.rerouteringen)
+    problems += initiatiefnemer_problems(run, expect.initiatiefnemer)
+    if expect.opvolging is not None:
+        from gateway.doorsturen import OPVOLGING
+
+        flagged = run.stack.container.store.checkpoint_get(run.verzoeknummer, OPVOLGING) is not None
+        if flagged != expect.opvolging:
+            problems.append(f"flagged for follow-up: {flagged}, expected {expect.opvolging}")
     problems += api_problems(run.verzoeknummer, expect.api, api)
     return problems
 
@@ -33,6 +40,39 @@ def _versions(run: ScenarioRun, wanted: dict[int, str]) -> list[str]:
         if got != state:
             why = f": {record.last_error}" if record and record.last_error else ""
             problems.append(f"version {volgnummer} is {got}, expected {state}{why}")
+    return problems
+
+
+def initiatiefnemer_problems(run: ScenarioRun, wanted: InitiatiefnemerExpectation) -> list[str]:
+    """What the initiatiefnemer was told: mails at the in-process SMTP server, letters, events."""
+    if wanted == InitiatiefnemerExpectation():
+        return []
+    smtp = run.stack.smtp
+    mails = [m for m in (smtp.ontvangen if smtp else []) if run.verzoeknummer in str(m.message["Subject"])]
+    events = run.stack.container.store.events_for(run.verzoeknummer)
+    problems = count_problem(
+        "ontvangstbevestigingen e-mailed",
+        sum("Ontvangstbevestiging" in str(m.message["Subject"]) for m in mails),
+        wanted.ontvangstbevestigingen_email,
+    )
+    problems += count_problem(
+        "statusberichten e-mailed",
+        sum("Ontvangstbevestiging" not in str(m.message["Subject"]) for m in mails),
+        wanted.statusberichten_email,
+    )
+    problems += count_problem(
+        "letters per post", sum(e.kind == "per-post-te-versturen" for e in events), wanted.per_post
+    )
+    problems += count_problem(
+        "refusals on the timeline", sum(e.kind == "bericht-geweigerd" for e in events), wanted.geweigerd
+    )
+    if wanted.aan is not None:
+        aan = sorted({r for m in mails for r in m.rcpt_tos})
+        if aan != sorted(wanted.aan):
+            problems.append(f"mail went to {aan}, expected {sorted(wanted.aan)}")
+    for i, text in enumerate(wanted.never_in_messages):
+        if any(text in m.data.decode("utf-8", "replace") for m in mails):
+            problems.append(f"a message contains forbidden text #{i + 1}")
     return problems
 
 

@@ -55,10 +55,31 @@ class ZgwFault(_Strict):
     after_handling: bool = False
 
 
+class Doorsturen(_Strict):
+    """Staff hand the verzoek to another bevoegd gezag or behandeldienst (gateway/doorsturen.py)."""
+
+    naar: str = Field(pattern=r"^\d{20}$")
+    reden: str = "Ander bevoegd gezag (harness)"
+
+
+class Zaakstatus(_Strict):
+    """Staff set a status on the verzoek's zaak in the case system (through the Zaken API)."""
+
+    status: str  # statustype omschrijving
+    toelichting: str = "Gezet door de behandelaar (harness)"
+    # Wait until the gateway handled it (the ZGW notification came in); false when notifications
+    # are held back and only the reconciliation can find it.
+    wachten: bool = True
+
+
 class Step(_Strict):
     """Exactly one action per step."""
 
     submit: Submit | None = None
+    doorsturen: Doorsturen | None = None
+    zaakstatus: Zaakstatus | None = None
+    zgw_notificaties_pauze: bool | None = None  # the ZGW test server drops (true) or sends notifications
+    zaakstatus_reconcile: bool = False  # the periodic comparison of open zaken's statuses, once
     faults: dict[str, Any] | None = None
     zgw_fault: ZgwFault | None = None
     reconcile: bool = False
@@ -82,9 +103,16 @@ class Step(_Strict):
             self.reconcile or None,
             self.flush or None,
             self.wait,
+            self.doorsturen,
+            self.zaakstatus,
+            self.zgw_notificaties_pauze,
+            self.zaakstatus_reconcile or None,
         ]
         if sum(a is not None for a in actions) != 1:
-            raise ValueError("a step has exactly one of submit, faults, zgw_fault, reconcile, flush, wait")
+            raise ValueError(
+                "a step has exactly one of submit, faults, zgw_fault, reconcile, flush, wait, doorsturen,"
+                " zaakstatus, zgw_notificaties_pauze, zaakstatus_reconcile"
+            )
         return self
 
 
@@ -97,6 +125,7 @@ class ZgwExpectation(_Strict):
     statussen: int | None = None
     eindstatus: bool | None = None  # True: the zaak is closed (has an einddatum)
     resultaat: bool | None = None  # True: the zaak has a resultaat
+    berichten: int | None = None  # our own messages stored in the zaak (not counted in documenten)
 
 
 class ApiExpectation(_Strict):
@@ -107,12 +136,25 @@ class ApiExpectation(_Strict):
     documenten: int | None = None  # archived bijlagen (the STAM XML itself not counted)
 
 
+class InitiatiefnemerExpectation(_Strict):
+    """What the initiatiefnemer (or gemachtigde) was told by the gateway (gateway/berichten)."""
+
+    ontvangstbevestigingen_email: int | None = None
+    statusberichten_email: int | None = None
+    per_post: int | None = None  # letters listed "per post te versturen"
+    geweigerd: int | None = None  # refusals (SMTP 5xx) on the timeline
+    aan: list[str] | None = None  # every address mailed
+    never_in_messages: list[str] = Field(default_factory=list)  # e.g. the BSN
+
+
 class Expect(_Strict):
     versions: dict[int, str] = Field(default_factory=dict)
     zgw: ZgwExpectation = Field(default_factory=ZgwExpectation)
     samenwerkingen: int | None = None
     rerouteringen: int | None = None
+    opvolging: bool | None = None  # flagged for follow-up (doorsturen refused by DSO, recorded locally)
     api: ApiExpectation = Field(default_factory=ApiExpectation)
+    initiatiefnemer: InitiatiefnemerExpectation = Field(default_factory=InitiatiefnemerExpectation)
 
 
 class Scenario(_Strict):
@@ -132,12 +174,16 @@ class Scenario(_Strict):
             return "needs the sandbox to withhold a notification"
         if any(step.faults is not None or step.flush for step in self.steps):
             return "needs the sandbox's fault switches"
+        if any(step.doorsturen is not None for step in self.steps):
+            return "would hand a real verzoek to another authority"
         return self.needs_zgw_testserver()
 
     def needs_zgw_testserver(self) -> str | None:
         """Why this scenario cannot run against an external ZGW, or None if it can."""
         if any(step.zgw_fault is not None for step in self.steps):
             return "needs the ZGW test server's fault switches"
+        if any(step.zaakstatus is not None or step.zgw_notificaties_pauze is not None for step in self.steps):
+            return "needs the ZGW test server (sets statuses, holds back notifications)"
         return None
 
 

@@ -3,6 +3,7 @@ test server), reconcile, wait."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -73,12 +74,59 @@ def run_step(run: ScenarioRun, step: Step) -> None:
         # A minute of slack: the sandbox stamps beschikbaarOp with its own clock.
         result = reconcile(container.context, container.dso, since=run.started - timedelta(minutes=1))
         log.info("harness.reconciled", seen=result.seen, taken_in=result.taken_in)
+    elif step.doorsturen is not None:
+        from gateway.doorsturen import doorsturen
+        from gateway.operations import OperationError
+
+        c = run.stack.container
+        try:
+            uitkomst = doorsturen(
+                c.context,
+                c.reporter,
+                run.verzoeknummer,
+                naar_oin=step.doorsturen.naar,
+                reden=step.doorsturen.reden,
+                actor="harness",
+            )
+        except OperationError as exc:
+            raise StepError(f"doorsturen: {exc}") from exc
+        log.info("harness.doorgestuurd", geaccepteerd=uitkomst.geaccepteerd)
+    elif step.zaakstatus is not None:
+        _zaakstatus(run, step.zaakstatus.status, step.zaakstatus.toelichting, step.zaakstatus.wachten)
+    elif step.zgw_notificaties_pauze is not None:
+        from adapters.zgw.testserver.notificaties import state_of
+
+        state_of(run.stack.zgw_app).pauze = step.zgw_notificaties_pauze
+    elif step.zaakstatus_reconcile:
+        from gateway.zaakstatus import reconcile_open_zaken
+
+        volger = run.stack.container.zaakstatus
+        if volger is None:
+            raise StepError("zaakstatus_reconcile: the stack does not deliver to ZGW")
+        log.info("harness.zaakstatus_reconciled", nieuw=reconcile_open_zaken(volger))
     elif step.wait is not None:
         versions = [(run.verzoeknummer, n) for n in step.wait.volgnummers]
         found = run.stack.wait_final(versions, timeout=step.wait.timeout)
         late = [f"{n}={r.state if r else 'unknown'}" for (_, n), r in found.items() if not _final(r)]
         if late:
             raise StepError(f"not final after {step.wait.timeout:g}s: {', '.join(late)}")
+
+
+def _zaakstatus(run: ScenarioRun, status: str, toelichting: str, wachten: bool) -> None:
+    from gateway.bootstrap import build_zgw_client
+    from gateway.zaakstatus import zet_status
+
+    store = run.stack.container.store
+    record = store.get_verzoek(run.verzoeknummer)
+    if record is None or not record.zaak_url:
+        raise StepError("zaakstatus: the verzoek has no zaak")
+    with build_zgw_client(run.stack.settings) as client:
+        url = zet_status(client, record.zaak_url, status, toelichting)
+    deadline = time.monotonic() + 30
+    while wachten and store.checkpoint_get(run.verzoeknummer, f"zaakstatus:{url}") is None:
+        if time.monotonic() > deadline:
+            raise StepError(f"zaakstatus: the gateway did not handle status {status!r} within 30 s")
+        time.sleep(0.1)
 
 
 def _final(record: VersieRecord | None) -> bool:

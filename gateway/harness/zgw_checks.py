@@ -41,7 +41,11 @@ def _zaak_problems(zgw: ZgwClient, verzoeknummer: str, wanted: ZgwExpectation) -
         return problems
     zaak = zaken[0]
     zios = list(zgw.list_all(zgw.zaken("/zaakinformatieobjecten"), {"zaak": zaak["url"]}))
-    problems += count_problem("documenten at ZGW", len(zios), wanted.documenten)
+    documents = [zgw.get(zio["informatieobject"]) for zio in zios]
+    # Our own messages to the initiatiefnemer (identificatie BER-...) are counted apart from bijlagen.
+    berichten = sum(str(d.get("identificatie", "")).startswith("BER-") for d in documents)
+    problems += count_problem("documenten at ZGW", len(zios) - berichten, wanted.documenten)
+    problems += count_problem("berichten in the zaak at ZGW", berichten, wanted.berichten)
     if wanted.rollen is not None:
         rollen = list(zgw.list_all(zgw.zaken("/rollen"), {"zaak": zaak["url"]}))
         problems += count_problem("rollen at ZGW", len(rollen), wanted.rollen)
@@ -65,8 +69,7 @@ def _zaak_problems(zgw: ZgwClient, verzoeknummer: str, wanted: ZgwExpectation) -
         )
     sizes: list[int] = []
     with httpx.Client(timeout=httpx.Timeout(60.0)) as download:
-        for zio in zios:
-            document = zgw.get(zio["informatieobject"])
+        for document in documents:
             problems += _content_problems(zgw, download, document)
             sizes.append(int(document.get("bestandsomvang") or 0))
     if wanted.largest_document is not None:

@@ -168,6 +168,10 @@ class TranslateStage:
             return _SUPERSEDED
         older = [v for v in versies if v.volgnummer < verzoek.volgnummer]
         waiting = [v.volgnummer for v in older if State(v.state) not in FINAL_STATES | DELIVERED_STATES]
+        if verzoek.doel is Doel.INTREKKEN:
+            # An intrekking closes the zaak, and a closed zaak takes no more documents: the earlier
+            # version's ontvangstbevestiging (report stage) must be in it first.
+            waiting += [v.volgnummer for v in older if State(v.state) is State.DELIVERED]
         if waiting:
             return _Wait(", ".join(map(str, waiting)))
         delivered = [v.volgnummer for v in older if State(v.state) in DELIVERED_STATES]

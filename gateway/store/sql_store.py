@@ -472,6 +472,49 @@ class SqlStore:
             ).all()
         return {r.key: dict(r.value) for r in rows}
 
+    def recent_events(self, kind: str, since: datetime, limit: int = 50) -> list[EventRecord]:
+        """Events of one kind since a moment, newest first (e.g. letters "per post te versturen")."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(t.events)
+                .where(t.events.c.kind == kind, t.events.c.at >= since)
+                .order_by(t.events.c.id.desc())
+                .limit(limit)
+            ).all()
+        return [EventRecord(**{**row_dict(r), "at": _aware(r.at)}) for r in rows]
+
+    def enqueue(self, job: OutboxMessage) -> None:
+        """Queue a job through the outbox on its own (no state change goes with it)."""
+        with self._tx() as conn:
+            self._outbox(conn, job)
+
+    def verzoek_by_zaak_url(self, zaak_url: str) -> VerzoekRecord | None:
+        """The verzoek whose zaak this is (a ZGW notification names the zaak by URL)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(t.verzoeken).where(t.verzoeken.c.zaak_url == zaak_url)).first()
+        return None if row is None else _verzoek(row)
+
+    def open_zaken(self) -> list[VerzoekRecord]:
+        """Verzoeken with a zaak that the case system has not closed yet (no "zaak-afgesloten")."""
+        closed = sa.select(t.checkpoints.c.verzoeknummer).where(t.checkpoints.c.key == "zaak-afgesloten")
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(t.verzoeken).where(
+                    t.verzoeken.c.zaak_url.is_not(None), t.verzoeken.c.verzoeknummer.not_in(closed)
+                )
+            ).all()
+        return [_verzoek(r) for r in rows]
+
+    def checkpoints_named(self, key: str) -> list[tuple[str, dict[str, Any]]]:
+        """(verzoeknummer, value) of every verzoek that has a checkpoint `key`, e.g. "beslistermijn"."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(t.checkpoints.c.verzoeknummer, t.checkpoints.c.value).where(
+                    t.checkpoints.c.key == key
+                )
+            ).all()
+        return [(r.verzoeknummer, dict(r.value)) for r in rows]
+
     # -- outbox --------------------------------------------------------------------------------
 
     def relay_outbox(self, publish: Callable[[OutboxRow], None], limit: int = 100) -> int:

@@ -12,7 +12,9 @@ class State(StrEnum):
     # attempt: no job is queued, gateway/pipeline/waiting.py queues it when the older one settles.
     WAITING = "waiting"
     DELIVERED = "delivered"  # registered in the case system, report job queued
-    REPORTED = "reported"  # case number linked at DSO: done
+    # Everything owed has been told: DSO where it applies (the samenwerking only on opt-in), and the
+    # initiatiefnemer (ontvangstbevestiging e-mailed, or made as a letter listed for the post).
+    REPORTED = "reported"
     FAILED = "failed"  # dead-lettered; staff can retry
     PARKED = "parked"  # held by staff or by rule (intrekking of an unknown verzoek)
     REROUTED = "rerouted"  # not ours: sent back to DSO for another bevoegd gezag

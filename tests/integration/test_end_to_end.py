@@ -57,16 +57,20 @@ def test_one_verzoek_from_notification_to_reported_zaak(stack: LocalStack) -> No
     assert len(initiator) == 1 and initiator[0]["betrokkeneIdentificatie"]["inpBsn"] == BSN
     # Both bijlagen of the example arrived as documents, related to the zaak, with their bytes.
     zios = [z for z in zgw.zaakinformatieobjecten.values() if z["zaak"] == zaak["url"]]
-    assert len(zios) == 2 and len(zgw.documenten) == 2
+    bijlagen = [z for z in zios if not z["titel"].startswith("Ontvangstbevestiging")]
+    assert len(bijlagen) == 2 and len(zios) == len(zgw.documenten) == 3
     for zio in zios:
         document = zgw.documenten[zio["informatieobject"].rstrip("/").rsplit("/", 1)[-1]]
         assert len(zgw.content_of(zio["informatieobject"])) == document["bestandsomvang"] > 0
 
-    # DSO was told our zaak number.
+    # The ontvangstbevestiging went by e-mail (STARTTLS) to the address in the STAM, once.
+    assert stack.smtp is not None
+    [mail] = stack.smtp.ontvangen
+    assert mail.tls and mail.rcpt_tos == ("a.jansen@example.org",) and zaak["identificatie"] in mail.text
+
+    # Production defaults: DSO documents no case-number link, so no samenwerking was created.
     links = httpx.get(f"{stack.sandbox.url}/_sandbox/samenwerkingen", timeout=10).json()
-    assert [(link["verzoeknummer"], link["nummerBinnenSysteem"]) for link in links] == [
-        (vnr, zaak["identificatie"])
-    ]
+    assert links == []
 
     # The API knows all of it, and never shows the BSN.
     with _api(stack) as api:
@@ -99,8 +103,13 @@ def test_aanvulling_updates_the_same_zaak_and_duplicates_are_no_ops(stack: Local
 
     zgw = store_of(stack.zgw_app)
     assert len(zgw.zaken) == 1
-    # The aanvulling replaced one document: one new document on the same zaak.
-    assert len(zgw.documenten) == 3
+    # The aanvulling replaced one document: one new document on the same zaak, plus the two
+    # ontvangstbevestigingen (one per version, the aanvulling's with its own text).
+    assert len(zgw.documenten) == 5
+    assert stack.smtp is not None
+    onderwerpen = [str(m.message["Subject"]) for m in stack.smtp.ontvangen]
+    assert len(onderwerpen) == 2 and all(o.startswith("Ontvangstbevestiging van uw aan") for o in onderwerpen)
+    assert "aanvulling" in stack.smtp.ontvangen[1].message["Subject"]
 
 
 def test_bad_notification_is_refused_and_nothing_is_stored(stack: LocalStack) -> None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from gateway.cli import main
 from gateway.preflight import run_checks
@@ -70,3 +71,19 @@ def test_the_command_exits_1_when_a_check_fails(
     assert main(["check"]) == 1
     out = [line for line in capsys.readouterr().out.splitlines() if line.startswith("check:")]
     assert any(line.startswith("check: ZGW catalogue ... FAILED") for line in out)
+
+
+def test_berichten_checks_name_the_mail_server_and_a_missing_informatieobjecttype(stack: LocalStack) -> None:
+    checks = {c.name: c for c in run_checks(stack.container)}
+    assert checks["mail server (SMTP)"].outcome == "ok" and "starttls" in checks["mail server (SMTP)"].detail
+    assert checks["ZGW informatieobjecttypen for berichten"].outcome == "ok"
+    mapping = default_mapping()
+    typen = mapping.berichten.informatieobjecttypen.model_copy(update={"statusbericht": "Brief aan burger"})
+    broken = mapping.model_copy(
+        update={"berichten": mapping.berichten.model_copy(update={"informatieobjecttypen": typen})}
+    )
+    wrong_password = stack.settings.model_copy(update={"smtp_password": SecretStr("fout")})
+    container = dataclasses.replace(stack.container, mapping=broken, settings=wrong_password)
+    failed = {c.name: c.detail for c in run_checks(container) if c.outcome == "failed"}
+    assert "Brief aan burger" in failed["ZGW informatieobjecttypen for berichten"]
+    assert "SMTPAuthenticationError" in failed["mail server (SMTP)"]

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from adapters.zgw.testserver import catalogi, documenten, statussen, zaken
+from adapters.zgw.testserver import catalogi, documenten, notificaties, statussen, zaken
 from adapters.zgw.testserver.auth import authenticate, remember
 from adapters.zgw.testserver.config import ZgwTestServerConfig
 from adapters.zgw.testserver.problems import Invalid, Problem, problem
@@ -50,6 +50,7 @@ def create_app(config: ZgwTestServerConfig | None = None) -> FastAPI:
     app.include_router(zaken.router)
     app.include_router(statussen.router)
     app.include_router(documenten.router)
+    notificaties.install(app, config.secret)  # Notificaties API 1.0.0 (kanaal "zaken": statussen)
 
     @app.middleware("http")
     async def gate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

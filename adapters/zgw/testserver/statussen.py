@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from adapters.zgw.testserver import notificaties
 from adapters.zgw.testserver import validation as v
 from adapters.zgw.testserver.archief import ArchiefError, archiefactiedatum, brondatum
 from adapters.zgw.testserver.auth import has_scope, require
@@ -180,6 +181,7 @@ async def create_status(request: Request) -> JSONResponse:
     if zaak.get("einddatum") and not has_scope(request, "zaken.heropenen"):
         raise Problem(403, "permission_denied", "Reopening a closed case with current scope is forbidden")
     status = set_status(store, zaak, statustype, body, moment)
+    notificaties.status_gezet(request.app, status, zaak)  # kanaal "zaken", like Open Zaak
     return ok(status, 201, {"Location": status["url"]})
 
 

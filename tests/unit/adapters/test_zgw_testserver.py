@@ -110,7 +110,7 @@ def test_catalogue_has_the_shared_names_and_hides_the_concept(server: tuple[Test
         "Rapport",
         "Aanvraagformulier",
         "Bijlage",
-        "Ontvangstbevestiging",
+        "Ontvangstbevestiging",  # the gateway's own messages (mapping berichten.informatieobjecttypen)
         "Statusbericht",
     }
     resultaattypen = client.get(f"{C}/resultaattypen", params={"zaaktype": zaaktype}).json()["results"]
