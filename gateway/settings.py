@@ -108,7 +108,8 @@ class Settings(BaseSettings):
     oidc_roles_claim: str = "roles"  # claim (list or space-separated) holding viewer/operator/...
     oidc_verify_tls: bool = True
     api_token_sha256: Annotated[list[str], NoDecode] = Field(default_factory=list)  # hex digests
-    api_token_roles: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["viewer", "operator"])
+    # Roles of the tokens in api_token_sha256: read-only unless operator is given explicitly.
+    api_token_roles: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["viewer"])
 
     @field_validator(
         "our_oins",

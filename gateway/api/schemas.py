@@ -57,7 +57,20 @@ class VerzoekSamenvatting(_Camel):
     bijgewerktOp: datetime
 
 
+class Link(_Camel):
+    href: str
+
+
+class Links(_Camel):
+    self: Link
+    first: Link
+    last: Link
+    prev: Link | None = None
+    next: Link | None = None
+
+
 class VerzoekenPagina(_Camel):
+    links: Links = Field(alias="_links")
     resultaten: list[VerzoekSamenvatting]
     totaal: int
     pagina: int

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
+import math
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from gateway.api.deps import container
 from gateway.api.problems import PROBLEM_JSON, Problem, ProblemError
+from gateway.api.query_params import IsoDay, refuse_unknown_query_params
 from gateway.api.schemas import (
     Document,
     FoutUitleg,
     Gebeurtenis,
     Herhaling,
+    Link,
+    Links,
     Versie,
     VerzoekDetail,
     VerzoekenPagina,
@@ -24,7 +28,8 @@ from gateway.foutuitleg import retry_text, uitleg
 from gateway.store import PogingRecord, State, VerzoekRecord
 from gateway.store.queries import VerzoekFilter, search_verzoeken
 
-router = APIRouter(prefix="/v1", tags=["Verzoeken"])
+router = APIRouter(prefix="/v1", tags=["Verzoeken"], dependencies=[Depends(refuse_unknown_query_params)])
+MAX_PAGINA = 10_000
 _errors: dict[int | str, dict[str, Any]] = {400: {"model": Problem, "content": {PROBLEM_JSON: {}}}}
 
 
@@ -75,6 +80,7 @@ def summary(record: VerzoekRecord, poging: PogingRecord | None = None) -> Verzoe
 
 @router.get("/verzoeken", response_model=VerzoekenPagina, summary="Zoek verzoeken", responses=_errors)
 def list_verzoeken(
+    request: Request,
     c: Annotated[Container, Depends(container)],
     zoek: Annotated[
         str | None,
@@ -94,14 +100,14 @@ def list_verzoeken(
         str | None, Query(max_length=200, description="(deel van) een activiteitId")
     ] = None,
     ontvangen_vanaf: Annotated[
-        date | None,
+        IsoDay | None,
         Query(alias="ontvangenVanaf", description="ontvangen op of na deze dag (Nederlandse tijd)"),
     ] = None,
     ontvangen_tot: Annotated[
-        date | None,
+        IsoDay | None,
         Query(alias="ontvangenTot", description="ontvangen op of voor deze dag (Nederlandse tijd)"),
     ] = None,
-    pagina: Annotated[int, Query(ge=1)] = 1,
+    pagina: Annotated[int, Query(ge=1, le=MAX_PAGINA)] = 1,
     pagina_grootte: Annotated[int, Query(alias="paginaGrootte", ge=1, le=200)] = 50,
 ) -> VerzoekenPagina:
     """The same search as the status page, for other tools."""
@@ -121,6 +127,24 @@ def list_verzoeken(
         totaal=total,
         pagina=pagina,
         paginaGrootte=pagina_grootte,
+        links=page_links(request, pagina, max(1, math.ceil(total / pagina_grootte))),
+    )
+
+
+def page_links(request: Request, pagina: int, last: int) -> Links:
+    """HAL-style paging links as the NL API Design Rules prefer (relative to the host)."""
+
+    def to(page: int) -> Link:
+        query = [(k, v) for k, v in request.query_params.multi_items() if k != "pagina"]
+        query.append(("pagina", str(page)))
+        return Link(href=f"{request.url.path}?{urlencode(query)}")
+
+    return Links(
+        self=to(pagina),
+        first=to(1),
+        last=to(last),
+        prev=to(pagina - 1) if pagina > 1 else None,
+        next=to(pagina + 1) if pagina < last else None,
     )
 
 

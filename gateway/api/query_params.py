@@ -1,0 +1,48 @@
+"""Query parameters the API does not know are refused (400), not silently ignored: a typo such
+as `?staus=failed` must not return every verzoek as if it had filtered. Dates are ISO days only."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Request
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def refuse_unknown_query_params(request: Request) -> None:
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    unknown = sorted(set(request.query_params) - _query_names(route.dependant))
+    if unknown:
+        raise RequestValidationError(
+            [
+                {"type": "extra_forbidden", "loc": ("query", name), "msg": "unknown", "input": None}
+                for name in unknown
+            ]
+        )
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def _iso_day(value: Any) -> Any:
+    # pydantic would read "0" or "1700000000" as a Unix time; a day is written 2026-03-14.
+    if isinstance(value, str) and not _ISO_DAY.fullmatch(value):
+        raise PydanticCustomError("date_parsing", "not an ISO day")
+    return value
+
+
+IsoDay = Annotated[date, BeforeValidator(_iso_day)]
