@@ -64,6 +64,9 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
     logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level.upper())
     # httpx logs every request line at INFO; our clients log their own calls with context.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # stomp.py warns on every failed connect attempt; the worker reports a broker outage itself,
+    # once per backoff (gateway.pipeline.worker.BrokerOutage).
+    logging.getLogger("stomp.py").setLevel(logging.ERROR)
     renderer: Any = (
         structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
     )
