@@ -22,12 +22,9 @@ START, END = "<!-- settings:start -->", "<!-- settings:end -->"
 def _default(value: Any) -> str:
     if isinstance(value, SecretStr):
         return "(demo value)" if value.get_secret_value() else "–"
-    if value is None or value == "" or value == [] or value == {}:
+    if value is None or value in ("", [], {}):
         return "–"
-    if isinstance(value, list | dict):
-        text = json.dumps(value, ensure_ascii=False)
-    else:
-        text = str(value)
+    text = json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else str(value)
     return f"`{text}`" if len(text) <= 60 else "(see the description)"
 
 
