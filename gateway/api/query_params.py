@@ -1,5 +1,6 @@
 """Query parameters the API does not know are refused (400), not silently ignored: a typo such
-as `?staus=failed` must not return every verzoek as if it had filtered. Dates are ISO days only."""
+as `?staus=failed` must not return every verzoek as if it had filtered. The same goes for a
+parameter given twice. Dates are ISO days only."""
 
 from __future__ import annotations
 
@@ -21,14 +22,20 @@ def refuse_unknown_query_params(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
-    unknown = sorted(set(request.query_params) - _query_names(route.dependant))
-    if unknown:
-        raise RequestValidationError(
-            [
-                {"type": "extra_forbidden", "loc": ("query", name), "msg": "unknown", "input": None}
-                for name in unknown
-            ]
-        )
+    names = [name for name, _ in request.query_params.multi_items()]
+    unknown = sorted(set(names) - _query_names(route.dependant))
+    # Every parameter we have takes one value: `?type=a&type=b` would silently mean only b.
+    repeated = sorted({name for name in names if names.count(name) > 1} - set(unknown))
+    errors = [
+        {"type": "extra_forbidden", "loc": ("query", n), "msg": "unknown", "input": None} for n in unknown
+    ]
+    errors += [{"type": "repeated", "loc": ("query", n), "msg": "repeated", "input": None} for n in repeated]
+    if errors:
+        raise RequestValidationError(errors)
+
+
+def _error(kind: str, name: str) -> dict[str, Any]:
+    return {"type": kind, "loc": ("query", name), "msg": kind, "input": None}
 
 
 def _query_names(dependant: Dependant) -> set[str]:

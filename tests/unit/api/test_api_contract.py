@@ -50,6 +50,12 @@ def test_bad_query_is_400_naming_the_parameter(client: TestClient, params: dict[
     assert [p["name"] for p in r.json()["invalidParams"]] == [name]
 
 
+def test_a_parameter_given_twice_is_refused(client: TestClient) -> None:
+    r = client.get("/v1/verzoeken?type=Melding&type=Informatie", headers=API)
+    assert r.status_code == 400
+    assert r.json()["invalidParams"] == [{"name": "type", "reason": "mag maar één keer voorkomen"}]
+
+
 def test_unknown_parameter_on_the_operations_api(client: TestClient) -> None:
     assert client.get("/v1/overzicht", params={"x": "1"}, headers=API).status_code == 400
     assert client.get("/v1/overzicht", headers=API).status_code == 200
