@@ -130,3 +130,20 @@ def test_api_explains_a_failure_in_dutch(seeded: Seeded, client: TestClient) -> 
 def test_status_is_an_enum(client: TestClient) -> None:
     assert client.get("/v1/verzoeken", params={"status": "kapot"}, headers=API).status_code == 400
     assert client.get("/v1/verzoeken", params={"status": "failed"}, headers=API).status_code == 200
+
+
+def test_dead_letters_are_explained_in_dutch_in_dutch_time(seeded: Seeded, client: TestClient) -> None:
+    from gateway.events import FETCH, StageJob
+    from message_queue.base import Message
+
+    c = seeded.container
+    job = c.context.job(FETCH, StageJob(RETRYING_NR, 1))
+    c.queue.publish(FETCH, job.body, message_id=job.message_id, headers=job.headers)
+    msg = c.queue.receive(FETCH, 1.0)
+    assert isinstance(msg, Message)
+    c.queue.dead_letter(msg, "GET verzoekreferenties: HTTP 503 (opgegeven na 6 pogingen)")
+    login(client, "vera")
+    html = client.get("/status").text.split('id="h-dood"')[1]
+    assert "Het Omgevingsloket (DSO) was niet bereikbaar of gaf een storing." in html
+    assert "<summary>Technische details</summary>" in html
+    assert re.search(r'datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0[12]:00"', html)  # Dutch offset
