@@ -46,10 +46,10 @@ def _query_names(dependant: Dependant) -> set[str]:
 
 
 def _iso_day(value: Any) -> Any:
-    # pydantic would read "0" or "1700000000" as a Unix time; a day is written 2026-03-14.
-    if isinstance(value, str) and not _ISO_DAY.fullmatch(value):
-        raise PydanticCustomError("date_parsing", "not an ISO day")
-    return value
+    # pydantic would read 0 or "1700000000" as a Unix time; a day is written 2026-03-14.
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DAY.fullmatch(value)):
+        return value
+    raise PydanticCustomError("date_parsing", "not an ISO day")
 
 
 IsoDay = Annotated[date, BeforeValidator(_iso_day)]

@@ -69,6 +69,15 @@ class Links(_Camel):
     next: Link | None = None
 
 
+class ZoekResultaat(_Camel):
+    """One page of a search sent in a POST body (no links: its terms stay out of URLs)."""
+
+    resultaten: list[VerzoekSamenvatting]
+    totaal: int
+    pagina: int
+    paginaGrootte: int
+
+
 class VerzoekenPagina(_Camel):
     links: Links = Field(alias="_links")
     resultaten: list[VerzoekSamenvatting]

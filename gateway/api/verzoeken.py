@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.api.deps import container
 from gateway.api.problems import PROBLEM_JSON, Problem, ProblemError
@@ -22,6 +23,7 @@ from gateway.api.schemas import (
     VerzoekDetail,
     VerzoekenPagina,
     VerzoekSamenvatting,
+    ZoekResultaat,
 )
 from gateway.bootstrap import Container
 from gateway.foutuitleg import retry_text, uitleg
@@ -30,6 +32,12 @@ from gateway.store.queries import VerzoekFilter, search_verzoeken
 
 router = APIRouter(prefix="/v1", tags=["Verzoeken"], dependencies=[Depends(refuse_unknown_query_params)])
 MAX_PAGINA = 10_000
+ZOEK_UITLEG = (
+    "verzoeknummer, zaaknummer, projectnaam of -nummer, naam van aanvrager of gemachtigde,"
+    " KvK-nummer, adres, postcode of kadastraal perceel; hoofdletters, accenten en de spatie in een"
+    " postcode tellen niet mee. Zoeken op BSN kan hier niet. Persoonsgegevens horen niet in een URL:"
+    " gebruik daarvoor POST /zoekopdrachten."
+)
 _errors: dict[int | str, dict[str, Any]] = {400: {"model": Problem, "content": {PROBLEM_JSON: {}}}}
 
 
@@ -84,12 +92,7 @@ def list_verzoeken(
     c: Annotated[Container, Depends(container)],
     zoek: Annotated[
         str | None,
-        Query(
-            max_length=100,
-            description="verzoeknummer, zaaknummer, projectnaam of -nummer, naam van aanvrager of"
-            " gemachtigde, KvK-nummer, adres, postcode of kadastraal perceel; hoofdletters, accenten"
-            " en de spatie in een postcode tellen niet mee. Zoeken op BSN kan hier niet.",
-        ),
+        Query(max_length=100, description=ZOEK_UITLEG),
     ] = None,
     status: Annotated[State | None, Query(description="status van de nieuwste versie")] = None,
     doel: Annotated[str | None, Query(max_length=40, description="Initiëren, Aanvullen, ...")] = None,
@@ -128,6 +131,51 @@ def list_verzoeken(
         pagina=pagina,
         paginaGrootte=pagina_grootte,
         links=page_links(request, pagina, max(1, math.ceil(total / pagina_grootte))),
+    )
+
+
+class Zoekopdracht(BaseModel):
+    """The filters of GET /v1/verzoeken in a body: names, addresses and postcodes of citizens
+    then stay out of URLs, and so out of proxy and server access logs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    zoek: str | None = Field(default=None, max_length=100, description=ZOEK_UITLEG)
+    status: State | None = None
+    doel: str | None = Field(default=None, max_length=40)
+    type: str | None = Field(default=None, max_length=80)
+    activiteit: str | None = Field(default=None, max_length=200)
+    ontvangenVanaf: IsoDay | None = None
+    ontvangenTot: IsoDay | None = None
+    pagina: int = Field(default=1, ge=1, le=MAX_PAGINA)
+    paginaGrootte: int = Field(default=50, ge=1, le=200)
+
+
+@router.post(
+    "/zoekopdrachten",
+    response_model=ZoekResultaat,
+    summary="Zoek verzoeken met de zoektermen in de body",
+    responses=_errors,
+)
+def search_in_body(c: Annotated[Container, Depends(container)], body: Zoekopdracht) -> ZoekResultaat:
+    """The same search as GET /v1/verzoeken, with the terms in the body instead of the URL."""
+    f = VerzoekFilter(
+        zoek=body.zoek,
+        status=body.status,
+        doel=body.doel,
+        type=body.type,
+        activiteit=body.activiteit,
+        van=body.ontvangenVanaf,
+        tot=body.ontvangenTot,
+    )
+    size = body.paginaGrootte
+    records, total = search_verzoeken(c.store, f, offset=(body.pagina - 1) * size, limit=size)
+    pogingen = c.store.pogingen_for(r.verzoeknummer for r in records)
+    return ZoekResultaat(
+        resultaten=[summary(r, pogingen.get((r.verzoeknummer, r.volgnummer or 0))) for r in records],
+        totaal=total,
+        pagina=body.pagina,
+        paginaGrootte=size,
     )
 
 

@@ -165,3 +165,13 @@ def test_date_filter_uses_dutch_days(indexed: Seeded) -> None:
     february = VerzoekFilter(van=date(2024, 2, 29), tot=date(2024, 2, 29))
     assert FAILED_NR in {r.verzoeknummer for r in search_verzoeken(store, march)[0]}
     assert FAILED_NR not in {r.verzoeknummer for r in search_verzoeken(store, february)[0]}
+
+
+def test_api_search_in_a_body_keeps_terms_out_of_the_url(indexed: Seeded, client: TestClient) -> None:
+    headers = {"Authorization": f"Bearer {API_TOKEN}"}
+    for zoek in ("Berg", "7315 AB"):
+        r = client.post("/v1/zoekopdrachten", json={"zoek": zoek}, headers=headers)
+        assert r.status_code == 200, r.text
+        assert [v["verzoeknummer"] for v in r.json()["resultaten"]] == [FAILED_NR]
+    r = client.post("/v1/zoekopdrachten", json={"zoek": "Berg", "bsn": "1"}, headers=headers)
+    assert r.status_code == 400 and r.json()["invalidParams"][0]["reason"] == "is geen bekende parameter"
