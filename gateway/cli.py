@@ -17,8 +17,11 @@ from gateway.settings import Settings
 
 
 def _cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from gateway.cli_errors import check_port_free
     from gateway.demo import run_demo
 
+    if not args.once:  # --once picks free ports itself
+        check_port_free("127.0.0.1", settings.api_port, "DSOGW_API_PORT")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
@@ -79,11 +82,13 @@ def _cmd_api(settings: Settings, args: argparse.Namespace) -> int:
 
     from gateway.api.app import create_app
     from gateway.bootstrap import bootstrap
+    from gateway.cli_errors import check_port_free
 
     problem = exposure_problem(settings)
     if problem:
         print(f"dso-gateway api: {problem}", file=sys.stderr)
         return 2
+    check_port_free(settings.api_host, settings.api_port, "DSOGW_API_HOST/DSOGW_API_PORT")
     container = bootstrap(settings)
     try:
         uvicorn.run(
@@ -151,6 +156,10 @@ def _replay(settings: Settings, args: argparse.Namespace) -> int:
     from gateway.events import STAGES
     from gateway.operations import OperationError, Operations
 
+    if args.queue not in STAGES:
+        known = ", ".join(STAGES)
+        print(f"dso-gateway queue replay: unknown queue {args.queue}; known: {known}", file=sys.stderr)
+        return 1
     container = bootstrap(settings)
     try:
         ops = Operations(container.context)
@@ -202,10 +211,44 @@ def _cmd_reconcile(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _setup_checks(settings: Settings) -> list[Any]:
+    """What bootstrap needs, one check each, so a mistake is a failed check and not a crash."""
+    import message_queue
+    from gateway.bootstrap import load_municipal_mapping
+    from gateway.cli_errors import explain
+    from gateway.preflight import Check
+    from gateway.store import SqlStore
+
+    def store() -> None:
+        SqlStore.from_url(settings.effective_store_url).close()
+
+    def queue() -> None:
+        message_queue.connect(settings.effective_queue_url).close()
+
+    checks = []
+    for name, attempt in (
+        ("store", store),
+        ("queue", queue),
+        ("mapping file", lambda: load_municipal_mapping(settings)),
+    ):
+        try:
+            attempt()
+        except Exception as exc:  # noqa: BLE001 - reported as a failed check
+            checks.append(Check(name, "failed", explain(exc, settings) or f"{type(exc).__name__}: {exc}"))
+    return checks
+
+
 def _cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     from gateway.bootstrap import bootstrap
     from gateway.preflight import run_checks
 
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    setup = _setup_checks(settings)
+    if setup:
+        for check in setup:
+            print(check.line(), flush=True)
+        print(f"check: {len(setup)} failed; fix these first, the other checks need them")
+        return 1
     container = bootstrap(settings)
     outcomes: list[str] = []
     try:
@@ -226,7 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run everything on 127.0.0.1 with the example verzoeken")
     demo.add_argument("--once", action="store_true", help="exit when every example reached a final state")
     demo.add_argument("--data-dir", type=Path, default=None, help="keep state here (default: a new temp dir)")
-    demo.add_argument("--timeout", type=float, default=180.0)
+    demo.add_argument(
+        "--timeout", type=float, default=180.0, help="with --once: give up after this many seconds"
+    )
     demo.add_argument(
         "--zgw-url",
         default=None,
@@ -252,12 +297,14 @@ def build_parser() -> argparse.ArgumentParser:
     queue = sub.add_parser("queue", help="dead letters and replay")
     queue_sub = queue.add_subparsers(dest="queue_command", required=True)
     dead = queue_sub.add_parser("dead-letters", help="list dead letters")
-    dead.add_argument("--queue", default=None)
-    replay = queue_sub.add_parser("replay", help="put dead letters back on their queue")
-    replay.add_argument("queue")
+    dead.add_argument("--queue", default=None, help="only this queue (default: every stage's queue)")
+    replay = queue_sub.add_parser(
+        "replay", help="put dead letters back on their queue (exit 1 for an unknown queue or id)"
+    )
+    replay.add_argument("queue", help="the stage queue, e.g. dso.fetch")
     which = replay.add_mutually_exclusive_group(required=True)
-    which.add_argument("--id")
-    which.add_argument("--all", action="store_true")
+    which.add_argument("--id", help="the message id, as `queue dead-letters` lists it")
+    which.add_argument("--all", action="store_true", help="every dead letter of the queue")
     replay.add_argument(
         "--note", default="herplaatst met dso-gateway queue replay", help="why (on the timeline)"
     )
@@ -298,20 +345,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pydantic import ValidationError
+
+    from gateway.cli_errors import EXIT_CONFIG, explain, settings_error
+
     parser = build_parser()
     args = parser.parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(f"dso-gateway: {settings_error(exc)}", file=sys.stderr)
+        return EXIT_CONFIG
     configure_logging(settings.log_level, settings.log_format)
     if not hasattr(args, "func"):
         parser.print_help()
         return 2
-    from gateway.store.migrate import SchemaNotCurrent
-
     try:
         result: int = args.func(settings, args)
-    except SchemaNotCurrent as exc:
-        print(f"dso-gateway {args.command}: {exc}", file=sys.stderr)
-        return 2
+    except Exception as exc:
+        # A configuration mistake is one line naming the setting; anything else is a bug.
+        line = explain(exc, settings)
+        if line is None:
+            raise
+        print(f"dso-gateway {args.command}: {line}", file=sys.stderr)
+        return EXIT_CONFIG
     return result
 
 

@@ -236,7 +236,7 @@ def add_deliver_command(subparsers: Any) -> None:
         "deliver",
         help="deliver one STAM file straight to the case system (idempotent; later versions update the zaak)",
     )
-    parser.add_argument("file", type=Path)
+    parser.add_argument("file", type=Path, help="a STAM verzoek XML file")
     parser.add_argument("--mapping", type=Path, default=None, help="municipal mapping YAML")
     parser.add_argument("--bijlagen", type=Path, default=None, help="folder with the bijlagen")
     parser.add_argument("--placeholders", action="store_true", help="send a placeholder for missing bijlagen")

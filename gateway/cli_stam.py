@@ -34,12 +34,12 @@ def add_stam_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     stam_sub = stam.add_subparsers(dest="stam_command", required=True)
 
     parse = stam_sub.add_parser("parse", help="print the canonical verzoek as JSON")
-    parse.add_argument("file", type=Path)
+    parse.add_argument("file", type=Path, help="a STAM verzoek XML file")
     parse.set_defaults(func=_cmd_parse)
 
     map_ = stam_sub.add_parser("map", help="print what the verzoek becomes in the case system")
-    map_.add_argument("file", type=Path)
-    map_.add_argument("--to", choices=("zgw", "stuf-zkn"), required=True)
+    map_.add_argument("file", type=Path, help="a STAM verzoek XML file")
+    map_.add_argument("--to", choices=("zgw", "stuf-zkn"), required=True, help="the target to map to")
     map_.add_argument("--mapping", type=Path, default=None, help="municipal mapping YAML (default: settings)")
     map_.add_argument(
         "--previous", type=Path, default=None, help="the previous version (Aanvullen: print only the diff)"

@@ -77,6 +77,9 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
     # alembic announces its plugins and checks at INFO on every start; `db upgrade` turns its
     # migration steps back on.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # stomp.py warns on every failed connect attempt; the worker reports a broker outage itself,
+    # once per backoff (gateway.pipeline.worker.BrokerOutage).
+    logging.getLogger("stomp.py").setLevel(logging.ERROR)
     renderer: Any = (
         structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
     )

@@ -17,25 +17,36 @@ OMGEVINGSDIENST_OIN = "00000001823288444000"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DSOGW_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="DSOGW_", env_file=".env", extra="ignore", use_attribute_docstrings=True
+    )
 
     # Where state lives. The embedded defaults keep everything under data_dir.
     data_dir: Path = Path("var")
+    """Where the embedded defaults (SQLite store and queue, archive) keep their files."""
     store_url: str = ""  # default: sqlite:///<data_dir>/gateway.db
+    """The store: empty means sqlite:///<data_dir>/gateway.db; in production
+    postgresql+psycopg://user@host/db."""
     queue_url: str = ""  # default: sqlite:///<data_dir>/queue.db; stomp://..., memory://
-    # Put before every queue name ("gem1" -> gem1.dso.fetch): two installations on one broker
-    # vhost. Empty: the plain names. A vhost per installation is better where possible.
+    """The queue: empty means sqlite:///<data_dir>/queue.db; or stomp://user:pass@host:61613, memory://."""
     queue_prefix: str = Field(default="", pattern=r"^([A-Za-z0-9][A-Za-z0-9_-]{0,39})?$")
+    """Put before every queue name ("gem1" gives gem1.dso.fetch), for two installations on one
+    broker vhost; empty: the plain names. A vhost per installation is better where possible."""
     archive_dir: Path | None = None  # default: <data_dir>/archive
+    """Where STAM XML, PDFs and bijlagen are archived; empty means <data_dir>/archive."""
     # `dso-gateway archive purge` removes bijlagen and PDFs this many days after a verzoek is done.
     archive_retention_days: float | None = Field(default=None, gt=0)
+    """`archive purge` (and the workers) remove bijlagen and PDFs this many days after a verzoek is done;
+    empty keeps them."""
     # With a retention set, each worker also purges every this many seconds (0 = only the command).
     archive_purge_interval: float = Field(default=6 * 3600, ge=0)
+    """With a retention set, each worker purges every this many seconds (0: only the command)."""
 
     # Our identity towards DSO. The first OIN is the default for calls without a better choice.
     our_oins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: [APELDOORN_OIN, OMGEVINGSDIENST_OIN]
     )
+    """The OINs we act for towards DSO (JSON list or comma separated); the first is the default."""
     # Names staff read instead of a bare OIN (detail page), as JSON: {"<oin>": "Gemeente Apeldoorn"}.
     bevoegd_gezag_namen: dict[str, str] = Field(
         default_factory=lambda: {
@@ -43,127 +54,194 @@ class Settings(BaseSettings):
             OMGEVINGSDIENST_OIN: "Omgevingsdienst Veluwe IJssel",
         }
     )
+    """Names staff read instead of a bare OIN on the detail page, as JSON: {"<oin>": "Gemeente Apeldoorn"}."""
     # A link from the detail page into the case system's own screens, e.g.
     # "https://zaken.gemeente.nl/zaak/{identificatie}" ({uuid}: the last part of the zaak URL).
     zaak_link_template: str | None = None
+    """A link from the detail page into the case system, e.g.
+    https://zaken.gemeente.nl/zaak/{identificatie} ({uuid}: the last part of the zaak URL); empty: no
+    link."""
     system_name: str = "dso-gateway"  # CloudEvents source: urn:nld:oin:<oin>:systeem:<name>
+    """Our system name in CloudEvents sources: urn:nld:oin:<oin>:systeem:<name>."""
     skip_kopieberichten: bool = True
+    """Record a kopiebericht (another organisation handles the verzoek) without making a zaak."""
 
     # DSO "Verzoek afhandelen" API
     dso_base_url: str = "http://127.0.0.1:8001/overheid/verzoeken/api/afhandelen/v2"
-    # ASSUMPTION, off by default: no public DSO source says a samenwerking (Samenwerkfunctionaliteit)
-    # should record a municipality's case number, and other parties see every samenwerking
-    # (../shared/domain/dso-reality.md). Only with dso_samenwerking_koppelen=true does the report
-    # stage create one; otherwise nothing is called and nothing fails.
+    """The DSO Verzoek afhandelen API, e.g.
+    https://pkio.service.pre.omgevingswet.overheid.nl/overheid/verzoeken/api/afhandelen/v2 (default: the
+    sandbox)."""
     dso_samenwerking_koppelen: bool = False
+    """ASSUMPTION, off by default: also record our zaak number at DSO as a samenwerking
+    (Samenwerkfunctionaliteit). No public DSO source asks for this, and other parties see every
+    samenwerking (../shared/domain/dso-reality.md); needs DSOGW_DSO_SAMENWERKING_URL."""
     dso_samenwerking_url: str | None = None
+    """DSO's samenwerking API, for reporting back where that is used; empty: not used."""
     dso_oin_header: str = "X-DSO-OIN"
+    """The request header that carries our OIN to DSO."""
     dso_client_cert: Path | None = None  # PEM (cert+key) or PKCS#12
+    """PKIoverheid client certificate for DSO: PEM (certificate and key) or PKCS#12."""
     dso_client_key: Path | None = None
+    """The key of dso_client_cert when it is a separate PEM file."""
     dso_client_cert_password: SecretStr | None = None
+    """Password of a PKCS#12 client certificate."""
     dso_ca_bundle: Path | None = None
+    """CA bundle to verify DSO's server certificate; empty: the system's."""
     dso_timeout: float = 30.0
+    """Seconds before a DSO call times out (and is retried)."""
     kenmerk_systeem: str = "dso-gateway"  # what DSO shows next to our case number
+    """What DSO shows next to our zaak number."""
     # DSO's public APIs (/publiek/..., e.g. Verzoek indienen, used only by the harness) want an x-api-key.
     dso_api_key: SecretStr | None = None
+    """DSO's x-api-key for its public APIs; only for `harness run --dso-url`."""
     # The harness against a deployed gateway (`harness run --gateway-url`): a token for its /v1 API.
     harness_api_token: SecretStr | None = None
+    """A token for a deployed gateway's /v1 API; only for `harness run --gateway-url`."""
 
     # Municipal target
     delivery: Literal["zgw", "stuf-zkn", "memory"] = "zgw"
+    """The case system adapter: zgw, stuf-zkn or memory."""
     mapping_file: Path | None = None  # default: the example mapping shipped with stam_mapping
+    """The municipal mapping YAML (activiteit to zaaktype, vraag to eigenschap, documentsoort to
+    informatieobjecttype); empty: the example in stam_mapping/data/."""
     zgw_zaken_url: str = "http://127.0.0.1:8002/zaken/api/v1"
+    """The ZGW Zaken API (default: the test server on 127.0.0.1:8002)."""
     zgw_documenten_url: str = "http://127.0.0.1:8002/documenten/api/v1"
+    """The ZGW Documenten API."""
     zgw_catalogi_url: str = "http://127.0.0.1:8002/catalogi/api/v1"
+    """The ZGW Catalogi API."""
     zgw_client_id: str = "dso-gateway"
+    """ZGW JWT (HS256) client id."""
     zgw_secret: SecretStr = SecretStr("dso-gateway-demo-secret-change-me-0001")
+    """ZGW JWT (HS256) secret; the default is a demo value."""
     zgw_timeout: float = 30.0
-    # Status from the case system: the Notificaties API (Open Notificaties) we subscribe to with
-    # `dso-gateway zgw abonneren`, our callback URL (POST /v1/zgw/notificaties, as the Notificaties
-    # API can reach it) and the Authorization header value it must send. No secret: callback off.
+    """Seconds before a ZGW call times out (and is retried)."""
     zgw_notificaties_url: str = "http://127.0.0.1:8002/notificaties/api/v1"
+    """The ZGW Notificaties API (Open Notificaties) that `dso-gateway zgw abonneren` subscribes to."""
     zgw_callback_url: str | None = None
+    """Our callback (POST /v1/zgw/notificaties) as the Notificaties API can reach it."""
     zgw_callback_auth: SecretStr | None = None
-    # Seconds between comparisons of every open zaak's statuses (a missed notification); 0 = off.
+    """The Authorization header value the Notificaties API must send us; empty: callback off."""
     zaakstatus_reconcile_interval: float = Field(default=900.0, ge=0)
+    """Seconds between comparisons of every open zaak's statuses (a missed notification); 0: off."""
     zgw_bestandsdelen_threshold: int = 4 * 1024 * 1024
-    # Seconds the ZGW catalogue (zaaktypen, statustypen, ...) is cached; a delivery that fails on
-    # a catalogue gap refreshes it at once and tries once more.
+    """Documents larger than this many bytes are uploaded in bestandsdelen."""
     zgw_catalogus_ttl: float = Field(default=300.0, ge=0)
+    """Seconds the ZGW catalogue is cached; a delivery that fails on a catalogue gap refreshes it
+    at once and tries once more."""
     # StUF-ZKN 3.10 (ZDS 1.1): the base under which /VrijeBerichten and /OntvangAsynchroon live.
     stuf_zkn_url: str = "http://127.0.0.1:8003/stuf-zkn"
+    """StUF-ZKN 3.10: the base under which /VrijeBerichten and /OntvangAsynchroon live."""
     stuf_zkn_timeout: float = 60.0
-    # The official StUF-ZKN 3.10 schemas (ZKN 0310 patch 28), only for checking: `stam map
-    # --validate` and the StUF test endpoint. Default: ../shared/stuf/zkn0310-patch28 when present.
+    """Seconds before a StUF-ZKN call times out (and is retried)."""
     stuf_zkn_schemas: Path | None = None
+    """The official StUF-ZKN 3.10 schemas (ZKN 0310 patch 28), only for checking (`stam map
+    --validate`, the StUF test endpoint); empty: ../shared/stuf/zkn0310-patch28 when present."""
 
-    # Messages to the initiatiefnemer (gateway/berichten). DSO does not send them: Awb 4:3a asks
-    # the municipality to confirm receipt itself. False for a municipality whose case system
-    # already sends the ontvangstbevestiging.
+    # Messages to the initiatiefnemer (gateway/berichten).
     ontvangstbevestiging_versturen: bool = True
-    # SMTP; without a host every message becomes a PDF letter for the post.
+    """Send the ontvangstbevestiging (Awb 4:3a; DSO does not); false where the case system sends it."""
     smtp_host: str | None = None
+    """The mail server; empty: every message becomes a PDF letter for the post."""
     smtp_port: int = Field(default=587, ge=1, le=65535)
-    smtp_tls: Literal["starttls", "implicit", "none"] = "starttls"  # "none" only on 127.0.0.1
+    """The mail server's port."""
+    smtp_tls: Literal["starttls", "implicit", "none"] = "starttls"
+    """starttls, implicit or none (none only on 127.0.0.1)."""
     smtp_username: str | None = None
+    """The mail server login; empty: no login."""
     smtp_password: SecretStr | None = None
+    """The mail server password."""
     smtp_from: str = "noreply@gemeente.example"
+    """The From address of messages to initiatiefnemers."""
     smtp_timeout: float = Field(default=30.0, gt=0)
-    smtp_ca_bundle: Path | None = None  # CA for the mail server's certificate; default: system CAs
-    post_dir: Path | None = None  # letters "per post te versturen"; default: <data_dir>/post
-    # The status page flags open zaken whose beslistermijn ends within this many days.
+    """Seconds before a mail server call times out."""
+    smtp_ca_bundle: Path | None = None
+    """CA bundle for the mail server's certificate; empty: the system CAs."""
+    post_dir: Path | None = None
+    """Where letters "per post te versturen" are kept; empty: <data_dir>/post."""
     beslistermijn_waarschuwing_dagen: int = Field(default=14, ge=0)
+    """The status page flags open zaken whose beslistermijn ends within this many days."""
 
     # Processing
     max_attempts: int = Field(default=6, ge=1)
-    # Consumer threads per stage in each worker process. A stage mostly waits on DSO or ZGW over
-    # HTTP, so two keep a 2-core machine busy; on a broker each gets its own prefetch slot.
+    """Attempts before a retryable failure is given up and dead-lettered."""
     stage_consumers: int = Field(default=2, ge=1, le=32)
+    """Consumer threads per stage in each worker process (stages mostly wait on HTTP); on a broker
+    each gets a prefetch slot."""
     retry_base_delay: float = Field(default=2.0, gt=0)
+    """Seconds before the first retry; doubles per attempt (with jitter)."""
     retry_max_delay: float = Field(default=300.0, gt=0)
-    # Every download from DSO is streamed to disk and cut off at its limit (and at the size DSO
-    # announced, when it announced one): the STAM samenvatting, the PDF, and each bijlage.
+    """The longest wait between retries, in seconds."""
     max_stam_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
+    """The largest STAM message downloaded from DSO, in bytes (cut off there, streamed to disk)."""
     max_pdf_bytes: int = Field(default=100 * 1024 * 1024, gt=0)
+    """The largest PDF of a verzoek downloaded from DSO, in bytes."""
     max_bijlage_bytes: int = Field(default=1024 * 1024 * 1024, gt=0)
-    # A version waiting for an older version of its verzoek (gateway/pipeline/waiting.py): how
-    # often workers look whether it can go on, and how many hours it may wait before it fails.
+    """The largest bijlage downloaded from DSO, in bytes (also cut off at the size DSO announced)."""
     waiting_check_interval: float = Field(default=5.0, gt=0)
+    """Seconds between a worker's looks whether a version waiting for an older one can go on."""
     max_wait_for_older_version: float = Field(default=72.0, gt=0)
-    # Seconds between browses of the dead-letter queues on a broker (the status page reads the
-    # last browse; a STOMP browse is too slow to run per page view). SQLite/memory: always live.
+    """Hours a version may wait for an older version of its verzoek before it fails."""
     dead_letter_refresh_interval: float = Field(default=15.0, gt=0)
+    """Seconds between browses of the dead-letter queues on a broker (pages read the last browse);
+    SQLite and memory queues are always read live."""
     worker_heartbeat_interval: float = Field(default=10.0, gt=0)  # seconds; gateway/heartbeat.py
+    """Seconds between a worker's heartbeats in the store (live workers on the overview)."""
     reconcile_interval: float = 0.0  # seconds between reconciliation runs in the worker; 0 = off
+    """Seconds between reconciliation runs in the worker; 0: off (use `dso-gateway reconcile`)."""
     reconcile_lookback_days: float = Field(default=7.0, gt=0)  # how far back each periodic run looks
+    """How many days back each periodic reconciliation looks."""
 
     # HTTP API
     api_host: str = "127.0.0.1"
+    """The address `dso-gateway api` (and the demo) listens on."""
     api_port: int = 8000
+    """The port `dso-gateway api` (and the demo) listens on."""
     # Who may post verzoeknotificaties (gateway/api/inbound_auth.py). "none" only for the demo/tests.
     notification_auth: Literal["none", "mtls", "proxy"] = "none"
+    """Who may post verzoeknotificaties: mtls (we terminate TLS), proxy (a reverse proxy checks DSO's
+    certificate) or none (demo only; refused on a non-loopback api_host)."""
     notification_sender_oins: Annotated[list[str], NoDecode] = Field(default_factory=list)  # DSO-LV's OIN(s)
+    """The OIN(s) of DSO-LV that may send notifications (mtls/proxy)."""
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)  # addresses or CIDRs
+    """Addresses or CIDRs of the reverse proxies trusted to pass the client certificate (proxy)."""
     proxy_cert_header: str = "X-SSL-Client-Cert"  # URL-encoded PEM, e.g. nginx $ssl_client_escaped_cert
+    """The header in which the proxy passes DSO's certificate (URL-encoded PEM)."""
     api_tls_cert: Path | None = None  # mode "mtls": our server certificate and key...
+    """Our server certificate (PEM) for notification_auth=mtls."""
     api_tls_key: Path | None = None
+    """The key of api_tls_cert."""
     api_client_ca: Path | None = None  # ...and the CA bundle client certificates must chain to
+    """The CA bundle DSO's client certificate must chain to (mtls)."""
     log_format: Literal["console", "json"] = "console"
+    """console or json."""
     log_level: str = "INFO"
+    """DEBUG, INFO, WARNING or ERROR."""
 
     # Staff login for the status page and the operations API (gateway/auth).
-    # No longer used: sessions live in the store (gateway/auth/server_session.py), the cookie is
-    # an opaque random id. Kept so existing configurations still load.
     session_secret: SecretStr | None = None
+    """No longer used: staff sessions live in the store and the cookie is an opaque random id.
+    Kept so existing configurations still load."""
     session_secure_cookie: bool = True  # False only for the plain-HTTP demo on 127.0.0.1
+    """Send the session cookie over HTTPS only; false only for the plain-HTTP demo on 127.0.0.1."""
     session_max_age: int = Field(default=8 * 3600, gt=0)
+    """Seconds a staff login lasts."""
     oidc_issuer: str | None = None  # e.g. https://login.gemeente.nl/realms/medewerkers; off when unset
+    """OpenID Connect issuer for staff login, e.g. https://login.gemeente.nl/realms/medewerkers; empty:
+    local accounts only."""
     oidc_client_id: str = "dso-gateway"
+    """Our OpenID Connect client id."""
     oidc_client_secret: SecretStr | None = None
+    """Our OpenID Connect client secret."""
     oidc_roles_claim: str = "roles"  # claim (list or space-separated) holding viewer/operator/...
+    """The claim (list or space separated) holding viewer, operator, privacy-officer."""
     oidc_verify_tls: bool = True
+    """Verify the identity provider's TLS certificate."""
     api_token_sha256: Annotated[list[str], NoDecode] = Field(default_factory=list)  # hex digests
-    api_token_roles: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["viewer", "operator"])
+    """SHA-256 hex digests of API tokens configured by hand (`dso-gateway tokens add` is the easier way)."""
+    # Roles of the tokens in api_token_sha256: read-only unless operator is given explicitly.
+    api_token_roles: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["viewer"])
+    """Roles of the tokens in api_token_sha256: viewer (read-only) unless operator is given explicitly."""
 
     @field_validator(
         "our_oins",

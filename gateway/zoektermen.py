@@ -34,7 +34,8 @@ def normalise(text: str) -> str:
 
 def words(query: str) -> list[str]:
     """The words of a search: each must occur in the verzoek's text (in any order)."""
-    return [w for w in normalise(query).split(" ") if w]
+    # "Vries, de" or "(Apeldoorn)": punctuation around a word is how it was typed, not what is sought.
+    return [w for w in (part.strip(",;:()\"'") for part in normalise(query).split(" ")) if w]
 
 
 def looks_like_bsn(query: str) -> bool:

@@ -16,8 +16,8 @@ def add_zgw_commands(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "zgw", help="the ZGW test server (Open Zaak look-alike for tests and demos)"
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8002)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8002, help="port to listen on")
     parser.add_argument(
         "--secret",
         default=None,

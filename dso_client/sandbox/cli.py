@@ -15,12 +15,12 @@ from dso_client.sandbox.config import SandboxConfig
 
 def add_sandbox_commands(subparsers: Any) -> None:
     parser = subparsers.add_parser("dso", help="the DSO sandbox (a DSO-LV simulator for tests and demos)")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8001, help="port to listen on")
     parser.add_argument("--notify-url", help="where to POST verzoeknotificaties (the gateway's intake)")
     parser.add_argument("--public-url", help="base of the absolute links in verzoekreferenties")
     parser.add_argument("--tls-cert", type=Path, help="server certificate (PEM): serve HTTPS")
-    parser.add_argument("--tls-key", type=Path)
+    parser.add_argument("--tls-key", type=Path, help="the key of --tls-cert (PEM)")
     parser.add_argument("--client-ca", type=Path, help="require client certificates signed by this CA (mTLS)")
     parser.add_argument(
         "--certificate-oin",

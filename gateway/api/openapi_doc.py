@@ -39,6 +39,16 @@ def _fix(doc: dict[str, Any]) -> dict[str, Any]:
         "API-Version": {"description": "De volledige versie van de API", "schema": {"type": "string"}}
     }
     problem = {"application/problem+json": {"schema": PROBLEM_REF}}
+    # Everything but the DSO intake (its own mTLS or proxy check) needs a Bearer API token or a
+    # staff session; tokens are read-only unless made with --role operator.
+    doc["components"]["securitySchemes"] = {
+        "apiToken": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "API-token, te maken met `dso-gateway tokens add NAAM --role viewer|operator`. "
+            "Een token met de rol viewer mag alleen lezen; acties vragen de rol operator.",
+        }
+    }
     # Paths are documented relative to the server URL (/v1), as the ADR linter expects.
     paths = {}
     for path, item in doc.get("paths", {}).items():
@@ -48,6 +58,10 @@ def _fix(doc: dict[str, Any]) -> dict[str, Any]:
             has_input = bool(operation.get("parameters")) or "requestBody" in operation
             if has_input:
                 responses.setdefault("400", {"description": "Ongeldige invoer"})
+            if "DSO" not in operation.get("tags", []):
+                operation["security"] = [{"apiToken": []}]
+                responses.setdefault("401", {"description": "Geen of een ongeldig API-token"})
+                responses.setdefault("403", {"description": "Het token of account heeft niet de nodige rol"})
             for code, response in responses.items():
                 if code.startswith(("2", "3")):
                     response.setdefault("headers", {}).update(version_header)

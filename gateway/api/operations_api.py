@@ -15,6 +15,7 @@ from pydantic import Field, PrivateAttr
 
 from gateway.api.deps import container
 from gateway.api.problems import PROBLEM_JSON, Problem, ProblemError
+from gateway.api.query_params import refuse_unknown_query_params
 from gateway.api.schemas import _Camel
 from gateway.auth.principal import Principal
 from gateway.auth.session import api_operator, api_principal
@@ -26,7 +27,7 @@ from gateway.store import State
 from gateway.store.queries import throughput
 
 log = structlog.get_logger(__name__)
-router = APIRouter(prefix="/v1", tags=["Beheer"])
+router = APIRouter(prefix="/v1", tags=["Beheer"], dependencies=[Depends(refuse_unknown_query_params)])
 _auth_errors: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Ongeldige invoer"},
     401: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Niet ingelogd"},

@@ -97,6 +97,7 @@ _REASONS = {
     "string_type": "moet tekst zijn",
     "json_invalid": "is geen geldige JSON",
     "extra_forbidden": "is geen bekende parameter",
+    "repeated": "mag maar één keer voorkomen",
     "model_attributes_type": "moet een object zijn",
     "dict_type": "moet een object zijn",
     "list_type": "moet een lijst zijn",

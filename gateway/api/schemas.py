@@ -57,7 +57,29 @@ class VerzoekSamenvatting(_Camel):
     bijgewerktOp: datetime
 
 
+class Link(_Camel):
+    href: str
+
+
+class Links(_Camel):
+    self: Link
+    first: Link
+    last: Link
+    prev: Link | None = None
+    next: Link | None = None
+
+
+class ZoekResultaat(_Camel):
+    """One page of a search sent in a POST body (no links: its terms stay out of URLs)."""
+
+    resultaten: list[VerzoekSamenvatting]
+    totaal: int
+    pagina: int
+    paginaGrootte: int
+
+
 class VerzoekenPagina(_Camel):
+    links: Links = Field(alias="_links")
     resultaten: list[VerzoekSamenvatting]
     totaal: int
     pagina: int

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date
+import math
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.api.deps import container
 from gateway.api.problems import PROBLEM_JSON, Problem, ProblemError
+from gateway.api.query_params import IsoDay, refuse_unknown_query_params
 from gateway.api.schemas import (
     Document,
     FoutUitleg,
     Gebeurtenis,
     Herhaling,
+    Link,
+    Links,
     Versie,
     VerzoekDetail,
     VerzoekenPagina,
     VerzoekSamenvatting,
+    ZoekResultaat,
 )
 from gateway.auth.principal import Principal
 from gateway.auth.session import api_principal
@@ -27,7 +33,14 @@ from gateway.foutuitleg import retry_text, uitleg
 from gateway.store import PogingRecord, State, VerzoekRecord
 from gateway.store.queries import VerzoekFilter, search_verzoeken
 
-router = APIRouter(prefix="/v1", tags=["Verzoeken"])
+router = APIRouter(prefix="/v1", tags=["Verzoeken"], dependencies=[Depends(refuse_unknown_query_params)])
+MAX_PAGINA = 10_000
+ZOEK_UITLEG = (
+    "verzoeknummer, zaaknummer, projectnaam of -nummer, naam van aanvrager of gemachtigde,"
+    " KvK-nummer, adres, postcode of kadastraal perceel; hoofdletters, accenten en de spatie in een"
+    " postcode tellen niet mee. Zoeken op BSN kan hier niet. Persoonsgegevens horen niet in een URL:"
+    " gebruik daarvoor POST /zoekopdrachten."
+)
 _errors: dict[int | str, dict[str, Any]] = {400: {"model": Problem, "content": {PROBLEM_JSON: {}}}}
 
 
@@ -78,16 +91,12 @@ def summary(record: VerzoekRecord, poging: PogingRecord | None = None) -> Verzoe
 
 @router.get("/verzoeken", response_model=VerzoekenPagina, summary="Zoek verzoeken", responses=_errors)
 def list_verzoeken(
+    request: Request,
     c: Annotated[Container, Depends(container)],
     who: Annotated[Principal, Depends(api_principal)],
     zoek: Annotated[
         str | None,
-        Query(
-            max_length=100,
-            description="verzoeknummer, zaaknummer, projectnaam of -nummer, naam van aanvrager of"
-            " gemachtigde, KvK-nummer, adres, postcode of kadastraal perceel; hoofdletters, accenten"
-            " en de spatie in een postcode tellen niet mee. Zoeken op BSN kan hier niet.",
-        ),
+        Query(max_length=100, description=ZOEK_UITLEG),
     ] = None,
     status: Annotated[State | None, Query(description="status van de nieuwste versie")] = None,
     doel: Annotated[str | None, Query(max_length=40, description="Initiëren, Aanvullen, ...")] = None,
@@ -98,14 +107,14 @@ def list_verzoeken(
         str | None, Query(max_length=200, description="(deel van) een activiteitId")
     ] = None,
     ontvangen_vanaf: Annotated[
-        date | None,
+        IsoDay | None,
         Query(alias="ontvangenVanaf", description="ontvangen op of na deze dag (Nederlandse tijd)"),
     ] = None,
     ontvangen_tot: Annotated[
-        date | None,
+        IsoDay | None,
         Query(alias="ontvangenTot", description="ontvangen op of voor deze dag (Nederlandse tijd)"),
     ] = None,
-    pagina: Annotated[int, Query(ge=1, le=100000)] = 1,
+    pagina: Annotated[int, Query(ge=1, le=MAX_PAGINA)] = 1,
     pagina_grootte: Annotated[int, Query(alias="paginaGrootte", ge=1, le=200)] = 50,
 ) -> VerzoekenPagina:
     """The same search as the status page, for other tools."""
@@ -127,6 +136,69 @@ def list_verzoeken(
         totaal=total,
         pagina=pagina,
         paginaGrootte=pagina_grootte,
+        links=page_links(request, pagina, max(1, math.ceil(total / pagina_grootte))),
+    )
+
+
+class Zoekopdracht(BaseModel):
+    """The filters of GET /v1/verzoeken in a body: names, addresses and postcodes of citizens
+    then stay out of URLs, and so out of proxy and server access logs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    zoek: str | None = Field(default=None, max_length=100, description=ZOEK_UITLEG)
+    status: State | None = None
+    doel: str | None = Field(default=None, max_length=40)
+    type: str | None = Field(default=None, max_length=80)
+    activiteit: str | None = Field(default=None, max_length=200)
+    ontvangenVanaf: IsoDay | None = None
+    ontvangenTot: IsoDay | None = None
+    pagina: int = Field(default=1, ge=1, le=MAX_PAGINA)
+    paginaGrootte: int = Field(default=50, ge=1, le=200)
+
+
+@router.post(
+    "/zoekopdrachten",
+    response_model=ZoekResultaat,
+    summary="Zoek verzoeken met de zoektermen in de body",
+    responses=_errors,
+)
+def search_in_body(c: Annotated[Container, Depends(container)], body: Zoekopdracht) -> ZoekResultaat:
+    """The same search as GET /v1/verzoeken, with the terms in the body instead of the URL."""
+    f = VerzoekFilter(
+        zoek=body.zoek,
+        status=body.status,
+        doel=body.doel,
+        type=body.type,
+        activiteit=body.activiteit,
+        van=body.ontvangenVanaf,
+        tot=body.ontvangenTot,
+    )
+    size = body.paginaGrootte
+    records, total = search_verzoeken(c.store, f, offset=(body.pagina - 1) * size, limit=size)
+    pogingen = c.store.pogingen_for(r.verzoeknummer for r in records)
+    return ZoekResultaat(
+        resultaten=[summary(r, pogingen.get((r.verzoeknummer, r.volgnummer or 0))) for r in records],
+        totaal=total,
+        pagina=body.pagina,
+        paginaGrootte=size,
+    )
+
+
+def page_links(request: Request, pagina: int, last: int) -> Links:
+    """HAL-style paging links as the NL API Design Rules prefer (relative to the host)."""
+
+    def to(page: int) -> Link:
+        query = [(k, v) for k, v in request.query_params.multi_items() if k != "pagina"]
+        query.append(("pagina", str(page)))
+        return Link(href=f"{request.url.path}?{urlencode(query)}")
+
+    return Links(
+        self=to(pagina),
+        first=to(1),
+        last=to(last),
+        prev=to(pagina - 1) if pagina > 1 else None,
+        next=to(pagina + 1) if pagina < last else None,
     )
 
 

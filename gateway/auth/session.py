@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 
 from gateway.api.deps import container
 from gateway.api.problems import ProblemError
+from gateway.api_tokens import TokenStore
 from gateway.auth.principal import Principal
 from gateway.bootstrap import Container
 
@@ -72,7 +73,11 @@ def token_principal(request: Request, c: Container) -> Principal | None:
     for expected in c.settings.api_token_sha256:
         matched |= hmac.compare_digest(digest, expected.lower())
     if not matched:
-        raise ProblemError(401, "Niet geauthenticeerd", "Het API-token is niet geldig.")
+        # Tokens made with `dso-gateway tokens add` (gateway.api_tokens): their own role.
+        stored = TokenStore(c.store.engine, create=False).find(token)
+        if stored is None:
+            raise ProblemError(401, "Niet geauthenticeerd", "Het API-token is niet geldig.")
+        return Principal.of("api-token " + stored.name, [stored.role], "token")
     return Principal.of("api-token-" + digest[:8], c.settings.api_token_roles, "token")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,7 @@ from gateway.logging import mask_bsns
 from gateway.settings import Settings
 from gateway.store import OutboxRow, SqlStore
 from message_queue.base import Message, MessageQueue
+from message_queue.errors import QueueError
 
 log = structlog.get_logger(__name__)
 
@@ -45,6 +47,36 @@ def backoff_delay(settings: Settings, attempt: int, retry_after: float | None = 
     return float(delay)
 
 
+class BrokerOutage:
+    """A broker that is down, as every stage thread and the relay notice it at once: one warning
+    line per backoff (1, 2, 4 ... 60 s), not a traceback per thread per second."""
+
+    MAX_DELAY = 60.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._delay = 0.0
+        self._next_warning = 0.0
+
+    def failed(self, exc: Exception) -> float:
+        """Record a failure; returns how long the calling thread should wait."""
+        with self._lock:
+            now = time.monotonic()
+            if now >= self._next_warning:
+                self._delay = min(self.MAX_DELAY, max(1.0, self._delay * 2))
+                self._next_warning = now + self._delay
+                log.warning("queue.unavailable", error=str(exc), retry_in=self._delay)
+            return self._delay
+
+    def recovered(self) -> None:
+        if self._delay:  # unlocked read: a stale 0 only skips one "available" line
+            with self._lock:
+                if self._delay:
+                    log.info("queue.available_again")
+                self._delay = 0.0
+                self._next_warning = 0.0
+
+
 class Worker:
     def __init__(
         self,
@@ -63,6 +95,7 @@ class Worker:
         self._threads: list[threading.Thread] = []
         self.stop_event = threading.Event()
         self.name = heartbeat.new_worker_name()
+        self._outage = BrokerOutage()
 
     # -- one message -----------------------------------------------------------------------------
 
@@ -121,10 +154,14 @@ class Worker:
         while not self.stop_event.is_set():
             try:
                 message = self.queue.receive(stage.queue, timeout=0.5)
+            except QueueError as exc:
+                self.stop_event.wait(self._outage.failed(exc))
+                continue
             except Exception:
                 log.exception("queue.receive_failed", stage=stage.name)
                 self.stop_event.wait(1.0)
                 continue
+            self._outage.recovered()
             if message is not None:
                 self.process(stage, message)
 
@@ -138,6 +175,9 @@ class Worker:
         while not self.stop_event.is_set():
             try:
                 published = self.relay_once()
+            except QueueError as exc:
+                published = 0
+                self.stop_event.wait(self._outage.failed(exc))
             except Exception:
                 log.exception("outbox.relay_failed")
                 published = 0

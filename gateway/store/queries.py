@@ -56,14 +56,16 @@ def _conditions(f: VerzoekFilter) -> list[Any]:
                 v.verzoeknummer.in_(sa.select(z.verzoeknummer).where(z.bsn_digests.contains(digest)))
             )
         else:
-            conditions.append(
-                sa.or_(
-                    _prefix(v.verzoeknummer, q),
-                    _prefix(v.zaak_identificatie, q),
-                    v.naam.ilike(f"%{_escape(q)}%", escape="\\"),
-                    *_in_search_text(q),
-                )
-            )
+            # One set of verzoeknummers per way of finding, united: each part can use its own
+            # index (primary key, zaak index, trigram indexes), where one OR over them all
+            # makes PostgreSQL scan every verzoek.
+            ways = [
+                sa.select(v.verzoeknummer).where(_prefix(v.verzoeknummer, q)),
+                sa.select(v.verzoeknummer).where(_prefix(v.zaak_identificatie, q)),
+                sa.select(v.verzoeknummer).where(v.naam.ilike(f"%{_escape(q)}%", escape="\\")),
+                *_in_search_text(q),
+            ]
+            conditions.append(v.verzoeknummer.in_(sa.union(*ways)))
     if f.status:
         conditions.append(v.state == f.status)
     if f.doel:
@@ -81,13 +83,13 @@ def _conditions(f: VerzoekFilter) -> list[Any]:
 
 
 def _in_search_text(query: str) -> list[Any]:
-    """Every word of the query in the verzoek's normalised search text (any order)."""
+    """Verzoeken with every word of the query in their normalised search text (any order)."""
     found = words(query)
     if not found:
         return []
     z = t.zoekindex.c
     each = [z.tekst.like(f"%{_escape(w)}%", escape="\\") for w in found]
-    return [t.verzoeken.c.verzoeknummer.in_(sa.select(z.verzoeknummer).where(*each))]
+    return [sa.select(z.verzoeknummer).where(*each)]
 
 
 def _dutch_midnight(day: date) -> datetime:

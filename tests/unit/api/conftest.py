@@ -48,7 +48,8 @@ def make_settings(tmp_path: Path, **extra: Any) -> Settings:
         session_secure_cookie=False,
         session_secret="test-session-secret",
         api_token_sha256=[hashlib.sha256(API_TOKEN.encode()).hexdigest()],
-        **extra,
+        # Configured tokens are read-only by default; these tests act with it, so they say so.
+        **{"api_token_roles": ["viewer", "operator"], **extra},
     )
 
 

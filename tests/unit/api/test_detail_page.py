@@ -79,7 +79,7 @@ def test_documents_show_their_dso_documentsoort(seeded: Seeded, client: TestClie
     )  # fmt: skip
     login(client, "vera")
     html = client.get(f"/status/verzoeken/{FAILED_NR}").text
-    assert f"<td>{doc.documentsoort_dso}</td>" in html and "<td>Bijlage</td>" in html
+    assert f'"Documentsoort (DSO)">{doc.documentsoort_dso}</td>' in html and ">Bijlage</td>" in html
 
 
 def test_a_verzoek_before_its_fetch_says_so(seeded: Seeded, client: TestClient) -> None:

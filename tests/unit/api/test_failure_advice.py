@@ -77,7 +77,7 @@ def test_given_up_retries_lead_with_retry(seeded: Seeded, client: TestClient) ->
     html = client.get(f"/status/verzoeken/{FAILED_NR}").text
     row = html.split('id="versie-1"')[1].split("</tr>")[0]
     assert re.findall(r'<option value="([a-z]+)">', row)[0] == "opnieuw"
-    assert "<td>6</td>" in row  # Pogingen agrees with "opgegeven na 6 pogingen"
+    assert '"Pogingen">6</td>' in row  # Pogingen agrees with "opgegeven na 6 pogingen"
 
 
 def _retrying(seeded: Seeded) -> None:
@@ -100,7 +100,7 @@ def test_retrying_is_visible_in_list_detail_and_api(seeded: Seeded, client: Test
     detail = client.get(f"/status/verzoeken/{RETRYING_NR}").text
     assert text in detail and "Mislukt bij ophalen bij het Omgevingsloket, wordt opnieuw geprobeerd" in detail
     assert "retry-fetch" not in detail
-    assert "<td>2</td>" in detail.split('id="versie-1"')[1].split("</tr>")[0]
+    assert '"Pogingen">2</td>' in detail.split('id="versie-1"')[1].split("</tr>")[0]
     r = client.get(f"/v1/verzoeken/{RETRYING_NR}", headers=API)
     body = r.json()
     assert body["herhaling"]["tekst"] == text and body["herhaling"]["pogingen"] == 2
@@ -130,3 +130,20 @@ def test_api_explains_a_failure_in_dutch(seeded: Seeded, client: TestClient) -> 
 def test_status_is_an_enum(client: TestClient) -> None:
     assert client.get("/v1/verzoeken", params={"status": "kapot"}, headers=API).status_code == 400
     assert client.get("/v1/verzoeken", params={"status": "failed"}, headers=API).status_code == 200
+
+
+def test_dead_letters_are_explained_in_dutch_in_dutch_time(seeded: Seeded, client: TestClient) -> None:
+    from gateway.events import FETCH, StageJob
+    from message_queue.base import Message
+
+    c = seeded.container
+    job = c.context.job(FETCH, StageJob(RETRYING_NR, 1))
+    c.queue.publish(FETCH, job.body, message_id=job.message_id, headers=job.headers)
+    msg = c.queue.receive(FETCH, 1.0)
+    assert isinstance(msg, Message)
+    c.queue.dead_letter(msg, "GET verzoekreferenties: HTTP 503 (opgegeven na 6 pogingen)")
+    login(client, "vera")
+    html = client.get("/status").text.split('id="h-dood"')[1]
+    assert "Het Omgevingsloket (DSO) was niet bereikbaar of gaf een storing." in html
+    assert "<summary>Technische details</summary>" in html
+    assert re.search(r'datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0[12]:00"', html)  # Dutch offset

@@ -148,3 +148,20 @@ def test_retryable_gateway_error_carries_its_delay(
     assert _run_once(worker, stage, queue)
     assert _run_once(worker, stage, queue, wait=2.0)
     assert len(calls) == 2 and queue.dead_letters() == []
+
+
+def test_broker_outage_is_one_warning_per_backoff() -> None:
+    from structlog.testing import capture_logs
+
+    from gateway.pipeline.worker import BrokerOutage
+    from message_queue.errors import QueueUnavailable
+
+    outage = BrokerOutage()
+    with capture_logs() as logs:
+        # Three stage threads and the relay notice the same outage at once.
+        waits = [outage.failed(QueueUnavailable("STOMP broker down")) for _ in range(4)]
+        outage.recovered()
+        outage.recovered()
+    assert waits == [1.0, 1.0, 1.0, 1.0]
+    assert [e["event"] for e in logs] == ["queue.unavailable", "queue.available_again"]
+    assert all("exc_info" not in e for e in logs)
