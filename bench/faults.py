@@ -280,7 +280,7 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> Outcom
             "DSOGW_STORE_URL": store_url,
             "DSOGW_QUEUE_URL": queue_url,
             # Our own names on a broker other runs share: nothing of an earlier run is consumed.
-            "DSOGW_QUEUE_PREFIX": f"faults-{uuid.uuid4().hex[:8]}.",
+            "DSOGW_QUEUE_PREFIX": f"faults-{uuid.uuid4().hex[:8]}",
             "DSOGW_DSO_BASE_URL": f"http://127.0.0.1:{dso_proxy.port}{DSO_BASE}",
             "DSOGW_ZGW_ZAKEN_URL": f"{zgw_origin}/zaken/api/v1",
             "DSOGW_ZGW_DOCUMENTEN_URL": f"{zgw_origin}/documenten/api/v1",
