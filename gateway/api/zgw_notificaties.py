@@ -40,11 +40,12 @@ class Notificatie(_Camel):
 
 
 def _check_auth(c: Container, authorization: str | None) -> None:
+    # A caller without credentials learns nothing, not even whether a callback is configured.
+    if not authorization:
+        raise ProblemError(401, "Niet geauthenticeerd", "De Authorization-header ontbreekt.")
     expected = c.settings.zgw_callback_auth
     if expected is None:
         raise ProblemError(404, "Niet gevonden", "Er is geen abonnement op ZGW-notificaties ingesteld.")
-    if not authorization:
-        raise ProblemError(401, "Niet geauthenticeerd", "De Authorization-header ontbreekt.")
     if not hmac.compare_digest(authorization.encode(), expected.get_secret_value().encode()):
         raise ProblemError(403, "Geen toegang", "De Authorization-header klopt niet.")
 

@@ -5,6 +5,7 @@ documented status, unknown parameters are refused, and so on."""
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import shutil
 import tempfile
@@ -36,6 +37,11 @@ atexit.register(lambda: (_container.close(), shutil.rmtree(_tmp, ignore_errors=T
 schema = schemathesis.openapi.from_asgi("/v1/openapi.json", create_app(_container))
 
 
+def _has_nul(case: Any) -> bool:
+    parts = (case.body, case.query, case.path_parameters, case.headers)
+    return "\\u0000" in json.dumps(parts, default=str)  # JSON writes a NUL as \u0000
+
+
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_holds_to_its_document(case: Any) -> None:
@@ -44,5 +50,10 @@ def test_api_holds_to_its_document(case: Any) -> None:
         # Its body is STAM XML, which a JSON schema cannot describe: to Schemathesis any string
         # is "valid", and the intake rightly refuses it with 400. Every other check still runs;
         # the intake's own tests (test_notification_intake.py) cover real STAM.
+        excluded.append(positive_data_acceptance)
+    elif _has_nul(case):
+        # The API refuses a NUL anywhere in its input with 400 (gateway/api/input_guard.py: a NUL
+        # broke PostgreSQL searches and stuck in the session). JSON Schema cannot say "no NUL
+        # anywhere", so to Schemathesis such input is valid; every other check still runs.
         excluded.append(positive_data_acceptance)
     case.call_and_validate(headers={"Authorization": f"Bearer {API_TOKEN}"}, excluded_checks=excluded)
