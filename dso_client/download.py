@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import os
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +59,10 @@ def download_to(
             f" ({expected.setting}); not downloaded"
         )
     dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(dest.name + ".part")
+    # A name of its own per download: two deliveries of one job may fetch the same file at once
+    # (a broker hands a message to a second worker when the first one's connection drops), and
+    # must not move or delete each other's half-written file.
+    part = dest.with_name(f"{dest.name}.{uuid.uuid4().hex}.part")
     try:
         size, digest = _fetch(http, url, part, headers, what, expected)
         _verify(expected, size, digest, what)

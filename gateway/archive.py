@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import uuid
 from pathlib import Path
 from typing import BinaryIO
 
@@ -45,7 +46,10 @@ class Archive:
         media_type: str | None = None,
     ) -> ArchiveRecord:
         target = self.version_dir(verzoeknummer, volgnummer) / safe_name(name)
-        tmp = target.with_name(target.name + ".part")
+        # A name of its own per writer: two deliveries of one job (a broker gives a message to a
+        # second worker when the first one's connection drops mid-work) must not move or delete
+        # each other's half-written file.
+        tmp = target.with_name(f"{target.name}.{uuid.uuid4().hex}.part")
         with open(tmp, "wb") as fh:
             fh.write(data)
             fh.flush()

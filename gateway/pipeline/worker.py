@@ -139,7 +139,10 @@ class Worker:
                         reason=reason,
                         attempts=message.delivery_count,
                     )
-                    bound.error("stage.failed", reason=reason)
+                    # An exception no client translated is a bug: keep its traceback for whoever
+                    # fixes it (the BSN scrubber runs over the rendered traceback too).
+                    unexpected = getattr(type(exc), "retryable", None) is None and error is not exc
+                    bound.error("stage.failed", reason=reason, exc_info=exc if unexpected else None)
                     self.queue.dead_letter(message, reason)
             except Exception:  # noqa: BLE001 - store or broker down: leave it unacked, it comes back
                 bound.exception("stage.bookkeeping_failed")

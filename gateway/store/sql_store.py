@@ -427,18 +427,24 @@ class SqlStore:
 
     def set_search_terms(self, verzoeknummer: str, tekst: str, bsn_digests: str) -> None:
         """Replace what the verzoek can be found by (the newest parsed version wins)."""
-        with self._tx() as conn:
-            done = conn.execute(
-                t.zoekindex.update()
-                .where(t.zoekindex.c.verzoeknummer == verzoeknummer)
-                .values(tekst=tekst, bsn_digests=bsn_digests)
-            )
-            if done.rowcount == 0:
-                conn.execute(
-                    t.zoekindex.insert().values(
-                        verzoeknummer=verzoeknummer, tekst=tekst, bsn_digests=bsn_digests
+        update = (
+            t.zoekindex.update()
+            .where(t.zoekindex.c.verzoeknummer == verzoeknummer)
+            .values(tekst=tekst, bsn_digests=bsn_digests)
+        )
+        try:
+            with self._tx() as conn:
+                if conn.execute(update).rowcount == 0:
+                    conn.execute(
+                        t.zoekindex.insert().values(
+                            verzoeknummer=verzoeknummer, tekst=tekst, bsn_digests=bsn_digests
+                        )
                     )
-                )
+        except IntegrityError:
+            # Another worker inserted it between our update and insert (PostgreSQL's read
+            # committed; `make faults` met it): the row exists now, so update it.
+            with self._tx() as conn:
+                conn.execute(update)
 
     # -- checkpoints ---------------------------------------------------------------------------
 
