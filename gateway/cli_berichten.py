@@ -27,7 +27,7 @@ def add_berichten_commands(subparsers: argparse._SubParsersAction[argparse.Argum
     berichten = subparsers.add_parser("berichten", help="messages to the initiatiefnemer")
     sub = berichten.add_subparsers(dest="berichten_command", required=True)
     voorbeeld = sub.add_parser("voorbeeld", help="preview the messages for a STAM file (nothing is sent)")
-    voorbeeld.add_argument("file", type=Path)
+    voorbeeld.add_argument("file", type=Path, help="a STAM verzoek XML file")
     voorbeeld.add_argument(
         "--mapping", type=Path, default=None, help="municipal mapping YAML (default: settings)"
     )

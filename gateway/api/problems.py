@@ -128,10 +128,6 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        if request.url.path.startswith(("/status", "/login", "/logout")):  # a person: a Dutch page
-            from gateway.api.input_guard import page_error
-
-            return page_error("Een waarde in het adres of het formulier is ongeldig of te groot.")
         # The ADR wants 400 for invalid input (FastAPI's default is 422). The values are left
         # out of the answer: they may hold personal data.
         params = [
@@ -146,6 +142,10 @@ def install_problem_handlers(app: FastAPI) -> None:
                 f"{p['name']} {p['reason']}" for p in params
             )
             return page(request, 400, "Ongeldige invoer", tekst + ".")
+        if request.url.path.startswith(("/status", "/login", "/logout")):  # a person: a Dutch page
+            from gateway.api.input_guard import page_error
+
+            return page_error("Een waarde in het adres of het formulier is ongeldig of te groot.")
         return problem_response(
             400,
             "Ongeldige invoer",

@@ -21,6 +21,7 @@ from gateway.events import TRANSLATE, StageJob
 from gateway.pipeline.context import StageContext
 from gateway.store import DELIVERED_STATES, FINAL_STATES, State
 from gateway.store import schema as t
+from stam_mapping.model import Doel
 
 log = structlog.get_logger(__name__)
 
@@ -43,8 +44,16 @@ def release_waiting(ctx: StageContext, verzoeknummer: str | None = None) -> int:
     released = 0
     for nr, volgnummer, since in waiting:
         versies = store.versies_for(nr)
-        busy = [v.volgnummer for v in versies if v.volgnummer < volgnummer and State(v.state) not in SETTLED]
         versie = next((v for v in versies if v.volgnummer == volgnummer), None)
+        # The same rule as translate's: an intrekking also waits while an older version is only
+        # delivered, not yet reported (closing the zaak would shut out its ontvangstbevestiging).
+        intrekking = versie is not None and versie.doel == Doel.INTREKKEN.value
+        busy = [
+            v.volgnummer
+            for v in versies
+            if v.volgnummer < volgnummer
+            and (State(v.state) not in SETTLED or (intrekking and State(v.state) is State.DELIVERED))
+        ]
         oin = versie.oin if versie else None
         if not busy:
             if store.transition(

@@ -12,6 +12,7 @@ from structlog.testing import capture_logs
 
 from adapters.memory import RecordingDelivery
 from gateway.bootstrap import Container
+from gateway.errors import PermanentError
 from gateway.events import StageJob
 from gateway.pipeline.translate import TranslateStage
 from gateway.store import State
@@ -101,7 +102,7 @@ def test_translating_a_verzoek_fills_its_search_terms(container: Container) -> N
     container.store.record_notification(nr, 1, container.settings.default_oin, job)
     container.archive.put_bytes(nr, 1, "stam", raw, "verzoek.xml")
     container.store.transition(nr, 1, to=State.FETCHED, event="fetched")
-    with pytest.raises(KeyError, match="not archived"):
+    with pytest.raises(PermanentError, match="verzoekreferenties niet"):
         TranslateStage(container.context, RecordingDelivery()).handle(StageJob(nr, 1))
     with container.store.engine.connect() as conn:
         tekst = conn.execute(t.zoekindex.select()).one().tekst

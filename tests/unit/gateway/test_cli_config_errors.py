@@ -84,7 +84,7 @@ def test_check_reports_mistakes_as_failed_checks(
 
 def test_queue_replay_of_unknown_queue_or_id_exits_1(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["queue", "replay", "dso.bestaat-niet", "--all"]) == 1
-    assert "unknown queue" in capsys.readouterr().out
+    assert "unknown queue" in capsys.readouterr().err
     assert main(["queue", "replay", "dso.fetch", "--id", "onbekend"]) == 1
     assert "no dead letter onbekend" in capsys.readouterr().err
     assert main(["queue", "replay", "dso.fetch", "--all"]) == 0

@@ -269,15 +269,20 @@ def test_a_doorsturen_refused_by_dso_is_not_told_to_the_initiatiefnemer(tmp_path
 
 def test_an_intrekking_waits_until_the_earlier_version_is_reported(tmp_path: Path) -> None:
     """Otherwise the zaak is closed before the ontvangstbevestiging could be stored in it."""
-    from gateway.errors import RetryableError
+    from gateway.pipeline.waiting import release_waiting
 
     ctx = _ctx(tmp_path)
     vnr = _deliver(ctx, "sloop-initieren")
     fetched(ctx, vnr, 2, example("sloop-intrekken"))
     translate = TranslateStage(ctx, RecordingDelivery())
-    with pytest.raises(RetryableError, match="wacht op eerdere versie"):
-        translate.handle(StageJob(vnr, 2))
+    translate.handle(StageJob(vnr, 2))
+    waiting = ctx.store.get_versie(vnr, 2)
+    assert waiting is not None and waiting.state == State.WAITING  # version 1 is delivered, not told
+    release_waiting(ctx, vnr)
+    still = ctx.store.get_versie(vnr, 2)
+    assert still is not None and still.state == State.WAITING
     _stage(ctx, RecordingKanaal(), RecordingZaakDocumenten()).handle(StageJob(vnr, 1, action="link"))
+    release_waiting(ctx, vnr)
     translate.handle(StageJob(vnr, 2))
     versie = ctx.store.get_versie(vnr, 2)
     assert versie is not None and versie.state == State.DELIVERED
