@@ -17,7 +17,7 @@ from adapters.base import Delivery
 from adapters.registry import create_delivery
 from adapters.zgw.client import ZgwClient
 from dso_client import DsoClient
-from gateway import queue_prefix
+from gateway import logboek, queue_prefix
 from gateway.archive import Archive
 from gateway.berichten.afzenden import Berichtendienst
 from gateway.berichten.bericht import Berichtkanaal
@@ -100,6 +100,7 @@ class Container:
             periodic.append(
                 (self.settings.archive_purge_interval, lambda: periodic_purge(self.store, retention))
             )
+        periodic += logboek.periodic_jobs(self.settings, self.store)  # its retention
         return Worker(self.settings, self.store, self.queue, stages, periodic=periodic)
 
     def close(self) -> None:
@@ -257,6 +258,7 @@ def bootstrap(
 ) -> Container:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = SqlStore.from_url(settings.effective_store_url)
+    logboek.installeer(settings, store)  # Logboek Dataverwerkingen: its key and register, checked now
     mapping = load_municipal_mapping(settings)
     dso = build_dso_client(settings, dso_transport)
     berichten = build_berichten(settings, store, mapping, zgw_transport=zgw_transport, email=email)

@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     archive_retention_days: float | None = Field(default=None, gt=0)
     # With a retention set, each worker also purges every this many seconds (0 = only the command).
     archive_purge_interval: float = Field(default=6 * 3600, ge=0)
+    # Logboek Dataverwerkingen (gateway/logboek). The key of the data subjects' HMAC; unset: one
+    # generated per installation in <data_dir>/logboek.sleutel. Records older than the retention
+    # are deleted by the workers every archive_purge_interval; unset: kept. The register of
+    # verwerkingsactiviteiten; default: gateway/logboek/register.yaml.
+    logboek_sleutel: SecretStr | None = None
+    logboek_retention_days: float | None = Field(default=None, gt=0)
+    logboek_register: Path | None = None
 
     # Our identity towards DSO. The first OIN is the default for calls without a better choice.
     our_oins: Annotated[list[str], NoDecode] = Field(

@@ -1,0 +1,45 @@
+"""trace_id and span_id for a logboek record (Logboek Dataverwerkingen builds on W3C Trace Context).
+
+Taken from the active OpenTelemetry span when there is one, so a record links to the trace of
+the verzoek. Without tracing (off, or opentelemetry-api not installed) the record gets fresh
+random ids of the standard's sizes (16 and 8 bytes): the fields are required, and a random id
+links to nothing rather than to something wrong."""
+
+from __future__ import annotations
+
+import importlib
+import secrets
+
+
+def _active_span_ids() -> tuple[str, str] | None:
+    # h/otel's gateway.telemetry.current_trace_ids() is the one place that knows the tracer
+    # setup; looked up by name so that this works with and without that module.
+    try:
+        helper = getattr(importlib.import_module("gateway.telemetry"), "current_trace_ids", None)
+    except ImportError:
+        helper = None
+    found: object = helper() if callable(helper) else ...
+    if found is ...:
+        return _from_opentelemetry()
+    if found is None:
+        return None
+    if isinstance(found, dict):  # accept either shape the helper may settle on
+        return str(found["trace_id"]), str(found["span_id"])
+    if isinstance(found, tuple):
+        return str(found[0]), str(found[1])
+    return None
+
+
+def _from_opentelemetry() -> tuple[str, str] | None:
+    try:
+        from opentelemetry import trace
+    except ImportError:
+        return None
+    context = trace.get_current_span().get_span_context()
+    if not context.is_valid:
+        return None
+    return format(context.trace_id, "032x"), format(context.span_id, "016x")
+
+
+def trace_ids() -> tuple[str, str]:
+    return _active_span_ids() or (secrets.token_hex(16), secrets.token_hex(8))
