@@ -40,8 +40,10 @@ def test_one_record_per_processing_step_and_no_bsn_in_clear(stack: LocalStack) -
 
     person = voor(store).bsn(BSN)
     for v in records:
-        assert v.actor.startswith("worker:") and v.doel and v.processing_activity_id.endswith(
-            v.verwerkingsactiviteit
+        assert (
+            v.actor.startswith("worker:")
+            and v.doel
+            and v.processing_activity_id.endswith(v.verwerkingsactiviteit)
         )
         assert len(v.trace_id) == 32 and len(v.span_id) == 16
         # The initiatiefnemer is the data subject of every step, as a keyed hash.
