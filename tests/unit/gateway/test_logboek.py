@@ -153,3 +153,48 @@ def test_export_cli(
     with pytest.raises(SystemExit) as exc:
         main(["logboek", "export", "--since", "gisteren"])
     assert exc.value.code == 2 and "not a date" in capsys.readouterr().err
+
+
+def test_archive_purge_is_recorded_with_the_subjects_of_the_fetch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gateway.archive import Archive
+    from gateway.retention import purge_archive
+    from gateway.settings import APELDOORN_OIN
+    from gateway.store import OutboxMessage, State
+
+    # Opened as `dso-gateway archive purge` opens it: no bootstrap, the key from the environment.
+    monkeypatch.setenv("DSOGW_LOGBOEK_SLEUTEL", "purge-sleutel")
+    store = SqlStore.from_url(f"sqlite:///{tmp_path / 'purge.db'}")
+    nr = "2026010100001"
+    archive = Archive(tmp_path / "archive", store)
+    store.record_notification(nr, 1, APELDOORN_OIN, OutboxMessage("dso.fetch", f"{nr}-1", b"{}"))
+    archive.put_bytes(nr, 1, "pdf", b"%PDF-1.4 x", "verzoek.pdf", media_type="application/pdf")
+    for state in (State.FETCHED, State.DELIVERED, State.REPORTED):
+        store.transition(nr, 1, to=state, event=str(state))
+    boek = voor(store)
+    boek.vastleggen("ophalen", name="fetch", actor="w", betrokkenen=[boek.bsn(BSN)], verzoeknummer=nr)
+
+    purge_archive(store, older_than=timedelta(days=30), now=datetime.now(UTC) + timedelta(days=100))
+    [purged] = [v for v in vastleggingen(store) if v.verwerkingsactiviteit == "archief-opschonen"]
+    assert purged.verzoeknummer == nr and purged.attributes == {"bestanden": 1}
+    assert purged.betrokkenen == [{"soort": "natuurlijk persoon", "id_type": "BSN",
+                                   "id": subject_hash(b"purge-sleutel", "BSN", BSN)}]  # fmt: skip
+
+
+@pytest.mark.postgres
+def test_subject_filter_and_retention_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    store = SqlStore.from_url(postgres_url)
+    try:
+        boek = installeer(_settings(tmp_path, logboek_sleutel=SecretStr("pg-sleutel")), store)
+        old = datetime.now(UTC) - timedelta(days=400)
+        boek.vastleggen("ophalen", name="fetch", actor="w", betrokkenen=[boek.bsn(BSN)], start_time=old)
+        boek.vastleggen("archiveren", name="archive", actor="w", betrokkenen=[boek.bsn(BSN)])
+        boek.vastleggen("archiveren", name="archive", actor="w", betrokkenen=[boek.bsn("111222333")])
+        mine = boek.bsn(BSN).id
+        assert [v.name for v in vastleggingen(store, subject_id=mine)] == ["fetch", "archive"]
+        assert purge(store, retention_days=365) == 1
+        [left] = vastleggingen(store, subject_id=mine)
+        assert left.start_time.tzinfo is not None and left.betrokkenen[0]["id"] == mine
+    finally:
+        store.close()
