@@ -7,18 +7,27 @@ links to nothing rather than to something wrong."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 import secrets
+from collections.abc import Callable
 
 
-def _active_span_ids() -> tuple[str, str] | None:
+@functools.cache
+def _telemetry_helper() -> Callable[[], object] | None:
     # h/otel's gateway.telemetry.current_trace_ids() is the one place that knows the tracer
-    # setup; looked up by name so that this works with and without that module.
+    # setup; looked up by name so that this works with and without that module. Once: a failed
+    # import searches the file system again on every call.
     try:
         helper = getattr(importlib.import_module("gateway.telemetry"), "current_trace_ids", None)
     except ImportError:
-        helper = None
-    found: object = helper() if callable(helper) else ...
+        return None
+    return helper if callable(helper) else None
+
+
+def _active_span_ids() -> tuple[str, str] | None:
+    helper = _telemetry_helper()
+    found: object = helper() if helper is not None else ...
     if found is ...:
         return _from_opentelemetry()
     if found is None:
