@@ -1,7 +1,7 @@
 """What the Logboek Dataverwerkingen costs the fetch stage per verzoek.
 
 The fetch hook (gateway.logboek.opgehaald) parses the just-archived STAM once more to learn its
-data subjects, then writes two rows (ophalen, archiveren). Baseline measured in the same run: a
+data subjects, then writes two rows (ophalen, archiveren) in one transaction. Baseline measured in the same run: a
 plain parse_verzoek of the same file, and a plain one-row insert (one transaction) into the same
 SQLite store. Prints the hook's time per verzoek and its ratio to each baseline.
 
@@ -62,7 +62,8 @@ def main() -> None:
     print(f"baseline parse_verzoek:        {parse * 1000:7.2f} ms")
     print(f"baseline one raw row insert:    {event * 1000:7.2f} ms")
     print(f"logboek fetch hook (2 records): {hook * 1000:7.2f} ms")
-    print(f"ratio hook / (parse + 2 inserts): {hook / (parse + 2 * event):.2f}")
+    # The hook writes both rows in one transaction: the floor is one parse and one commit.
+    print(f"ratio hook / (parse + one insert): {hook / (parse + event):.2f}")
 
 
 if __name__ == "__main__":

@@ -94,7 +94,7 @@ class Logboek:
                     found[Betrokkene(str(item["soort"]), item.get("id_type"), item.get("id"))] = None
         return list(found)
 
-    def vastleggen(
+    def record(
         self,
         activiteit: str,
         *,
@@ -105,11 +105,12 @@ class Logboek:
         attributes: dict[str, Any] | None = None,
         status_code: str = "OK",
         start_time: datetime | None = None,
-    ) -> int:
+    ) -> dict[str, Any]:
+        """One row, not yet written (see vastleggen / vastleggen_alle)."""
         entry = self.register[activiteit]  # KeyError: a bug in our code, the register is checked
         trace_id, span_id = trace_ids()
         end = datetime.now(UTC)
-        row = {
+        return {
             "trace_id": trace_id,
             "span_id": span_id,
             "name": name,
@@ -124,10 +125,21 @@ class Logboek:
             "verzoeknummer": verzoeknummer,
             "attributes": attributes or {},
         }
+
+    def vastleggen(self, activiteit: str, **values: Any) -> None:
+        self.vastleggen_alle([self.record(activiteit, **values)])
+
+    def vastleggen_alle(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Several processings of one step in one transaction: all recorded, or none and the
+        step fails (and is retried) rather than go unrecorded."""
         with self.store.engine.begin() as conn:
-            new_id = conn.execute(t.logboek.insert().values(**row)).inserted_primary_key
-        log.info("logboek.vastgelegd", verwerkingsactiviteit=entry.sleutel, verzoeknummer=verzoeknummer)
-        return int(new_id[0]) if new_id else 0
+            conn.execute(t.logboek.insert(), list(rows))
+        for row in rows:
+            log.info(
+                "logboek.vastgelegd",
+                verwerkingsactiviteit=row["verwerkingsactiviteit"],
+                verzoeknummer=row["verzoeknummer"],
+            )
 
 
 _installed: weakref.WeakKeyDictionary[SqlStore, Logboek] = weakref.WeakKeyDictionary()
@@ -177,14 +189,12 @@ def opgehaald(store: SqlStore, verzoeknummer: str, volgnummer: int, stam: Path, 
         subjects = []
         attributes["betrokkenen_onbekend"] = f"STAM niet te lezen: {type(exc).__name__}"
     actor = worker_actor()
-    boek.vastleggen(
-        r.OPHALEN, name="fetch", actor=actor, betrokkenen=subjects, verzoeknummer=verzoeknummer,
-        attributes=attributes,
-    )  # fmt: skip
-    boek.vastleggen(
-        r.ARCHIVEREN, name="archive", actor=actor, betrokkenen=subjects, verzoeknummer=verzoeknummer,
-        attributes={**attributes, "bijlagen": documenten},
-    )  # fmt: skip
+    boek.vastleggen_alle([
+        boek.record(r.OPHALEN, name="fetch", actor=actor, betrokkenen=subjects,
+                    verzoeknummer=verzoeknummer, attributes=attributes),
+        boek.record(r.ARCHIVEREN, name="archive", actor=actor, betrokkenen=subjects,
+                    verzoeknummer=verzoeknummer, attributes={**attributes, "bijlagen": documenten}),
+    ])  # fmt: skip
 
 
 def geregistreerd(store: SqlStore, verzoek: Verzoek, volgnummer: int, doelsysteem: str) -> None:
