@@ -1,9 +1,9 @@
 """What the Logboek Dataverwerkingen costs the fetch stage per verzoek.
 
 The fetch hook (gateway.logboek.opgehaald) parses the just-archived STAM once more to learn its
-data subjects, then writes two rows (ophalen, archiveren) in one transaction. Baseline measured in the same run: a
-plain parse_verzoek of the same file, and a plain one-row insert (one transaction) into the same
-SQLite store. Prints the hook's time per verzoek and its ratio to each baseline.
+data subjects, then writes two rows (ophalen, archiveren) in one transaction. Baselines measured
+in the same run: a plain parse_verzoek of the same file, and a plain one-row insert (one
+transaction) into the same SQLite store. The figures swing with the machine's load (fsync).
 
     .venv/bin/python bench/bench_logboek.py [--n 300] [--stam FILE.xml]
 """
