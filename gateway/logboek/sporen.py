@@ -34,9 +34,9 @@ def _active_span_ids() -> tuple[str, str] | None:
         return None
     if isinstance(found, dict):  # accept either shape the helper may settle on
         return str(found["trace_id"]), str(found["span_id"])
-    if isinstance(found, tuple):
+    if isinstance(found, tuple) and len(found) == 2 and found[0] and found[1]:
         return str(found[0]), str(found[1])
-    return None
+    return None  # h/otel's helper gives (None, None) without an active span
 
 
 def _from_opentelemetry() -> tuple[str, str] | None:
