@@ -153,10 +153,11 @@ def _instrument(provider: TracerProvider) -> None:
 
     set_global_textmap(_OutboundOnly())
     HTTPXClientInstrumentor().instrument(tracer_provider=provider)
-    SQLAlchemyInstrumentor().instrument(tracer_provider=provider)
-    # Other libraries that look for the global provider find ours; set once per process.
-    if not isinstance(trace.get_tracer_provider(), TracerProvider):
-        trace.set_tracer_provider(provider)
+    # The instrumentation declares SQLAlchemy < 2.1 and would silently do nothing on 2.1; it only
+    # listens to the engine's cursor events, which 2.1 keeps (the tracing test proves the spans).
+    SQLAlchemyInstrumentor().instrument(tracer_provider=provider, skip_dep_check=True)
+    # Deliberately not the global tracer provider: FastAPI's own telemetry would then trace every
+    # FastAPI app in the process a second time (and the test servers beside ours in the stack).
 
 
 def _resource(settings: Settings) -> Resource:
