@@ -55,6 +55,7 @@ _lock = threading.Lock()
 
 class _State:
     provider: TracerProvider | None = None
+    previous_textmap: TextMapPropagator | None = None
 
 
 _state = _State()
@@ -129,8 +130,12 @@ def shutdown() -> None:
         from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
         from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
+        from opentelemetry.propagate import set_global_textmap
+
         HTTPXClientInstrumentor().uninstrument()
         SQLAlchemyInstrumentor().uninstrument()
+        if _state.previous_textmap is not None:
+            set_global_textmap(_state.previous_textmap)
         provider.shutdown()
 
 
@@ -149,8 +154,9 @@ def instrument_app(app: FastAPI) -> None:
 def _instrument(provider: TracerProvider) -> None:
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
     from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
-    from opentelemetry.propagate import set_global_textmap
+    from opentelemetry.propagate import get_global_textmap, set_global_textmap
 
+    _state.previous_textmap = get_global_textmap()
     set_global_textmap(_OutboundOnly())
     HTTPXClientInstrumentor().instrument(tracer_provider=provider)
     # The instrumentation declares SQLAlchemy < 2.1 and would silently do nothing on 2.1; it only
