@@ -158,6 +158,18 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
 
+    # OpenTelemetry tracing, off unless enabled. Spans go by OTLP/HTTP (protobuf) to the endpoint
+    # (e.g. http://otel-collector:4318); without one the exporter follows the standard
+    # OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT and OTEL_EXPORTER_OTLP_HEADERS variables.
+    otel_enabled: bool = False
+    otel_exporter_otlp_endpoint: str | None = None
+    # service.name of every span; default: OTEL_SERVICE_NAME, else "dso-gateway".
+    otel_service_name: str | None = None
+    # `dso-gateway worker` serves its Prometheus metrics (stage and outbound-call latency) on this
+    # port with prometheus-client's own HTTP server. None: not served (the API has /metrics).
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    worker_metrics_addr: str = "0.0.0.0"  # noqa: S104 - a scrape port, inside the pod network
+
     # Staff login for the status page and the operations API (gateway/auth).
     # No longer used: sessions live in the store (gateway/auth/server_session.py), the cookie is
     # an opaque random id. Kept so existing configurations still load.

@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from gateway import telemetry
 from gateway.api import health, notifications, operations_api, status_page, verzoeken, zgw_notificaties
 from gateway.api.input_guard import RefuseNul
 from gateway.api.logboek_page import router as logboek_router
@@ -79,4 +80,5 @@ def create_app(container: Container) -> FastAPI:
         return response
 
     install_openapi(app)
+    telemetry.instrument_app(app)  # only when tracing is configured
     return app
