@@ -54,3 +54,31 @@ def test_one_record_per_processing_step_and_no_bsn_in_clear(stack: LocalStack) -
         rows = conn.execute(sa.select(t.logboek)).all()
     dumped = json.dumps([[str(value) for value in row] for row in rows])
     assert rows and BSN not in dumped
+
+
+def test_with_tracing_on_the_records_carry_the_verzoeks_trace(tmp_path: Path) -> None:
+    """The standard builds on trace context: a record links to the trace of the step it records."""
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from gateway import telemetry
+
+    settings = Settings(_env_file=None, data_dir=tmp_path, retry_base_delay=0.2, otel_enabled=True)
+    exporter = InMemorySpanExporter()
+    assert telemetry.configure(settings, exporter=exporter)
+    try:
+        with LocalStack(settings, data_dir=tmp_path) as stack:
+            httpx.post(
+                f"{stack.sandbox.url}/_sandbox/examples/verbouwing-initieren", timeout=30
+            ).raise_for_status()
+            versie = stack.wait_final([(VNR, 1)], timeout=90)[(VNR, 1)]
+            assert versie is not None and versie.state == "reported", versie
+            records = [v for v in vastleggingen(stack.container.store) if v.verzoeknummer == VNR]
+        spans = {format(s.context.span_id, "016x"): s for s in exporter.get_finished_spans() if s.context}
+    finally:
+        telemetry.shutdown()
+    assert len(records) == 4
+    # One trace for the whole verzoek, and each record's span is a real, exported span of it.
+    assert len({v.trace_id for v in records}) == 1
+    for v in records:
+        span = spans[v.span_id]
+        assert span.context is not None and format(span.context.trace_id, "032x") == v.trace_id
