@@ -78,3 +78,11 @@ def test_bsn_search_in_the_store_is_recorded(seeded: Seeded) -> None:
     [record] = vastleggingen(store)
     assert record.verwerkingsactiviteit == "zoeken-bsn" and record.actor == "piet (local)"
     assert record.betrokkenen == [voor(store).bsn(BSN).as_json()]
+
+
+def test_a_search_without_a_valid_csrf_token_does_nothing(seeded: Seeded, client: TestClient) -> None:
+    login(client, "piet")
+    r = client.post("/logboek/zoeken", data={"bsn": BSN, "csrf": "vervalst"})
+    assert r.status_code == 200 and "Verlopen formulier" in r.text
+    assert list(vastleggingen(seeded.container.store)) == []  # no search happened, none recorded
+    assert "Laatste verwerkingen" in r.text  # not filtered
