@@ -17,7 +17,7 @@ from adapters.base import Delivery
 from adapters.registry import create_delivery
 from adapters.zgw.client import ZgwClient
 from dso_client import DsoClient
-from gateway import queue_prefix
+from gateway import logboek, queue_prefix, telemetry
 from gateway.archive import Archive
 from gateway.berichten.afzenden import Berichtendienst
 from gateway.berichten.bericht import Berichtkanaal
@@ -27,6 +27,7 @@ from gateway.berichten.smtp import SmtpKanaal
 from gateway.berichten.zaakdocument import RecordingZaakDocumenten, ZaakDocumenten, ZgwZaakDocumenten
 from gateway.dead_letter_view import DeadLetterView
 from gateway.events import FETCH, REPORT, STAGES, TRANSLATE
+from gateway.metrics import GatewayMetrics, TimedKanaal
 from gateway.pipeline.context import StageContext
 from gateway.pipeline.fetch import FetchStage
 from gateway.pipeline.report import ReportStage
@@ -56,6 +57,7 @@ class Container:
     berichten: Berichtendienst
     sjablonen: Sjablonen
     zaakstatus: ZaakstatusVolger | None = None
+    metrics: GatewayMetrics = field(default_factory=GatewayMetrics)
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
     @cached_property
@@ -100,9 +102,11 @@ class Container:
             periodic.append(
                 (self.settings.archive_purge_interval, lambda: periodic_purge(self.store, retention))
             )
-        return Worker(self.settings, self.store, self.queue, stages, periodic=periodic)
+        periodic += logboek.periodic_jobs(self.settings, self.store)  # its retention
+        return Worker(self.settings, self.store, self.queue, stages, periodic=periodic, metrics=self.metrics)
 
     def close(self) -> None:
+        self.metrics.close()
         for close in self._closers:
             close()
         self.dso.close()
@@ -245,6 +249,20 @@ def build_berichten(
     )
 
 
+def outbound_targets(settings: Settings) -> dict[str, list[str | None]]:
+    """The base URLs by which outbound HTTP calls are told apart in the metrics."""
+    return {
+        "dso": [settings.dso_base_url, settings.dso_samenwerking_url],
+        "zgw": [
+            settings.zgw_zaken_url,
+            settings.zgw_documenten_url,
+            settings.zgw_catalogi_url,
+            settings.zgw_notificaties_url,
+        ],
+        "stuf": [settings.stuf_zkn_url],
+    }
+
+
 def bootstrap(
     settings: Settings,
     *,
@@ -256,9 +274,16 @@ def bootstrap(
     email: Berichtkanaal | None = None,
 ) -> Container:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    telemetry.configure(settings)  # before the engine and clients exist, so they are traced
+    metrics = GatewayMetrics()
+    metrics.time_http(outbound_targets(settings))
     store = SqlStore.from_url(settings.effective_store_url)
+    logboek.installeer(settings, store)  # Logboek Dataverwerkingen: its key and register, checked now
     mapping = load_municipal_mapping(settings)
     dso = build_dso_client(settings, dso_transport)
+    email = email if email is not None else build_email_kanaal(settings)
+    if email is not None:
+        email = TimedKanaal(email, metrics)
     berichten = build_berichten(settings, store, mapping, zgw_transport=zgw_transport, email=email)
     sjablonen = Sjablonen(templates_dir(settings.mapping_file, mapping.berichten))
     container = Container(
@@ -272,6 +297,7 @@ def bootstrap(
         mapping=mapping,
         berichten=berichten,
         sjablonen=sjablonen,
+        metrics=metrics,
     )
     if settings.delivery == "zgw":
         # Status from the case system: only the ZGW APIs tell us about statuses.

@@ -334,6 +334,9 @@ def build_parser() -> argparse.ArgumentParser:
     from gateway.cli_db import add_db_commands
 
     add_db_commands(sub)
+    from gateway.cli_logboek import add_logboek_commands
+
+    add_logboek_commands(sub)
     sandbox = sub.add_parser("sandbox", help="the DSO sandbox and the ZGW test server")
     sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", required=True)
     from adapters.zgw.cli import add_zgw_commands

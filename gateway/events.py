@@ -2,7 +2,11 @@
 
 Claim check: the data names the verzoek version and, where relevant, the archive entry; never
 STAM XML, never a BSN. `id` and `type` are also copied into headers (ce-id, ce-type) so brokers
-and operators can route and deduplicate without parsing the body."""
+and operators can route and deduplicate without parsing the body.
+
+With tracing on, the event carries the CloudEvents distributed-tracing extension: `traceparent`
+(and `tracestate`) of the span that made it, so the next stage continues the same trace. The
+outbox stores and relays the body as it is, so the context survives a restart in between."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from typing import Any
 import orjson
 
 from gateway.store import OutboxMessage
+from gateway.telemetry import inject_trace_context
 
 TYPE_PREFIX = "nl.overheid.omgevingswet.verzoeken"
 
@@ -62,6 +67,8 @@ def make_job(queue: str, job: StageJob, *, source_oin: str, system: str) -> Outb
         "datacontenttype": "application/json",
         "data": job.to_data(),
     }
+    # Distributed-tracing extension attributes; absent without an active span (tracing off).
+    envelope.update(inject_trace_context())
     return OutboxMessage(
         queue=queue,
         message_id=event_id,
@@ -91,3 +98,18 @@ def parse_job(body: bytes) -> tuple[str, StageJob]:
         return str(envelope["id"]), job
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
         raise BadMessage(f"not a gateway CloudEvent: {type(exc).__name__}") from exc
+
+
+TRACE_EXTENSIONS = ("traceparent", "tracestate")
+
+
+def trace_context_of(body: bytes) -> dict[str, str]:
+    """The distributed-tracing extension attributes of a CloudEvent (empty when it has none or
+    is unreadable: a message is never refused for its trace context)."""
+    try:
+        envelope = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return {}
+    if not isinstance(envelope, dict):
+        return {}
+    return {k: v for k in TRACE_EXTENSIONS if isinstance(v := envelope.get(k), str)}

@@ -1,7 +1,9 @@
 """structlog configuration, with a processor that keeps BSNs out of every log line.
 
 Context (verzoeknummer, volgnummer, message_id, stage) is bound by the callers; the scrubber
-masks any 9-digit number that passes the 11-proef, wherever it appears in the event."""
+masks any 9-digit number that passes the 11-proef, wherever it appears in the event. With tracing
+on, every line written inside a span carries its `trace_id` and `span_id` (W3C hex), so a tracing
+backend and the logs point at each other."""
 
 from __future__ import annotations
 
@@ -59,6 +61,17 @@ def scrub_bsn(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableM
     return event_dict
 
 
+def add_trace_ids(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    # Imported here: gateway.telemetry imports this module (for mask_bsns).
+    from gateway.telemetry import current_trace_ids
+
+    trace_id, span_id = current_trace_ids()
+    if trace_id is not None:
+        event_dict.setdefault("trace_id", trace_id)
+        event_dict.setdefault("span_id", span_id)
+    return event_dict
+
+
 class _CurrentStderr:
     """Whatever sys.stderr is at the moment of writing: a stream bound at configuration time
     goes stale when it is swapped later (pytest's capture, a daemon redirecting its output)."""
@@ -89,6 +102,7 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
+            add_trace_ids,
             scrub_bsn,  # last before rendering, so nothing added earlier escapes it
             renderer,
         ],

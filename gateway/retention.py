@@ -21,6 +21,7 @@ from pathlib import Path
 import sqlalchemy as sa
 import structlog
 
+from gateway import logboek
 from gateway.store import SqlStore, State
 from gateway.store import schema as t
 
@@ -94,6 +95,7 @@ def purge_archive(
             deleted = conn.execute(a.delete().where(a.c.id.in_([f.row_id for f in files]))).rowcount
         if not deleted:
             continue  # another worker purged this verzoek at the same moment and records it
+        logboek.archief_opgeschoond(store, verzoeknummer, len(files))
         size = sum(f.size for f in files)
         store.add_event(
             verzoeknummer,

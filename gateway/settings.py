@@ -41,6 +41,14 @@ class Settings(BaseSettings):
     # With a retention set, each worker also purges every this many seconds (0 = only the command).
     archive_purge_interval: float = Field(default=6 * 3600, ge=0)
     """With a retention set, each worker purges every this many seconds (0: only the command)."""
+    # Logboek Dataverwerkingen (gateway/logboek).
+    logboek_sleutel: SecretStr | None = None
+    """Key of the HMAC over data subjects' identifiers in the Logboek Dataverwerkingen; empty: one
+    generated per installation in <data_dir>/logboek.sleutel (every api and worker must share it)."""
+    logboek_retention_days: float | None = Field(default=None, gt=0)
+    """Logboek records older than this many days are deleted by the workers; empty: kept."""
+    logboek_register: Path | None = None
+    """The register of verwerkingsactiviteiten (YAML); empty: the shipped gateway/logboek/register.yaml."""
 
     # Our identity towards DSO. The first OIN is the default for calls without a better choice.
     our_oins: Annotated[list[str], NoDecode] = Field(
@@ -217,6 +225,23 @@ class Settings(BaseSettings):
     """console or json."""
     log_level: str = "INFO"
     """DEBUG, INFO, WARNING or ERROR."""
+
+    # OpenTelemetry tracing, off unless enabled. Spans go by OTLP/HTTP (protobuf) to the endpoint
+    # (e.g. http://otel-collector:4318); without one the exporter follows the standard
+    # OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT and OTEL_EXPORTER_OTLP_HEADERS variables.
+    otel_enabled: bool = False
+    """Trace every verzoek with OpenTelemetry (one trace from notification to report); off by default."""
+    otel_exporter_otlp_endpoint: str | None = None
+    """OTLP/HTTP endpoint for spans, e.g. http://otel-collector:4318; empty: the standard OTEL_* variables."""
+    # service.name of every span; default: OTEL_SERVICE_NAME, else "dso-gateway".
+    otel_service_name: str | None = None
+    """service.name of every span; empty: OTEL_SERVICE_NAME, else dso-gateway."""
+    # `dso-gateway worker` serves its Prometheus metrics (stage and outbound-call latency) on this
+    # port with prometheus-client's own HTTP server. None: not served (the API has /metrics).
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    """Port on which `dso-gateway worker` serves its Prometheus metrics; empty: not served."""
+    worker_metrics_addr: str = "0.0.0.0"  # noqa: S104 - a scrape port, inside the pod network
+    """Address of the worker's metrics port."""
 
     # Staff login for the status page and the operations API (gateway/auth).
     session_secret: SecretStr | None = None

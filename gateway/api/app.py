@@ -9,8 +9,10 @@ from fastapi import Depends, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from gateway import telemetry
 from gateway.api import health, notifications, operations_api, status_page, verzoeken, zgw_notificaties
 from gateway.api.input_guard import RefuseNul
+from gateway.api.logboek_page import router as logboek_router
 from gateway.api.openapi_doc import install_openapi
 from gateway.api.problems import install_problem_handlers
 from gateway.auth import routes as auth_routes
@@ -50,6 +52,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(operations_api.router)
     app.include_router(auth_routes.router)
     app.include_router(status_page.router)
+    app.include_router(logboek_router)  # privacy officers only
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # The ADR wants the OpenAPI document readable from anywhere; nothing else needs CORS.
     app.add_middleware(
@@ -77,4 +80,5 @@ def create_app(container: Container) -> FastAPI:
         return response
 
     install_openapi(app)
+    telemetry.instrument_app(app)  # only when tracing is configured
     return app

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from gateway import beslistermijn
+from gateway import beslistermijn, logboek
 from gateway.api.deps import container
 from gateway.api.locatieschets import schets
 from gateway.api.operations_api import ACTIE_LABELS, Actie, apply_action, dead_letters, overview, replay
@@ -307,6 +307,7 @@ def detail(
     model = _newest_model(c, verzoeknummer, [v.volgnummer for v in versies])
     if who.sees_bsn:
         log.info("bsn-unmasked-view", verzoeknummer=verzoeknummer, user=who.actor)
+        logboek.ingezien(c.store, who.actor, verzoeknummer, model)
     return render(
         request,
         "detail.html",

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 import structlog
 
+from gateway import logboek
 from gateway.berichten.bericht import Bericht, BerichtGeweigerd, Berichtkanaal
 from gateway.berichten.pdf import pdf_letter
 from gateway.berichten.post import brief_tekst
@@ -76,6 +77,7 @@ class Berichtendienst:
         verzonden = self.store.checkpoint_get(vnr, base + ":verzonden")
         if verzonden is None:
             verzonden = self._send(vnr, volgnummer, bericht, base)
+            logboek.bericht_verstuurd(self.store, vnr, bericht.verboden, verzonden["kanaal"])
         kanaal = str(verzonden["kanaal"])
         soort = SOORT_NAAM[bericht.soort]
         if kanaal == "email":

@@ -9,6 +9,7 @@ from dso_client.client import DsoForeignLinkError, DsoNotPdfError
 from dso_client.download import DsoTooLargeError
 from dso_client.errors import DsoError, DsoNotAvailableError
 from dso_client.models import Verzoekreferenties
+from gateway import logboek
 from gateway.events import TRANSLATE, StageJob
 from gateway.pipeline.context import StageContext
 from gateway.store import State
@@ -82,6 +83,7 @@ class FetchStage:
             )
             fetched += 1
 
+        logboek.opgehaald(store, job.verzoeknummer, volgnummer, stam.path, fetched)  # before: none lost
         store.transition(
             job.verzoeknummer,
             volgnummer,

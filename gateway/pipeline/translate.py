@@ -8,6 +8,7 @@ from typing import Any
 import structlog
 
 from adapters.base import Checkpoints, Delivery
+from gateway import logboek
 from gateway.archive import ArchivedDocuments
 from gateway.errors import RetryableError
 from gateway.events import REPORT, StageJob
@@ -137,6 +138,7 @@ class TranslateStage:
         result = self.delivery.deliver(
             verzoek, previous, ArchivedDocuments(self.ctx.archive, vnr), _checkpoints(store, vnr)
         )
+        logboek.geregistreerd(store, verzoek, volgnummer, self.delivery.name)  # before the transition
         store.transition(
             vnr,
             volgnummer,

@@ -21,10 +21,12 @@ import structlog
 
 from gateway import heartbeat
 from gateway.errors import classify
-from gateway.events import BadMessage, StageJob, parse_job
+from gateway.events import BadMessage, StageJob, parse_job, trace_context_of
 from gateway.logging import mask_bsns
+from gateway.metrics import GatewayMetrics
 from gateway.settings import Settings
 from gateway.store import OutboxRow, SqlStore
+from gateway.telemetry import StageSpan
 from message_queue.base import Message, MessageQueue
 from message_queue.errors import QueueError
 
@@ -86,6 +88,7 @@ class Worker:
         stages: list[StageRunner],
         *,
         periodic: list[tuple[float, Callable[[], object]]] | None = None,
+        metrics: GatewayMetrics | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -96,6 +99,8 @@ class Worker:
         self.stop_event = threading.Event()
         self.name = heartbeat.new_worker_name()
         self._outage = BrokerOutage()
+        self.metrics = metrics or GatewayMetrics()
+        self._stop_metrics_server: Callable[[], None] | None = None
 
     # -- one message -----------------------------------------------------------------------------
 
@@ -109,6 +114,11 @@ class Worker:
             return
         bound = bound.bind(verzoeknummer=job.verzoeknummer, volgnummer=job.volgnummer)
         structlog.contextvars.bind_contextvars(verzoeknummer=job.verzoeknummer, message_id=message.message_id)
+        # A span per stage, child of the trace the message carries; timed for the histogram.
+        span = StageSpan(
+            stage.name, stage.queue, trace_context_of(message.body), job.verzoeknummer, job.volgnummer
+        )
+        started, outcome = time.perf_counter(), "ok"
         try:
             stage.handle(job)
         except Exception as exc:  # noqa: BLE001 - every failure is classified, none escapes
@@ -116,6 +126,7 @@ class Worker:
             reason = mask_bsns(str(error))
             try:
                 if error.retryable and message.delivery_count < self.settings.max_attempts:
+                    outcome = "retry"
                     delay = backoff_delay(self.settings, message.delivery_count, error.retry_after)
                     self.store.record_attempt(
                         job.verzoeknummer,
@@ -129,6 +140,7 @@ class Worker:
                     bound.warning("stage.retry", reason=reason, delay=round(delay, 2))
                     self.queue.nack(message, delay=delay)
                 else:
+                    outcome = "failed"
                     if error.retryable:
                         reason = f"{reason} (opgegeven na {message.delivery_count} pogingen)"
                     # This attempt counts too: "Pogingen" and "opgegeven na N" agree.
@@ -150,6 +162,8 @@ class Worker:
             self.queue.ack(message)
         finally:
             structlog.contextvars.clear_contextvars()
+            span.end(outcome)
+            self.metrics.observe_stage(stage.name, outcome, time.perf_counter() - started)
 
     # -- loops -----------------------------------------------------------------------------------
 
@@ -210,6 +224,10 @@ class Worker:
             log.exception("heartbeat.forget_failed")
 
     def start(self) -> None:
+        if self.settings.worker_metrics_port is not None and self._stop_metrics_server is None:
+            port, addr = self.settings.worker_metrics_port, self.settings.worker_metrics_addr
+            self._stop_metrics_server = self.metrics.serve(port, addr)
+            log.info("worker.metrics_served", port=port)
         targets: list[tuple[str, Callable[[], None]]] = [
             ("relay", self._relay),
             ("heartbeat", self._heartbeat),
@@ -230,3 +248,6 @@ class Worker:
         for thread in self._threads:
             thread.join(timeout)
         self._threads.clear()
+        if self._stop_metrics_server is not None:
+            self._stop_metrics_server()
+            self._stop_metrics_server = None

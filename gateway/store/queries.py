@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from gateway import logboek
 from gateway.store import schema as t
 from gateway.store.records import VerzoekRecord
 from gateway.store.sql_store import SqlStore, _aware, _verzoek
@@ -29,6 +30,7 @@ class VerzoekFilter:
     zoek: str | None = None
     # Only for the privacy officer (the caller records the search): `zoek` may be a BSN.
     zoek_bsn: bool = False
+    actor: str | None = None  # who searches, for the Logboek Dataverwerkingen
     status: str | None = None
     doel: str | None = None
     type: str | None = None
@@ -106,6 +108,8 @@ def search_verzoeken(
 ) -> tuple[list[VerzoekRecord], int]:
     """Newest first (by last change), with the total number of matches for paging."""
     conditions = _conditions(f)
+    if f.zoek_bsn and f.zoek and looks_like_bsn(f.zoek.strip()):  # Logboek Dataverwerkingen
+        logboek.bsn_gezocht(store, f.zoek.strip(), f.actor)
     v = t.verzoeken
     with store.reading() as conn:
         total = conn.execute(sa.select(sa.func.count()).select_from(v).where(*conditions)).scalar_one()

@@ -150,3 +150,30 @@ workers = Table(
     Column("last_seen", DateTime(timezone=True), nullable=False),
 )
 Index("ix_workers_last_seen", workers.c.last_seen)
+
+# The Logboek Dataverwerkingen (gateway/logboek): one row per processing of personal data, kept
+# apart from the technical log and from the staff timeline. Append-only: rows are only ever
+# inserted, and deleted by the retention (DSOGW_LOGBOEK_RETENTION_DAYS). Column names follow
+# Logius's standard where it has them (trace_id, span_id = operation_id, status_code, name,
+# start_time, end_time, processing_activity_id, data subject id/type); data subjects are a JSON
+# list of {"type", "id"} with id an HMAC of the identifier, never a BSN itself.
+logboek = Table(
+    "logboek_dataverwerkingen",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("trace_id", String(32), nullable=False),
+    Column("span_id", String(16), nullable=False),
+    Column("name", String(60), nullable=False),  # the operation, e.g. "fetch"
+    Column("status_code", String(10), nullable=False),  # OK | ERROR
+    Column("start_time", DateTime(timezone=True), nullable=False),
+    Column("end_time", DateTime(timezone=True), nullable=False),
+    Column("verwerkingsactiviteit", String(60), nullable=False),  # key in the register
+    Column("processing_activity_id", String(300), nullable=False),  # the register's URI
+    Column("doel", Text, nullable=False),  # doelbinding, as the register said at the time
+    Column("betrokkenen", JSON, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("verzoeknummer", String(13)),
+    Column("attributes", JSON, nullable=False),
+)
+Index("ix_logboek_start", logboek.c.start_time)
+Index("ix_logboek_verzoek", logboek.c.verzoeknummer)

@@ -14,6 +14,7 @@ from gateway import heartbeat
 from gateway.api.app import create_app
 from gateway.bootstrap import bootstrap
 from gateway.settings import Settings
+from tests.prometheus import prometheus_samples
 
 TOKEN = "heartbeat-test-token-0123456789"
 
@@ -38,11 +39,13 @@ def test_a_running_worker_is_seen_and_leaves_on_stop(tmp_path: Path) -> None:
                     time.sleep(0.02)
                 [seen] = client.get("/v1/overzicht", headers=auth).json()["werkers"]
                 assert seen["naam"] == worker.name
-                assert "dsogw_workers_alive 1" in client.get("/metrics", headers=auth).text.splitlines()
+                alive = prometheus_samples(client.get("/metrics", headers=auth).text)
+                assert alive[("dsogw_workers_alive", ())] == 1
             finally:
                 worker.stop()
             assert heartbeat.workers_seen(container.store, timedelta(days=1)) == []
-            assert "dsogw_workers_alive 0" in client.get("/metrics", headers=auth).text.splitlines()
+            alive = prometheus_samples(client.get("/metrics", headers=auth).text)
+            assert alive[("dsogw_workers_alive", ())] == 0
     finally:
         container.close()
 
