@@ -26,6 +26,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
+import gateway.api_tokens
 import gateway.auth.schema  # noqa: F401 - registers the auth tables on the store's MetaData
 from gateway.store.schema import metadata
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import gateway.api_tokens
 import gateway.auth.schema  # noqa: F401 - registers the auth tables on the store's MetaData
 from gateway.store.migrate import managed
 from gateway.store.schema import metadata
