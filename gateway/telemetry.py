@@ -129,7 +129,6 @@ def shutdown() -> None:
             return
         from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
         from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
-
         from opentelemetry.propagate import set_global_textmap
 
         HTTPXClientInstrumentor().uninstrument()
