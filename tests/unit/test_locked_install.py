@@ -33,7 +33,8 @@ def test_every_locked_package_is_installed_at_its_pinned_version() -> None:
 
 def test_every_pin_carries_a_hash() -> None:
     text = LOCK.read_text("utf-8")
-    blocks = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n\n", 1)[1])
-    for block in blocks:
-        if PIN.match(block):
-            assert "--hash=sha256:" in block, block.splitlines()[0]
+    pins = list(PIN.finditer(text))
+    assert pins
+    for this, after in zip(pins, [*pins[1:], None], strict=True):
+        block = text[this.start() : after.start() if after else len(text)]
+        assert "--hash=sha256:" in block, this.group(0)
