@@ -73,3 +73,22 @@ faults: $(STAMP) services
 
 clean:
 	rm -rf var test-output .pytest_cache .mypy_cache .ruff_cache
+
+# issue 15, deployment (README, "Deploying"). Root, with podman and debootstrap
+# (apt-get install -y podman debootstrap). `make image` builds the base image first when it is
+# missing (debootstrap bookworm, a few minutes), then the app image. `make image-smoke` starts
+# the api inside the built image by chroot and calls /health/live; opt-in, not part of `make test`.
+IMAGE ?= localhost/dso-gateway:latest
+BASE_IMAGE ?= localhost/dso-gateway-base:bookworm
+
+.PHONY: base-image image image-smoke
+base-image:
+	BASE_IMAGE=$(BASE_IMAGE) bash scripts/base-image.sh
+
+# --format docker: the OCI image format has no HEALTHCHECK.
+image: base-image
+	podman build --isolation=chroot --format docker --build-arg BASE_IMAGE=$(BASE_IMAGE) \
+		-f Containerfile -t $(IMAGE) .
+
+image-smoke: image
+	IMAGE=$(IMAGE) bash scripts/image-smoke.sh
