@@ -80,6 +80,9 @@ clean:
 # the api inside the built image by chroot and calls /health/live; opt-in, not part of `make test`.
 IMAGE ?= localhost/dso-gateway:latest
 BASE_IMAGE ?= localhost/dso-gateway-base:bookworm
+# Lent to pip in the build as a secret (never stored in the image): a proxy that intercepts TLS to
+# PyPI is trusted by the build host's bundle, not by the base image's.
+HOST_CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
 
 .PHONY: base-image image image-smoke
 base-image:
@@ -88,7 +91,7 @@ base-image:
 # --format docker: the OCI image format has no HEALTHCHECK.
 image: base-image
 	podman build --isolation=chroot --format docker --build-arg BASE_IMAGE=$(BASE_IMAGE) \
-		-f Containerfile -t $(IMAGE) .
+		--secret id=host-ca,src=$(HOST_CA_BUNDLE) -f Containerfile -t $(IMAGE) .
 
 image-smoke: image
 	IMAGE=$(IMAGE) bash scripts/image-smoke.sh
