@@ -3,8 +3,8 @@
 # this sandbox): mount the image read-only (`podman image mount`), bind a fresh directory over
 # its data volume and a tmpfs over /tmp (the only writable paths, as in compose and Helm), then
 # chroot into it as uid 10001 with the image's own ENV and ENTRYPOINT: `db upgrade` on SQLite,
-# then `api`, and GET /health/live and /health/ready. Anything the app writes outside those two
-# paths fails here, since the rest of the mount is read-only.
+# then `api`, GET /health/live and /health/ready, then `worker` for a few seconds. Anything the
+# app writes outside those two paths fails here, since the rest of the mount is read-only.
 #
 # Usage: scripts/image-smoke.sh     (root; IMAGE defaults to localhost/dso-gateway:latest)
 set -euo pipefail
@@ -48,19 +48,22 @@ workdir=$(podman image inspect --format '{{.Config.WorkingDir}}' "$IMAGE")
 user=$(podman image inspect --format '{{.Config.User}}' "$IMAGE")
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 
+# Sets cmd to run the image's entrypoint with these arguments. chroot, env and sh each exec the
+# next, so a command started with `"${cmd[@]}" &` has $! = the gateway process itself (a shell
+# function in the background would be a subshell, and the signal would miss the gateway).
 in_image() {
   # Notifications unauthenticated, so the api must stay on 127.0.0.1 (it refuses 0.0.0.0 so).
-  chroot --userspec="$user" "$mnt" /usr/bin/env -i "${image_env[@]}" \
-    HOME=/var/lib/dso-gateway DSOGW_API_HOST=127.0.0.1 DSOGW_API_PORT="$port" DSOGW_LOG_FORMAT=json \
-    /bin/sh -c 'cd "$0" && exec "$@"' "$workdir" $entrypoint "$@"
+  cmd=(chroot --userspec="$user" "$mnt" /usr/bin/env -i "${image_env[@]}"
+    HOME=/var/lib/dso-gateway DSOGW_API_HOST=127.0.0.1 DSOGW_API_PORT="$port" DSOGW_LOG_FORMAT=json
+    /bin/sh -c 'cd "$0" && exec "$@"' "$workdir" $entrypoint "$@")
 }
 
 echo "image-smoke: $entrypoint db upgrade (SQLite under the data volume)"
-in_image db upgrade
-in_image db current
+in_image db upgrade; "${cmd[@]}"
+in_image db current; "${cmd[@]}"
 
 echo "image-smoke: $entrypoint api on 127.0.0.1:$port"
-in_image api >"$data/api.log" 2>&1 &
+in_image api; "${cmd[@]}" >"$data/api.log" 2>&1 &
 api_pid=$!
 for _ in $(seq 1 60); do
   if curl -fsS "http://127.0.0.1:$port/health/live" >/dev/null 2>&1; then break; fi
@@ -70,7 +73,21 @@ done
 live=$(curl -fsS "http://127.0.0.1:$port/health/live") || { echo "image-smoke: no answer on /health/live" >&2; cat "$data/api.log" >&2; exit 1; }
 ready=$(curl -fsS "http://127.0.0.1:$port/health/ready") || { echo "image-smoke: /health/ready failed" >&2; cat "$data/api.log" >&2; exit 1; }
 echo "image-smoke: /health/live $live, /health/ready $ready"
-echo "image-smoke: wrote under the data volume: $(cd "$data" && find . -mindepth 1 -maxdepth 1 ! -name api.log | sort | tr '\n' ' ')"
+echo "image-smoke: wrote under the data volume: $(cd "$data" && find . -mindepth 1 -maxdepth 1 ! -name '*.log' | sort | tr '\n' ' ')"
 kill "$api_pid"; wait "$api_pid" 2>/dev/null || true
 api_pid=""
+if pgrep -u 10001 -f "dso-gateway api" >/dev/null; then echo "image-smoke: an api process is left" >&2; exit 1; fi
+
+# The worker has no HTTP port: it must still run after a few seconds (its stages, heartbeat and
+# periodic jobs started on the read-only root) and stop cleanly on SIGTERM.
+echo "image-smoke: $entrypoint worker"
+in_image worker; "${cmd[@]}" >"$data/worker.log" 2>&1 &
+api_pid=$!
+sleep 8
+if ! kill -0 "$api_pid" 2>/dev/null; then echo "image-smoke: the worker exited:" >&2; cat "$data/worker.log" >&2; exit 1; fi
+kill -TERM "$api_pid"
+worker_rc=0; wait "$api_pid" || worker_rc=$?
+api_pid=""
+if [ "$worker_rc" -ne 0 ]; then echo "image-smoke: the worker stopped with $worker_rc:" >&2; cat "$data/worker.log" >&2; exit 1; fi
+echo "image-smoke: worker ran and stopped on SIGTERM"
 echo "image-smoke: OK in $(( $(date +%s) - started )) s"
