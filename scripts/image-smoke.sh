@@ -15,6 +15,8 @@ mnt=""
 data=$(mktemp -d /var/tmp/dso-gateway-smoke.XXXXXX)
 api_pid=""
 mounted=()
+extra_env=()
+pgdb=""
 
 cleanup() {
   if [ -n "$api_pid" ] && kill -0 "$api_pid" 2>/dev/null; then
@@ -23,6 +25,7 @@ cleanup() {
   for ((i=${#mounted[@]}-1; i>=0; i--)); do umount "${mounted[$i]}" 2>/dev/null || umount -l "${mounted[$i]}" || true; done
   [ -n "$mnt" ] && podman image unmount "$IMAGE" >/dev/null 2>&1 || true
   rm -rf "$data"
+  [ -n "$pgdb" ] && dropdb -h 127.0.0.1 -U postgres --if-exists "$pgdb" || true
 }
 trap cleanup EXIT
 
@@ -55,12 +58,32 @@ in_image() {
   # Notifications unauthenticated, so the api must stay on 127.0.0.1 (it refuses 0.0.0.0 so).
   cmd=(chroot --userspec="$user" "$mnt" /usr/bin/env -i "${image_env[@]}"
     HOME=/var/lib/dso-gateway DSOGW_API_HOST=127.0.0.1 DSOGW_API_PORT="$port" DSOGW_LOG_FORMAT=json
+    "${extra_env[@]}"
     /bin/sh -c 'cd "$0" && exec "$@"' "$workdir" $entrypoint "$@")
 }
 
 echo "image-smoke: $entrypoint db upgrade (SQLite under the data volume)"
 in_image db upgrade; "${cmd[@]}"
 in_image db current; "${cmd[@]}"
+
+# The migration as the Helm hook and the compose service run it: against PostgreSQL, twice (the
+# second run must change nothing). Only where a PostgreSQL answers on 127.0.0.1 (SMOKE_POSTGRES=off
+# skips it); a database of its own, dropped afterwards.
+if [ "${SMOKE_POSTGRES:-auto}" != off ] && command -v createdb >/dev/null && pg_isready -h 127.0.0.1 -q; then
+  pgdb=dso_gateway_image_smoke_$$
+  createdb -h 127.0.0.1 -U postgres "$pgdb"
+  extra_env=(DSOGW_STORE_URL="postgresql+psycopg://postgres@127.0.0.1:5432/$pgdb")
+  echo "image-smoke: $entrypoint db upgrade on PostgreSQL (database $pgdb), twice"
+  in_image db upgrade; "${cmd[@]}"
+  in_image db upgrade; second=$("${cmd[@]}" 2>/dev/null)
+  echo "$second"
+  case $second in *"nothing changed"*) ;; *) echo "image-smoke: the second upgrade changed something" >&2; exit 1 ;; esac
+  in_image db current; "${cmd[@]}"
+  extra_env=()
+  dropdb -h 127.0.0.1 -U postgres "$pgdb"; pgdb=""
+else
+  echo "image-smoke: no PostgreSQL on 127.0.0.1 (or SMOKE_POSTGRES=off): the PostgreSQL migration is not tried"
+fi
 
 echo "image-smoke: $entrypoint api on 127.0.0.1:$port"
 in_image api; "${cmd[@]}" >"$data/api.log" 2>&1 &

@@ -3,10 +3,12 @@ migration that must finish first; the gateway containers read-only and non-root.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from gateway.settings import Settings
@@ -73,3 +75,16 @@ def test_the_api_listens_beyond_loopback_only_with_authenticated_notifications()
     assert env["DSOGW_NOTIFICATION_AUTH"] in ("proxy", "mtls")
     assert env["DSOGW_STORE_URL"].startswith("postgresql+psycopg://")
     assert env["DSOGW_QUEUE_URL"].startswith("stomp://")
+
+
+def test_the_api_environment_loads_as_the_gateway_reads_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in list(os.environ):
+        if key.startswith("DSOGW_"):
+            monkeypatch.delenv(key)
+    for key, value in _services()["api"]["environment"].items():
+        # ${VAR:?message} is compose's own interpolation; any password will do here.
+        monkeypatch.setenv(key, re.sub(r"\$\{[A-Z_]+:\?[^}]*\}", "pw", str(value)))
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.api_host == "0.0.0.0" and settings.notification_auth == "proxy"
+    assert settings.effective_store_url == "postgresql+psycopg://dsogw:pw@postgres:5432/dsogw"
+    assert settings.effective_queue_url == "stomp://dsogw:pw@rabbitmq:61613?flavour=rabbitmq"

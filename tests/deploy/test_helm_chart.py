@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -239,3 +240,16 @@ def test_helm_template_renders_the_release() -> None:
     assert probe["livenessProbe"]["httpGet"]["path"] == "/health/live"
     job = next(d for d in docs if d["kind"] == "Job")
     assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
+
+
+def test_the_default_settings_load_as_the_gateway_reads_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What the chart puts in the environment must be accepted by the one Settings object.
+    for key in list(os.environ):
+        if key.startswith("DSOGW_"):
+            monkeypatch.delenv(key)
+    for key, value in _values()["settings"].items():
+        monkeypatch.setenv(f"DSOGW_{key}", str(value))
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.notification_auth == "proxy"
+    assert settings.log_format == "json"
+    assert settings.trusted_proxies == []
