@@ -315,3 +315,45 @@ def test_the_default_settings_load_as_the_gateway_reads_them(monkeypatch: pytest
     assert settings.notification_auth == "proxy"
     assert settings.log_format == "json"
     assert settings.trusted_proxies == []
+
+
+def _kubernetes_validate() -> Any:
+    try:
+        import kubernetes_validate
+    except ImportError:
+        if IN_CI:
+            pytest.fail("kubernetes-validate is not installed, and CI=true: it is a dev dependency")
+        pytest.skip("kubernetes-validate is not installed (a dev dependency)")
+    return kubernetes_validate
+
+
+# The oldest Kubernetes Chart.yaml accepts (kubeVersion) and a current one.
+@pytest.mark.parametrize("kubernetes", ["1.25", "1.33"])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        (),
+        ("--set", "settings.NOTIFICATION_AUTH=mtls", "--set", "persistence.enabled=false"),
+        (
+            "--set",
+            "secrets.create=false",
+            "--set",
+            "secrets.existingSecret=s",
+            "--set",
+            "migration.enabled=false",
+        ),
+    ],
+    ids=["defaults", "mtls-no-persistence", "existing-secret-no-migration"],
+)
+def test_every_rendered_manifest_is_valid_kubernetes(
+    tmp_path: Path, kubernetes: str, extra: tuple[str, ...]
+) -> None:
+    # Strict: a misspelt field (readinesProbe) is an error, where Kubernetes would drop it silently.
+    kv = _kubernetes_validate()
+    docs = _render(tmp_path, *extra)
+    assert docs
+    for doc in docs:
+        try:
+            kv.validate(doc, kubernetes, strict=True)
+        except (kv.ValidationError, jsonschema.ValidationError) as exc:
+            pytest.fail(f"{doc['kind']} {doc['metadata']['name']}: {exc.message}")
