@@ -173,7 +173,9 @@ def reconcile_open_zaken(volger: ZaakstatusVolger) -> int:
     return nieuw
 
 
-def zet_status(client: ZgwClient, zaak_url: str, omschrijving: str, toelichting: str) -> str:
+def zet_status(
+    client: ZgwClient, zaak_url: str, omschrijving: str, toelichting: str, resultaat: str = "Verleend"
+) -> str:
     """Set a status on a zaak through the Zaken API, as a case worker's system does (the demo and
     the harness stand in for staff with it). Returns the new status's URL."""
     zaak = client.get(zaak_url)
@@ -181,6 +183,19 @@ def zet_status(client: ZgwClient, zaak_url: str, omschrijving: str, toelichting:
     match = next((t for t in statustypen if t.get("omschrijving") == omschrijving), None)
     if match is None:
         raise MappingGap(f"statustype {omschrijving!r} hoort niet bij het zaaktype van deze zaak")
+    if match.get("isEindstatus") and not zaak.get("resultaat"):
+        # Closing a zaak needs a resultaat first (Open Zaak: resultaat-does-not-exist), as a case
+        # worker records the outcome of the besluit before the last status.
+        resultaattypen = client.list_all(
+            client.catalogi("resultaattypen"), {"zaaktype": str(zaak["zaaktype"])}
+        )
+        soort = next((r for r in resultaattypen if r.get("omschrijving") == resultaat), None)
+        if soort is None:
+            raise MappingGap(f"resultaattype {resultaat!r} hoort niet bij het zaaktype van deze zaak")
+        client.post(
+            client.zaken("resultaten"),
+            {"zaak": zaak_url, "resultaattype": str(soort["url"]), "toelichting": toelichting[:1000]},
+        )
     body = {
         "zaak": zaak_url,
         "statustype": str(match["url"]),
