@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import structlog
 
@@ -11,6 +10,7 @@ from adapters.base import Checkpoints, Delivery
 from gateway.archive import ArchivedDocuments
 from gateway.errors import RetryableError
 from gateway.events import REPORT, StageJob
+from gateway.pipeline.checkpoints import StoreCheckpoints
 from gateway.pipeline.context import StageContext
 from gateway.pipeline.documents import require_archived_documents, require_same_version
 from gateway.pipeline.waiting import release_waiting
@@ -20,20 +20,6 @@ from stam_mapping import parse_verzoek
 from stam_mapping.model import Doel, Verzoek
 
 log = structlog.get_logger(__name__)
-
-
-class StoreCheckpoints:
-    """The adapters' Checkpoints, kept in the store per verzoeknummer."""
-
-    def __init__(self, store: SqlStore, verzoeknummer: str) -> None:
-        self._store = store
-        self._verzoeknummer = verzoeknummer
-
-    def get(self, key: str) -> dict[str, Any] | None:
-        return self._store.checkpoint_get(self._verzoeknummer, key)
-
-    def put(self, key: str, value: dict[str, Any]) -> None:
-        self._store.checkpoint_put(self._verzoeknummer, key, value)
 
 
 def _checkpoints(store: SqlStore, verzoeknummer: str) -> Checkpoints:

@@ -451,7 +451,10 @@ class SqlStore:
             ).first()
         return None if row is None else dict(row.value)
 
-    def checkpoint_put(self, verzoeknummer: str, key: str, value: Mapping[str, Any]) -> None:
+    def checkpoint_put(self, verzoeknummer: str, key: str, value: Mapping[str, Any]) -> dict[str, Any]:
+        """Write `value` under `key` unless a value is there already; return the value that stands.
+
+        One INSERT transaction, no read before it: the read happens only on a conflict."""
         try:
             with self._tx() as conn:
                 conn.execute(
@@ -461,7 +464,11 @@ class SqlStore:
                 )
         except IntegrityError:
             # Written by an earlier delivery of the same message: the first result stands.
-            return
+            stored = self.checkpoint_get(verzoeknummer, key)
+            if stored is not None:
+                return stored
+            raise
+        return dict(value)
 
     def checkpoints_for(self, verzoeknummer: str) -> dict[str, dict[str, Any]]:
         with self.reading() as conn:
