@@ -54,15 +54,18 @@ class TranslateStage:
 
         verzoek = self._parse(vnr, volgnummer)
         require_same_version(verzoek, vnr, volgnummer)
-        store.update_summary(
-            vnr,
-            doel=verzoek.doel.value,
-            type=verzoek.type.value,
-            naam=verzoek.naam,
-            activiteiten="\n".join(a.activiteit_id for a in verzoek.projectactiviteiten),
-        )
         # Before any delivery decision: a verzoek that fails later is still found by name or adres.
-        store.set_search_terms(vnr, search_text(verzoek), bsn_digests(verzoek))
+        store.describe(
+            vnr,
+            {
+                "doel": verzoek.doel.value,
+                "type": verzoek.type.value,
+                "naam": verzoek.naam,
+                "activiteiten": "\n".join(a.activiteit_id for a in verzoek.projectactiviteiten),
+            },
+            search_text(verzoek),
+            bsn_digests(verzoek),
+        )
         settings = self.ctx.settings
         oin = versie.oin or settings.default_oin
 

@@ -428,17 +428,29 @@ class SqlStore:
     def set_search_terms(self, verzoeknummer: str, tekst: str, bsn_digests: str) -> None:
         """Replace what the verzoek can be found by (the newest parsed version wins)."""
         with self._tx() as conn:
-            done = conn.execute(
-                t.zoekindex.update()
-                .where(t.zoekindex.c.verzoeknummer == verzoeknummer)
-                .values(tekst=tekst, bsn_digests=bsn_digests)
+            self._search_terms(conn, verzoeknummer, tekst, bsn_digests)
+
+    def describe(self, verzoeknummer: str, summary: Mapping[str, Any], tekst: str, bsn_digests: str) -> None:
+        """update_summary and set_search_terms in one transaction: what a parsed version tells
+        the status page and the search, written once per translate instead of twice."""
+        with self._tx() as conn:
+            conn.execute(
+                t.verzoeken.update()
+                .where(t.verzoeken.c.verzoeknummer == verzoeknummer)
+                .values(updated_at=_now(), **summary)
             )
-            if done.rowcount == 0:
-                conn.execute(
-                    t.zoekindex.insert().values(
-                        verzoeknummer=verzoeknummer, tekst=tekst, bsn_digests=bsn_digests
-                    )
-                )
+            self._search_terms(conn, verzoeknummer, tekst, bsn_digests)
+
+    def _search_terms(self, conn: Connection, verzoeknummer: str, tekst: str, bsn_digests: str) -> None:
+        done = conn.execute(
+            t.zoekindex.update()
+            .where(t.zoekindex.c.verzoeknummer == verzoeknummer)
+            .values(tekst=tekst, bsn_digests=bsn_digests)
+        )
+        if done.rowcount == 0:
+            conn.execute(
+                t.zoekindex.insert().values(verzoeknummer=verzoeknummer, tekst=tekst, bsn_digests=bsn_digests)
+            )
 
     # -- checkpoints ---------------------------------------------------------------------------
 
@@ -481,7 +493,7 @@ class SqlStore:
 
     def recent_events(self, kind: str, since: datetime, limit: int = 50) -> list[EventRecord]:
         """Events of one kind since a moment, newest first (e.g. letters "per post te versturen")."""
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(
                 sa.select(t.events)
                 .where(t.events.c.kind == kind, t.events.c.at >= since)
@@ -497,14 +509,14 @@ class SqlStore:
 
     def verzoek_by_zaak_url(self, zaak_url: str) -> VerzoekRecord | None:
         """The verzoek whose zaak this is (a ZGW notification names the zaak by URL)."""
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             row = conn.execute(sa.select(t.verzoeken).where(t.verzoeken.c.zaak_url == zaak_url)).first()
         return None if row is None else _verzoek(row)
 
     def open_zaken(self) -> list[VerzoekRecord]:
         """Verzoeken with a zaak that the case system has not closed yet (no "zaak-afgesloten")."""
         closed = sa.select(t.checkpoints.c.verzoeknummer).where(t.checkpoints.c.key == "zaak-afgesloten")
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(
                 sa.select(t.verzoeken).where(
                     t.verzoeken.c.zaak_url.is_not(None), t.verzoeken.c.verzoeknummer.not_in(closed)
@@ -514,7 +526,7 @@ class SqlStore:
 
     def checkpoints_named(self, key: str) -> list[tuple[str, dict[str, Any]]]:
         """(verzoeknummer, value) of every verzoek that has a checkpoint `key`, e.g. "beslistermijn"."""
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(
                 sa.select(t.checkpoints.c.verzoeknummer, t.checkpoints.c.value).where(
                     t.checkpoints.c.key == key
