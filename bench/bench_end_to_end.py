@@ -235,6 +235,7 @@ def gateway_rate(backend: str, units: list[Unit], workers: int, workdir: Path) -
             )
             control = httpx.Client(base_url=f"http://127.0.0.1:{sandbox_port}/_sandbox", timeout=30)
             time.sleep(2.0)  # workers connected
+            xacts_before = pg_transactions(store_url)
             started = time.perf_counter()
             for unit in units:
                 _, xml, sizes = unit.versions[0]
@@ -243,8 +244,10 @@ def gateway_rate(backend: str, units: list[Unit], workers: int, workdir: Path) -
                 ).raise_for_status()
             store = SqlStore.from_url(store_url)
             wanted = {u.verzoeknummer for u in units}
+            polls = 0
             try:
                 while True:
+                    polls += 1
                     states = {
                         v.verzoeknummer: str(v.state)
                         for v in store.all_versies()
@@ -264,9 +267,30 @@ def gateway_rate(backend: str, units: list[Unit], workers: int, workdir: Path) -
             finally:
                 store.close()
             rate = len(units) / (time.perf_counter() - started)
+            if xacts_before is not None:
+                time.sleep(1.5)  # backends report their statistics at most once a second
+                xacts = (pg_transactions(store_url) or 0) - xacts_before - polls
+                print(
+                    f"{backend:18} PostgreSQL transactions (commits + rollbacks) per verzoek:"
+                    f" {xacts / len(units):.1f} (all of the run, idle outbox and queue polling included)",
+                    flush=True,
+                )
             return rate, settings
         finally:
             procs.stop()
+
+
+def pg_transactions(store_url: str) -> int | None:
+    """Commits + rollbacks so far in the store's PostgreSQL database (None on SQLite)."""
+    if not store_url.startswith("postgresql"):
+        return None
+    import psycopg
+
+    with psycopg.connect(store_url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+        ).fetchone()
+    return int(row[0]) if row else None
 
 
 def main() -> int:

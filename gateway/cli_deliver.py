@@ -23,7 +23,7 @@ from adapters.base import Delivery
 from gateway.archive import Archive
 from gateway.errors import classify
 from gateway.logging import mask_bsns
-from gateway.pipeline.translate import StoreCheckpoints
+from gateway.pipeline.checkpoints import StoreCheckpoints
 from gateway.settings import Settings
 from gateway.store import DELIVERED_STATES, FINAL_STATES, SqlStore, State
 from stam_mapping.model import Doel, Verzoek

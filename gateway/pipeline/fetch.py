@@ -30,8 +30,12 @@ class FetchStage:
         refs = self.dso.verzoekreferenties(job.verzoeknummer, job.volgnummer, oin=oin)
         # DSO's answer is authoritative for the volgnummer: a notification may not carry one.
         volgnummer = refs.volgnummer
-        store.ensure_versie(job.verzoeknummer, volgnummer, oin, State.RECEIVED)
+        # The notification made the version already, unless it had no volgnummer: only then a
+        # write transaction (on SQLite the database-wide write lock) to create it.
         versie = store.get_versie(job.verzoeknummer, volgnummer)
+        if versie is None:
+            store.ensure_versie(job.verzoeknummer, volgnummer, oin, State.RECEIVED)
+            versie = store.get_versie(job.verzoeknummer, volgnummer)
         if versie is None or versie.state != State.RECEIVED:
             log.info(
                 "fetch.skipped",

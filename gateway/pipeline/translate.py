@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import structlog
 
@@ -12,6 +11,7 @@ from gateway import logboek
 from gateway.archive import ArchivedDocuments
 from gateway.errors import RetryableError
 from gateway.events import REPORT, StageJob
+from gateway.pipeline.checkpoints import StoreCheckpoints
 from gateway.pipeline.context import StageContext
 from gateway.pipeline.documents import require_archived_documents, require_same_version
 from gateway.pipeline.waiting import release_waiting
@@ -21,20 +21,6 @@ from stam_mapping import parse_verzoek
 from stam_mapping.model import Doel, Verzoek
 
 log = structlog.get_logger(__name__)
-
-
-class StoreCheckpoints:
-    """The adapters' Checkpoints, kept in the store per verzoeknummer."""
-
-    def __init__(self, store: SqlStore, verzoeknummer: str) -> None:
-        self._store = store
-        self._verzoeknummer = verzoeknummer
-
-    def get(self, key: str) -> dict[str, Any] | None:
-        return self._store.checkpoint_get(self._verzoeknummer, key)
-
-    def put(self, key: str, value: dict[str, Any]) -> None:
-        self._store.checkpoint_put(self._verzoeknummer, key, value)
 
 
 def _checkpoints(store: SqlStore, verzoeknummer: str) -> Checkpoints:
@@ -69,15 +55,18 @@ class TranslateStage:
 
         verzoek = self._parse(vnr, volgnummer)
         require_same_version(verzoek, vnr, volgnummer)
-        store.update_summary(
-            vnr,
-            doel=verzoek.doel.value,
-            type=verzoek.type.value,
-            naam=verzoek.naam,
-            activiteiten="\n".join(a.activiteit_id for a in verzoek.projectactiviteiten),
-        )
         # Before any delivery decision: a verzoek that fails later is still found by name or adres.
-        store.set_search_terms(vnr, search_text(verzoek), bsn_digests(verzoek))
+        store.describe(
+            vnr,
+            {
+                "doel": verzoek.doel.value,
+                "type": verzoek.type.value,
+                "naam": verzoek.naam,
+                "activiteiten": "\n".join(a.activiteit_id for a in verzoek.projectactiviteiten),
+            },
+            search_text(verzoek),
+            bsn_digests(verzoek),
+        )
         settings = self.ctx.settings
         oin = versie.oin or settings.default_oin
 

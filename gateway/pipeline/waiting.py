@@ -37,7 +37,7 @@ def release_waiting(ctx: StageContext, verzoeknummer: str | None = None) -> int:
     )
     if verzoeknummer is not None:
         query = query.where(t.versies.c.verzoeknummer == verzoeknummer)
-    with store.engine.connect() as conn:
+    with store.reading() as conn:  # no write lock on SQLite
         waiting = conn.execute(query.order_by(t.versies.c.verzoeknummer, t.versies.c.volgnummer)).all()
     limit = timedelta(hours=ctx.settings.max_wait_for_older_version)
     now = datetime.now(UTC)

@@ -427,24 +427,43 @@ class SqlStore:
 
     def set_search_terms(self, verzoeknummer: str, tekst: str, bsn_digests: str) -> None:
         """Replace what the verzoek can be found by (the newest parsed version wins)."""
-        update = (
+        self._once_more_on_conflict(lambda conn: self._search_terms(conn, verzoeknummer, tekst, bsn_digests))
+
+    def describe(self, verzoeknummer: str, summary: Mapping[str, Any], tekst: str, bsn_digests: str) -> None:
+        """update_summary and set_search_terms in one transaction: what a parsed version tells
+        the status page and the search, written once per translate instead of twice."""
+
+        def write(conn: Connection) -> None:
+            conn.execute(
+                t.verzoeken.update()
+                .where(t.verzoeken.c.verzoeknummer == verzoeknummer)
+                .values(updated_at=_now(), **summary)
+            )
+            self._search_terms(conn, verzoeknummer, tekst, bsn_digests)
+
+        self._once_more_on_conflict(write)
+
+    def _once_more_on_conflict(self, write: Callable[[Connection], None]) -> None:
+        # Another worker may insert the same search row between our update and our insert
+        # (PostgreSQL's read committed; `make faults` met it). Then the row exists, and the
+        # transaction run again updates it.
+        try:
+            with self._tx() as conn:
+                write(conn)
+        except IntegrityError:
+            with self._tx() as conn:
+                write(conn)
+
+    def _search_terms(self, conn: Connection, verzoeknummer: str, tekst: str, bsn_digests: str) -> None:
+        done = conn.execute(
             t.zoekindex.update()
             .where(t.zoekindex.c.verzoeknummer == verzoeknummer)
             .values(tekst=tekst, bsn_digests=bsn_digests)
         )
-        try:
-            with self._tx() as conn:
-                if conn.execute(update).rowcount == 0:
-                    conn.execute(
-                        t.zoekindex.insert().values(
-                            verzoeknummer=verzoeknummer, tekst=tekst, bsn_digests=bsn_digests
-                        )
-                    )
-        except IntegrityError:
-            # Another worker inserted it between our update and insert (PostgreSQL's read
-            # committed; `make faults` met it): the row exists now, so update it.
-            with self._tx() as conn:
-                conn.execute(update)
+        if done.rowcount == 0:
+            conn.execute(
+                t.zoekindex.insert().values(verzoeknummer=verzoeknummer, tekst=tekst, bsn_digests=bsn_digests)
+            )
 
     # -- checkpoints ---------------------------------------------------------------------------
 
@@ -457,7 +476,10 @@ class SqlStore:
             ).first()
         return None if row is None else dict(row.value)
 
-    def checkpoint_put(self, verzoeknummer: str, key: str, value: Mapping[str, Any]) -> None:
+    def checkpoint_put(self, verzoeknummer: str, key: str, value: Mapping[str, Any]) -> dict[str, Any]:
+        """Write `value` under `key` unless a value is there already; return the value that stands.
+
+        One INSERT transaction, no read before it: the read happens only on a conflict."""
         try:
             with self._tx() as conn:
                 conn.execute(
@@ -467,7 +489,11 @@ class SqlStore:
                 )
         except IntegrityError:
             # Written by an earlier delivery of the same message: the first result stands.
-            return
+            stored = self.checkpoint_get(verzoeknummer, key)
+            if stored is not None:
+                return stored
+            raise
+        return dict(value)
 
     def checkpoints_for(self, verzoeknummer: str) -> dict[str, dict[str, Any]]:
         with self.reading() as conn:
@@ -480,7 +506,7 @@ class SqlStore:
 
     def recent_events(self, kind: str, since: datetime, limit: int = 50) -> list[EventRecord]:
         """Events of one kind since a moment, newest first (e.g. letters "per post te versturen")."""
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(
                 sa.select(t.events)
                 .where(t.events.c.kind == kind, t.events.c.at >= since)
@@ -496,14 +522,14 @@ class SqlStore:
 
     def verzoek_by_zaak_url(self, zaak_url: str) -> VerzoekRecord | None:
         """The verzoek whose zaak this is (a ZGW notification names the zaak by URL)."""
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             row = conn.execute(sa.select(t.verzoeken).where(t.verzoeken.c.zaak_url == zaak_url)).first()
         return None if row is None else _verzoek(row)
 
     def open_zaken(self) -> list[VerzoekRecord]:
         """Verzoeken with a zaak that the case system has not closed yet (no "zaak-afgesloten")."""
         closed = sa.select(t.checkpoints.c.verzoeknummer).where(t.checkpoints.c.key == "zaak-afgesloten")
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(
                 sa.select(t.verzoeken).where(
                     t.verzoeken.c.zaak_url.is_not(None), t.verzoeken.c.verzoeknummer.not_in(closed)
@@ -513,7 +539,7 @@ class SqlStore:
 
     def checkpoints_named(self, key: str) -> list[tuple[str, dict[str, Any]]]:
         """(verzoeknummer, value) of every verzoek that has a checkpoint `key`, e.g. "beslistermijn"."""
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(
                 sa.select(t.checkpoints.c.verzoeknummer, t.checkpoints.c.value).where(
                     t.checkpoints.c.key == key

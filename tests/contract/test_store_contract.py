@@ -90,8 +90,9 @@ def test_failure_is_recorded_with_reason(store: SqlStore) -> None:
 
 def test_checkpoints_keep_the_first_result(store: SqlStore) -> None:
     assert store.checkpoint_get(VNR, "zaak") is None
-    store.checkpoint_put(VNR, "zaak", {"url": "http://zaak/1"})
-    store.checkpoint_put(VNR, "zaak", {"url": "http://zaak/2"})
+    assert store.checkpoint_put(VNR, "zaak", {"url": "http://zaak/1"}) == {"url": "http://zaak/1"}
+    # A second put says which value stands: the first.
+    assert store.checkpoint_put(VNR, "zaak", {"url": "http://zaak/2"}) == {"url": "http://zaak/1"}
     assert store.checkpoint_get(VNR, "zaak") == {"url": "http://zaak/1"}
     assert store.checkpoints_for(VNR) == {"zaak": {"url": "http://zaak/1"}}
 

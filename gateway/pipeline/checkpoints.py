@@ -1,0 +1,45 @@
+"""The adapters' Checkpoints, kept in the store per verzoeknummer and read once per delivery.
+
+A ZGW delivery asks for a checkpoint before every step and writes one after it (adapters/zgw/
+steps.py): read per step, that was a store transaction per read, about half of a worker's
+store bookkeeping. Here all checkpoints of the verzoek are loaded in one query when the
+delivery starts and reads are served from memory. Writes stay what they were: one small INSERT
+transaction each, durable before `put` returns, so a "pending" marker is on disk before the
+POST it protects and a created object's URL before the next step relies on it. A crash at any
+moment therefore leaves the store holding exactly what this object holds, and the next delivery
+loads that.
+
+Checkpoints are write-once (the first value under a key stands): a key already loaded or written
+needs no write at all, and a key another delivery of the same verzoek wrote since our load (the
+INSERT conflicts) takes the value in the store, as a per-step read would have.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.store import SqlStore
+
+
+class StoreCheckpoints:
+    def __init__(self, store: SqlStore, verzoeknummer: str) -> None:
+        self._store = store
+        self._verzoeknummer = verzoeknummer
+        self._known: dict[str, dict[str, Any]] | None = None
+
+    def _loaded(self) -> dict[str, dict[str, Any]]:
+        # Loaded on first use: a stage that decides not to deliver reads nothing.
+        if self._known is None:
+            self._known = self._store.checkpoints_for(self._verzoeknummer)
+        return self._known
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        value = self._loaded().get(key)
+        # A copy: a caller changing what it got must not change what the next step reads.
+        return None if value is None else dict(value)
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        known = self._loaded()
+        if key in known:
+            return
+        known[key] = self._store.checkpoint_put(self._verzoeknummer, key, value)
