@@ -234,6 +234,7 @@ class Env:
             max_bijlage_bytes=1 * MiB,
             session_secure_cookie=False,
             api_token_sha256=[hashlib.sha256(API_TOKEN.encode()).hexdigest()],
+            api_token_roles=["viewer", "operator"],  # the cases include operator actions
         )
         self.c: Container = bootstrap(settings, zgw_transport=self.hostile)
         users = UserStore(self.c.store.engine, PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
