@@ -114,7 +114,9 @@ class LocalStack:
         self.sandbox = ServerThread(self.sandbox_app, port=sandbox_port).start()
         self.container = bootstrap(self.settings)
         self.api = ServerThread(create_app(self.container), port=api_port).start()
-        if self.settings.delivery == "zgw":
+        # Our own ZGW test server calls us back; an external ZGW only when a callback is configured.
+        callback = self.settings.zgw_callback_url and self.settings.zgw_callback_auth
+        if self.settings.delivery == "zgw" and (not self.external_zgw or callback):
             from gateway.abonnement import abonneren
             from gateway.bootstrap import build_zgw_client
 
