@@ -10,18 +10,9 @@ from fastapi import Request
 
 from adapters.zgw.testserver.config import Application, ZgwTestServerConfig
 from adapters.zgw.testserver.problems import Problem
+from adapters.zgw.testserver.validation import VERTROUWELIJKHEID
 
 _SCOPE_KEY = "zgw.application"
-VERTROUWELIJKHEID = (
-    "openbaar",
-    "beperkt_openbaar",
-    "intern",
-    "zaakvertrouwelijk",
-    "vertrouwelijk",
-    "confidentieel",
-    "geheim",
-    "zeer_geheim",
-)
 
 
 def authenticate(config: ZgwTestServerConfig, header: str | None) -> Application:

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from stam_mapping.mapping import Vertrouwelijkheidaanduiding
+
 # Every scope the gateway needs against Open Zaak (README: "ZGW test server"). Open Zaak checks
 # scopes per operation, so an application missing one of these fails a delivery step.
 GATEWAY_SCOPES: frozenset[str] = frozenset(
@@ -23,16 +25,7 @@ GATEWAY_SCOPES: frozenset[str] = frozenset(
         "catalogi.lezen",
     }
 )
-Vertrouwelijkheid = Literal[
-    "openbaar",
-    "beperkt_openbaar",
-    "intern",
-    "zaakvertrouwelijk",
-    "vertrouwelijk",
-    "confidentieel",
-    "geheim",
-    "zeer_geheim",
-]
+Vertrouwelijkheid = Vertrouwelijkheidaanduiding  # the ZGW levels, as the mapping names them
 
 
 class Application(BaseModel):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, get_args
 
 from adapters.zgw.testserver.problems import Invalid
+from stam_mapping.mapping import Vertrouwelijkheidaanduiding
 
 
 def required(body: dict[str, Any], invalid: Invalid, *names: str) -> None:
@@ -78,16 +79,8 @@ def one_of(
         invalid.add(f"{prefix}{name}", "invalid_choice", f'"{value}" is een ongeldige keuze.')
 
 
-VERTROUWELIJKHEID = (
-    "openbaar",
-    "beperkt_openbaar",
-    "intern",
-    "zaakvertrouwelijk",
-    "vertrouwelijk",
-    "confidentieel",
-    "geheim",
-    "zeer_geheim",
-)
+# The ZGW levels, lowest first (the order matters: a client's maximum is compared by index).
+VERTROUWELIJKHEID: tuple[str, ...] = get_args(Vertrouwelijkheidaanduiding)
 BETROKKENE_TYPEN = (
     "natuurlijk_persoon",
     "niet_natuurlijk_persoon",
