@@ -17,7 +17,7 @@ from gateway.events import StageJob
 from gateway.pipeline.context import StageContext
 from gateway.pipeline.translate import TranslateStage
 from gateway.settings import Settings
-from gateway.store import SqlStore, State
+from gateway.store import SqlStore, State, schema
 from tests.unit.gateway.test_translate_stage import VERBOUWING, example, fetched
 
 
@@ -51,6 +51,10 @@ def test_translate_writes_the_description_once_and_the_outcome_once(ctx: StageCo
     record = ctx.store.get_verzoek(VERBOUWING)
     assert record is not None and record.naam  # the description was written
     checkpoints = len(ctx.store.checkpoints_for(VERBOUWING))
-    # The description (summary + search terms), each checkpoint, the transition with its job.
+    # The description (summary + search terms), each checkpoint, the Logboek Dataverwerkingen
+    # record of the registration (its own append-only table), the transition with its job.
     assert checkpoints >= 1
-    assert len(writes) == 1 + checkpoints + 1
+    with ctx.store.engine.connect() as conn:
+        logged = conn.execute(sa.select(sa.func.count()).select_from(schema.logboek)).scalar_one()
+    assert logged == 1
+    assert len(writes) == 1 + checkpoints + logged + 1
