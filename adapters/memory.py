@@ -21,6 +21,21 @@ DSO_ZAAKTYPEN = frozenset(
 _NAMESPACE = uuid.UUID("6f1d1c44-9c61-4f7e-9a49-0b8d5d2b6f10")
 
 
+class MemoryCheckpoints:
+    """The in-memory Checkpoints: as in the store, the first value written under a key stays."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, dict[str, Any]] = {}
+        self.puts: list[str] = []
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        return self.data.get(key)
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        self.data.setdefault(key, dict(value))
+        self.puts.append(key)
+
+
 @dataclass
 class RecordedZaak:
     url: str

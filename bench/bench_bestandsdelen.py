@@ -24,6 +24,7 @@ from typing import Any, BinaryIO
 
 import httpx
 
+from adapters.memory import MemoryCheckpoints
 from adapters.zgw.client import ZgwClient
 from adapters.zgw.delivery import ZgwDelivery
 from stam_mapping.model import Doel, Organisatie, Verzoek, VerzoekType
@@ -66,17 +67,6 @@ class GeneratedDocuments:
 
     def media_type(self, document_id: str) -> str:
         return "application/octet-stream"
-
-
-class NoCheckpoints:
-    def __init__(self) -> None:
-        self.data: dict[str, dict[str, Any]] = {}
-
-    def get(self, key: str) -> dict[str, Any] | None:
-        return self.data.get(key)
-
-    def put(self, key: str, value: dict[str, Any]) -> None:
-        self.data[key] = value
 
 
 def run_server(port: int, part_size: int, blob_dir: str) -> None:
@@ -174,7 +164,7 @@ def main() -> None:
         )
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         started = time.perf_counter()
-        delivery.deliver(verzoek, None, GeneratedDocuments(size), NoCheckpoints())
+        delivery.deliver(verzoek, None, GeneratedDocuments(size), MemoryCheckpoints())
         elapsed = time.perf_counter() - started
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         [stored] = [p for p in Path(blob_dir).iterdir() if not p.name.startswith("deel-")]

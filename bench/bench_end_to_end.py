@@ -42,6 +42,7 @@ from faults import (
     wait_port,
 )
 
+from adapters.memory import MemoryCheckpoints
 from dso_client.sandbox.examples import list_examples
 from gateway.bootstrap import build_delivery, load_municipal_mapping
 from gateway.harness.numbers import VerzoeknummerGenerator
@@ -97,17 +98,6 @@ class Bytes:
 
     def media_type(self, document_id: str) -> str:
         return "application/pdf"
-
-
-class MemoryCheckpoints:
-    def __init__(self) -> None:
-        self.values: dict[str, dict[str, Any]] = {}
-
-    def get(self, key: str) -> dict[str, Any] | None:
-        return self.values.get(key)
-
-    def put(self, key: str, value: dict[str, Any]) -> None:
-        self.values.setdefault(key, value)
 
 
 def record(settings: Settings, units: list[Unit]) -> tuple[str, list[Call]]:

@@ -135,18 +135,8 @@ class FileDocuments:
         return "application/octet-stream"
 
 
-class NoCheckpoints:
-    def __init__(self) -> None:
-        self.data: dict[str, dict[str, Any]] = {}
-
-    def get(self, key: str) -> dict[str, Any] | None:
-        return self.data.get(key)
-
-    def put(self, key: str, value: dict[str, Any]) -> None:
-        self.data[key] = value
-
-
 def send_stuf(origin: str, path: str, result: Any) -> None:
+    from adapters.memory import MemoryCheckpoints
     from adapters.stuf_zkn.client import StufClient
     from adapters.stuf_zkn.delivery import StufDelivery
     from stam_mapping.mapping import default_mapping
@@ -169,7 +159,9 @@ def send_stuf(origin: str, path: str, result: Any) -> None:
     )
     before = _peak_mb()
     started = time.perf_counter()
-    StufDelivery(client, default_mapping()).deliver(verzoek, None, FileDocuments(Path(path)), NoCheckpoints())
+    StufDelivery(client, default_mapping()).deliver(
+        verzoek, None, FileDocuments(Path(path)), MemoryCheckpoints()
+    )
     result["elapsed"] = time.perf_counter() - started
     result["before"] = before
     result["peak"] = _peak_mb()

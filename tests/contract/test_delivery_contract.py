@@ -12,7 +12,7 @@ import pytest
 
 from adapters.base import Delivery, DeliveryResult
 from adapters.errors import DeliveryPermanentError, DeliveryRetryableError
-from adapters.memory import RecordingDelivery
+from adapters.memory import MemoryCheckpoints, RecordingDelivery
 from adapters.stuf_zkn.delivery import StufDelivery
 from adapters.zgw.delivery import ZgwDelivery
 from stam_mapping.errors import MappingGap
@@ -21,7 +21,7 @@ from stam_mapping.model import Doel, Verzoek
 from stam_mapping.zgw_plan import ZgwPlan
 from tests import zgw_spec
 from tests.stuf_schemas import StufEndpoint, running_stuf_endpoint
-from tests.unit.adapters.support import MemoryCheckpoints, MemoryDocuments, demo_verzoek, planner
+from tests.unit.adapters.support import MemoryDocuments, demo_verzoek, planner
 
 zgw_server = zgw_spec.zgw_server  # fixtures
 zgw_env = zgw_spec.zgw_env

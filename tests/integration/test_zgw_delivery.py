@@ -9,13 +9,14 @@ import httpx
 import pytest
 
 from adapters.errors import DeliveryPermanentError, DeliveryRetryableError
+from adapters.memory import MemoryCheckpoints
 from adapters.zgw.client import ZgwClient
 from adapters.zgw.delivery import ZgwDelivery
 from adapters.zgw.testserver import ZgwStore
 from adapters.zgw.testserver.config import GATEWAY_SCOPES, Application
 from stam_mapping.model import Betrokkene, Doel, NietNatuurlijkPersoon, Verzoek
 from tests import zgw_spec
-from tests.unit.adapters.support import BSN, MemoryCheckpoints, MemoryDocuments, demo_verzoek, planner
+from tests.unit.adapters.support import BSN, MemoryDocuments, demo_verzoek, planner
 from tests.zgw_spec import ZgwEnv
 
 zgw_server = zgw_spec.zgw_server  # fixtures

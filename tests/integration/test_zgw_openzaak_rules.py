@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from adapters.errors import DeliveryPermanentError, DeliveryRetryableError
+from adapters.memory import MemoryCheckpoints
 from adapters.zgw.client import CatalogusGap
 from adapters.zgw.delivery import ZgwDelivery
 from adapters.zgw.preflight import check_catalogue
@@ -19,7 +20,7 @@ from stam_mapping.model import Doel, Verzoek
 from stam_mapping.zgw import build_zgw_plan
 from stam_mapping.zgw_plan import ZgwPlan
 from tests import zgw_spec
-from tests.unit.adapters.support import MemoryCheckpoints, MemoryDocuments, demo_verzoek, planner
+from tests.unit.adapters.support import MemoryDocuments, demo_verzoek, planner
 from tests.zgw_spec import ZgwEnv
 
 zgw_server = zgw_spec.zgw_server  # fixtures

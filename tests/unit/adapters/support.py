@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from stam_mapping.mapping import default_mapping
 from stam_mapping.model import (
@@ -30,21 +30,6 @@ from stam_mapping.zgw import build_zgw_plan
 from stam_mapping.zgw_plan import ZgwPlan
 
 BSN = "111222333"  # passes the 11-proef; a test value
-
-
-class MemoryCheckpoints:
-    """Like the store (tests/contract/test_store_contract.py): the first value under a key stays."""
-
-    def __init__(self) -> None:
-        self.data: dict[str, dict[str, Any]] = {}
-        self.puts: list[str] = []
-
-    def get(self, key: str) -> dict[str, Any] | None:
-        return self.data.get(key)
-
-    def put(self, key: str, value: dict[str, Any]) -> None:
-        self.data.setdefault(key, dict(value))
-        self.puts.append(key)
 
 
 class MemoryDocuments:

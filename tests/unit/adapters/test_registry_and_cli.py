@@ -6,13 +6,13 @@ import argparse
 
 import pytest
 
-from adapters.memory import RecordingDelivery
+from adapters.memory import MemoryCheckpoints, RecordingDelivery
 from adapters.registry import available, create_delivery
 from adapters.zgw.cli import add_zgw_commands, config_from_args
 from adapters.zgw.delivery import ZgwDelivery
 from stam_mapping.mapping import default_mapping
 from stam_mapping.model import Doel
-from tests.unit.adapters.support import MemoryCheckpoints, MemoryDocuments, demo_verzoek, planner
+from tests.unit.adapters.support import MemoryDocuments, demo_verzoek, planner
 
 
 def test_create_delivery_by_name() -> None:

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from adapters.errors import DeliveryPermanentError, DeliveryRetryableError
+from adapters.memory import MemoryCheckpoints
 from adapters.stuf_zkn.client import StufClient
 from adapters.stuf_zkn.delivery import StufDelivery
 from adapters.stuf_zkn.inhoud_filter import InhoudError, InhoudFilter
@@ -33,7 +34,7 @@ from stam_mapping.stuf import (
     build_genereer_zaak_identificatie_di02,
 )
 from tests.stuf_schemas import require_stuf_schemas, running_stuf_endpoint
-from tests.unit.adapters.support import MemoryCheckpoints, MemoryDocuments, demo_verzoek
+from tests.unit.adapters.support import MemoryDocuments, demo_verzoek
 
 
 class _Recording(httpx.HTTPTransport):
