@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import httpx
+import httpx2
 
 from adapters.memory import MemoryCheckpoints
 from adapters.zgw.client import ZgwClient
@@ -130,13 +130,13 @@ def main() -> None:
         origin = f"http://127.0.0.1:{port}"
         for _ in range(200):
             try:
-                httpx.get(f"{origin}/_testserver/counts", timeout=1)
+                httpx2.get(f"{origin}/_testserver/counts", timeout=1)
                 break
-            except httpx.HTTPError:
+            except httpx2.HTTPError:
                 time.sleep(0.05)
         bodies: list[tuple[str, str | None, str | None]] = []  # method, Content-Length, Transfer-Encoding
 
-        def note(request: httpx.Request) -> None:
+        def note(request: httpx2.Request) -> None:
             if request.method in ("POST", "PUT", "PATCH"):
                 headers = request.headers
                 bodies.append(

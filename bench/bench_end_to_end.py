@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import httpx
+import httpx2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from faults import (
@@ -67,13 +67,13 @@ class Call:
     answer: Any
 
 
-class Recorder(httpx.BaseTransport):
+class Recorder(httpx2.BaseTransport):
     def __init__(self) -> None:
-        self.inner = httpx.HTTPTransport()
+        self.inner = httpx2.HTTPTransport()
         self.calls: list[Call] = []
         self.recording = False
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         body = request.read()
         response = self.inner.handle_request(request)
         response.read()
@@ -124,7 +124,7 @@ def _learn(old: Any, new: Any, mapping: dict[str, str]) -> None:
             _learn(a, b, mapping)
 
 
-def replay_one(client: httpx.Client, calls: list[Call], recorded_nr: str, nr: str) -> None:
+def replay_one(client: httpx2.Client, calls: list[Call], recorded_nr: str, nr: str) -> None:
     mapping: dict[str, str] = {recorded_nr: nr}
 
     def rewrite(text: str) -> str:
@@ -150,7 +150,7 @@ def replay_rate(calls: list[Call], recorded_nr: str, count: int, threads: int) -
 
     def one(nr: str) -> None:
         if not hasattr(local, "client"):
-            local.client = httpx.Client(timeout=30)
+            local.client = httpx2.Client(timeout=30)
         replay_one(local.client, calls, recorded_nr, nr)
 
     started = time.perf_counter()
@@ -223,7 +223,7 @@ def gateway_rate(backend: str, units: list[Unit], workers: int, workdir: Path) -
                 zgw_catalogi_url=f"{zgw}/catalogi/api/v1",
                 zgw_secret=ZGW_SECRET,
             )
-            control = httpx.Client(base_url=f"http://127.0.0.1:{sandbox_port}/_sandbox", timeout=30)
+            control = httpx2.Client(base_url=f"http://127.0.0.1:{sandbox_port}/_sandbox", timeout=30)
             time.sleep(2.0)  # workers connected
             xacts_before = pg_transactions(store_url)
             started = time.perf_counter()

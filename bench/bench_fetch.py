@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
+import httpx2
 import psutil
 
 OIN = "00000001001600820000"
@@ -72,9 +72,9 @@ def main() -> None:
     deadline = time.monotonic() + 30
     while True:
         try:
-            httpx.get(f"http://127.0.0.1:{port}/_sandbox/examples", timeout=1)
+            httpx2.get(f"http://127.0.0.1:{port}/_sandbox/examples", timeout=1)
             break
-        except httpx.HTTPError:
+        except httpx2.HTTPError:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)

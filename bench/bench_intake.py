@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
@@ -85,8 +85,8 @@ async def load(url: str, rate: float, seconds: float, offset: int) -> Step:
     total = int(rate * seconds)
     latencies: list[float] = []
     errors = 0
-    limits = httpx.Limits(max_connections=512, max_keepalive_connections=512)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+    limits = httpx2.Limits(max_connections=512, max_keepalive_connections=512)
+    async with httpx2.AsyncClient(limits=limits, timeout=30) as client:
         start = time.perf_counter() + 0.2
 
         async def one(i: int) -> None:
@@ -99,7 +99,7 @@ async def load(url: str, rate: float, seconds: float, offset: int) -> Step:
                 )
                 if response.status_code != 202:
                     errors += 1
-            except httpx.HTTPError:
+            except httpx2.HTTPError:
                 errors += 1
                 return
             latencies.append(time.perf_counter() - due)

@@ -49,7 +49,7 @@ def serve(port: int, size: int) -> None:
 
 
 def measure(variant: str, base: str, size_mb: int, out: Any) -> None:
-    import httpx
+    import httpx2
 
     from dso_client import DsoClient
     from dso_client.models import Verzoekreferenties
@@ -71,14 +71,14 @@ def measure(variant: str, base: str, size_mb: int, out: Any) -> None:
         refs = Verzoekreferenties("2026031000101", 1, f"{base}/s", url, ())
         sampler.start()
         if variant == "raw":
-            with httpx.stream("GET", url, timeout=120) as response, dest.open("wb") as fh:
+            with httpx2.stream("GET", url, timeout=120) as response, dest.open("wb") as fh:
                 for chunk in response.iter_bytes():
                     fh.write(chunk)
         elif variant == "ours":
             result = client.pdf_to(refs, dest, oin=OIN)
             assert result is not None and result.size == size_mb * 1024 * 1024
         else:
-            body = httpx.get(url, timeout=120).content
+            body = httpx2.get(url, timeout=120).content
             assert len(body) == size_mb * 1024 * 1024
             del body
         stop.set()

@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import httpx
+import httpx2
 
 _BLOCK = bytes(range(256)) * 4096  # 1 MiB pattern
 DOC = "DOC-BENCH-0001"
@@ -114,9 +114,9 @@ def run_raw_endpoint(port: int, result: Any) -> None:
 def _wait(url: str) -> None:
     for _ in range(400):
         try:
-            httpx.get(url, timeout=1)
+            httpx2.get(url, timeout=1)
             return
-        except httpx.HTTPError:
+        except httpx2.HTTPError:
             time.sleep(0.05)
     raise RuntimeError(f"{url} did not start")
 
@@ -171,7 +171,7 @@ def send_raw(origin: str, path: str, result: Any) -> None:
     before = _peak_mb()
     started = time.perf_counter()
     size = Path(path).stat().st_size
-    with Path(path).open("rb") as stream, httpx.Client(timeout=600) as client:
+    with Path(path).open("rb") as stream, httpx2.Client(timeout=600) as client:
         client.post(f"{origin}/raw", content=stream, headers={"Content-Length": str(size)}).raise_for_status()
     result["elapsed"] = time.perf_counter() - started
     result["before"] = before

@@ -15,7 +15,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
+import httpx2
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
@@ -42,7 +42,7 @@ class _Ok(BaseHTTPRequestHandler):
         pass
 
 
-def _rate(client: httpx.Client, url: str, calls: int, parent: bool = False) -> float:
+def _rate(client: httpx2.Client, url: str, calls: int, parent: bool = False) -> float:
     tracer = telemetry.tracer()
     started = time.perf_counter()
     for _ in range(calls):
@@ -62,7 +62,7 @@ def main() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}/zaken/api/v1"
     url = f"{base}/zaken"
-    with httpx.Client() as client:
+    with httpx2.Client() as client:
         _rate(client, url, 200)  # warm up the connection and the server
         raw = _rate(client, url, args.calls)
         metrics = GatewayMetrics()

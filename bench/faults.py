@@ -39,7 +39,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+import httpx2
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -312,7 +312,7 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> Outcom
             wait_port(api_port, 60, "dso-gateway api")
             for _ in range(2):
                 procs.start_worker()
-            control = httpx.Client(base_url=f"http://127.0.0.1:{sandbox_port}/_sandbox", timeout=30)
+            control = httpx2.Client(base_url=f"http://127.0.0.1:{sandbox_port}/_sandbox", timeout=30)
             control.post("/faults", json={"error_rate": args.dso_error_rate}).raise_for_status()
             outcome.kills, outcome.cuts = drive(
                 units, args, rng, procs, control, dso_proxy, zgw_proxy, broker_proxy
@@ -334,7 +334,7 @@ def drive(
     args: argparse.Namespace,
     rng: random.Random,
     procs: Processes,
-    control: httpx.Client,
+    control: httpx2.Client,
     dso: CuttableProxy,
     zgw: CuttableProxy,
     broker: CuttableProxy | None,

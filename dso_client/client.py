@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
-import httpx
+import httpx2
 import structlog
 
 from dso_client.download import Expected, download_to
@@ -46,7 +46,7 @@ class DsoClient:
         base_url: str,
         *,
         oin_header: str = "X-DSO-OIN",
-        transport: httpx.BaseTransport | None = None,
+        transport: httpx2.BaseTransport | None = None,
         cert: CertTypes | None = None,
         verify: VerifyTypes = True,
         timeout: float = 30.0,
@@ -64,10 +64,10 @@ class DsoClient:
         self.oin_header = oin_header
         self.timeout = timeout
         ssl_verify = build_ssl_context(verify, cert, cert_password) if transport is None else True
-        self._http = httpx.Client(
+        self._http = httpx2.Client(
             transport=transport,
             verify=ssl_verify,
-            timeout=httpx.Timeout(timeout),
+            timeout=httpx2.Timeout(timeout),
             headers={"User-Agent": "dso-gateway"},
             follow_redirects=False,
         )
@@ -237,12 +237,12 @@ class DsoClient:
         params: Mapping[str, str] | None = None,
         json: Any = None,
         headers: Mapping[str, str] | None = None,
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         _check_oin(oin)
         all_headers = {self.oin_header: oin, **(headers or {})}
         try:
             response = self._http.request(method, url, params=params, json=json, headers=all_headers)
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             raise translate_exception(exc, what) from exc
         error = error_for_response(response, what)
         if error is not None:
@@ -251,7 +251,7 @@ class DsoClient:
         return response
 
     @staticmethod
-    def _json(response: httpx.Response) -> dict[str, Any]:
+    def _json(response: httpx2.Response) -> dict[str, Any]:
         return json_object(response, response.request.url.path)
 
 

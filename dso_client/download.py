@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 import structlog
 
 from dso_client.errors import DsoIntegrityError, DsoPermanentError, DsoRetryableError
@@ -45,7 +45,7 @@ class Expected:
 
 
 def download_to(
-    http: httpx.Client,
+    http: httpx2.Client,
     url: str,
     dest: Path,
     *,
@@ -80,7 +80,7 @@ def _limit(expected: Expected) -> int:
 
 
 def _fetch(
-    http: httpx.Client, url: str, part: Path, headers: Mapping[str, str], what: str, expected: Expected
+    http: httpx2.Client, url: str, part: Path, headers: Mapping[str, str], what: str, expected: Expected
 ) -> tuple[int, str]:
     hasher = hashlib.sha256()
     written = 0
@@ -114,7 +114,7 @@ def _fetch(
                         hasher.update(chunk)
                         written += len(chunk)
                 return written, hasher.hexdigest()
-            except httpx.HTTPError as exc:
+            except httpx2.HTTPError as exc:
                 error = translate_exception(exc, what)
                 if not error.retryable or resumes >= MAX_RESUMES:
                     raise error from exc
@@ -125,7 +125,7 @@ def _fetch(
                 raise DsoRetryableError(f"{what}: could not write the file: {exc}") from exc
 
 
-def _read_error_body(response: httpx.Response) -> None:
+def _read_error_body(response: httpx2.Response) -> None:
     # An error answer is read for its reason, but never more than a little of it.
     body = bytearray()
     for chunk in response.iter_bytes():
@@ -136,7 +136,7 @@ def _read_error_body(response: httpx.Response) -> None:
 
 
 def _check_announced_length(
-    response: httpx.Response, offset: int, limit: int, what: str, expected: Expected
+    response: httpx2.Response, offset: int, limit: int, what: str, expected: Expected
 ) -> None:
     length = response.headers.get("Content-Length", "")
     if length.isascii() and length.isdigit() and offset + int(length) > limit:
@@ -153,7 +153,7 @@ def _too_large(what: str, expected: Expected, seen: int) -> Exception:
     )
 
 
-def _continues_at(response: httpx.Response, offset: int) -> bool:
+def _continues_at(response: httpx2.Response, offset: int) -> bool:
     if response.status_code != 206:
         return False
     match = CONTENT_RANGE.match(response.headers.get("Content-Range", ""))

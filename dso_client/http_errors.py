@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-import httpx
+import httpx2
 
 from dso_client.errors import (
     DsoError,
@@ -20,16 +20,16 @@ from dso_client.errors import (
 MAX_REASON = 200
 
 
-def translate_exception(exc: httpx.HTTPError, what: str) -> DsoError:
+def translate_exception(exc: httpx2.HTTPError, what: str) -> DsoError:
     """Map an httpx exception raised while doing `what` (e.g. "GET verzoekreferenties")."""
     if _caused_by_tls(exc):
         # A certificate the other side refuses (or we refuse) is configuration: retrying won't fix it.
         return DsoPermanentError(f"{what}: TLS handshake failed ({type(exc).__name__}: {exc})")
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, httpx2.TimeoutException):
         return DsoRetryableError(f"{what}: timeout ({type(exc).__name__})")
-    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL | httpx.LocalProtocolError):
+    if isinstance(exc, httpx2.UnsupportedProtocol | httpx2.InvalidURL | httpx2.LocalProtocolError):
         return DsoPermanentError(f"{what}: invalid request ({type(exc).__name__}: {exc})")
-    if isinstance(exc, httpx.TransportError):
+    if isinstance(exc, httpx2.TransportError):
         return DsoRetryableError(f"{what}: connection problem ({type(exc).__name__}: {exc})")
     return DsoRetryableError(f"{what}: {type(exc).__name__}: {exc}")
 
@@ -43,7 +43,7 @@ def _caused_by_tls(exc: BaseException) -> bool:
     return False
 
 
-def error_for_response(response: httpx.Response, what: str) -> DsoError | None:
+def error_for_response(response: httpx2.Response, what: str) -> DsoError | None:
     """None for 2xx; otherwise the error to raise. The body must have been read."""
     status = response.status_code
     if status < 300:
@@ -63,7 +63,7 @@ def error_for_response(response: httpx.Response, what: str) -> DsoError | None:
     return DsoPermanentError(message, status=status)
 
 
-def json_object(response: httpx.Response, what: str) -> dict[str, Any]:
+def json_object(response: httpx2.Response, what: str) -> dict[str, Any]:
     """The JSON object DSO answered; anything else is a permanent error (a contract mismatch)."""
     try:
         data = response.json()
@@ -94,11 +94,11 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-def _reason(response: httpx.Response) -> str:
+def _reason(response: httpx2.Response) -> str:
     """A short reason from a problem+json body (title/detail), else the start of a text body."""
     try:
         content = response.content
-    except httpx.ResponseNotRead:
+    except httpx2.ResponseNotRead:
         return ""
     if not content:
         return ""

@@ -26,7 +26,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urljoin
 
-import httpx
+import httpx2
 import structlog
 
 from dso_client.errors import DsoError, DsoPermanentError
@@ -71,18 +71,18 @@ class IndienenClient:
         verify: VerifyTypes = True,
         timeout: float = 30.0,
         upload_timeout: float = 600.0,
-        transport: httpx.BaseTransport | None = None,
+        transport: httpx2.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         headers = {"User-Agent": "dso-gateway-harness", oin_header: oin}
         if api_key:
             headers[API_KEY_HEADER] = api_key
         ssl_verify = build_ssl_context(verify, cert, cert_password) if transport is None else True
-        self._upload_timeout = httpx.Timeout(timeout, read=upload_timeout, write=upload_timeout)
-        self._http = httpx.Client(
+        self._upload_timeout = httpx2.Timeout(timeout, read=upload_timeout, write=upload_timeout)
+        self._http = httpx2.Client(
             transport=transport,
             verify=ssl_verify,
-            timeout=httpx.Timeout(timeout),
+            timeout=httpx2.Timeout(timeout),
             headers=headers,
             follow_redirects=False,
         )
@@ -167,8 +167,8 @@ class IndienenClient:
         json: Any = None,
         content: bytes | Iterator[bytes] | None = None,
         headers: dict[str, str] | None = None,
-        timeout: httpx.Timeout | None = None,
-    ) -> httpx.Response:
+        timeout: httpx2.Timeout | None = None,
+    ) -> httpx2.Response:
         try:
             response = self._http.request(
                 method,
@@ -176,9 +176,9 @@ class IndienenClient:
                 json=json,
                 content=content,
                 headers=headers,
-                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                timeout=timeout if timeout is not None else httpx2.USE_CLIENT_DEFAULT,
             )
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             raise translate_exception(exc, what) from exc
         error = error_for_response(response, what)
         if error is not None:

@@ -1,6 +1,6 @@
 """Build the TLS context for mTLS with DSO: a PKIoverheid client certificate, PEM or PKCS#12.
 
-httpx 0.28 deprecates `cert=`/`verify=<path>`; an explicit ssl.SSLContext is the stable way."""
+httpx2 deprecates `cert=` and `verify=<path>`; an explicit ssl.SSLContext is the stable way."""
 
 from __future__ import annotations
 

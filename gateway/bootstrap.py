@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 
-import httpx
+import httpx2
 
 from adapters.base import Delivery
 from adapters.registry import create_delivery
@@ -114,7 +114,7 @@ class Container:
         self.store.close()
 
 
-def build_dso_client(settings: Settings, transport: httpx.BaseTransport | None = None) -> DsoClient:
+def build_dso_client(settings: Settings, transport: httpx2.BaseTransport | None = None) -> DsoClient:
     cert: tuple[str, str] | str | None = None
     if settings.dso_client_cert is not None:
         cert = (
@@ -154,7 +154,7 @@ def load_municipal_mapping(settings: Settings) -> MunicipalMapping:
 
 
 def build_delivery(
-    settings: Settings, mapping: MunicipalMapping, transport: httpx.BaseTransport | None = None
+    settings: Settings, mapping: MunicipalMapping, transport: httpx2.BaseTransport | None = None
 ) -> Delivery:
     from stam_mapping.zgw import build_zgw_plan
 
@@ -182,7 +182,7 @@ def build_delivery(
 def build_zgw_client(
     settings: Settings,
     *,
-    transport: httpx.BaseTransport | None = None,
+    transport: httpx2.BaseTransport | None = None,
     user_id: str = "dso-gateway",
     user_representation: str = "DSO gateway",
 ) -> ZgwClient:
@@ -226,7 +226,7 @@ def build_berichten(
     store: SqlStore,
     mapping: MunicipalMapping,
     *,
-    zgw_transport: httpx.BaseTransport | None = None,
+    zgw_transport: httpx2.BaseTransport | None = None,
     email: Berichtkanaal | None = None,
 ) -> Berichtendienst:
     zaakdocumenten: ZaakDocumenten | None
@@ -266,8 +266,8 @@ def outbound_targets(settings: Settings) -> dict[str, list[str | None]]:
 def bootstrap(
     settings: Settings,
     *,
-    dso_transport: httpx.BaseTransport | None = None,
-    zgw_transport: httpx.BaseTransport | None = None,
+    dso_transport: httpx2.BaseTransport | None = None,
+    zgw_transport: httpx2.BaseTransport | None = None,
     delivery: Delivery | None = None,
     reporter: StatusReporter | None = None,
     queue: MessageQueue | None = None,

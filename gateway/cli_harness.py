@@ -14,7 +14,7 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 
 from gateway.settings import Settings
 
@@ -94,7 +94,7 @@ def _run_remote(settings: Settings, args: argparse.Namespace, scenarios: list[An
             )
         )
         gateway = stack.enter_context(
-            httpx.Client(base_url=args.gateway_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+            httpx2.Client(base_url=args.gateway_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
         )
         zgw = None
         if settings.delivery == "zgw":

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from dso_client.sandbox.examples import Example, list_examples
 from gateway.auth.users import ensure_demo_users
@@ -57,7 +57,7 @@ def run_demo(
         examples = [(e, e.verzoeknummer) for e in list_examples()]
         if external:
             examples = _renumbered(examples)
-        with httpx.Client(base_url=stack.sandbox.url, timeout=30) as client:
+        with httpx2.Client(base_url=stack.sandbox.url, timeout=30) as client:
             for example, nummer in examples:
                 if nummer == example.verzoeknummer:
                     client.post(f"/_sandbox/examples/{example.name}").raise_for_status()

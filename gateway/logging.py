@@ -85,8 +85,8 @@ class _CurrentStderr:
 
 def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
     logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level.upper())
-    # httpx logs every request line at INFO; our clients log their own calls with context.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # httpx2 logs every request line at INFO; our clients log their own calls with context.
+    logging.getLogger("httpx2").setLevel(logging.WARNING)
     # alembic announces its plugins and checks at INFO on every start; `db upgrade` turns its
     # migration steps back on.
     logging.getLogger("alembic").setLevel(logging.WARNING)

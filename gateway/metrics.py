@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Literal
 
-import httpx
+import httpx2
 from prometheus_client import CollectorRegistry, Histogram, generate_latest, start_http_server
 from prometheus_client.registry import Collector
 
@@ -140,14 +140,14 @@ _installed: list[bool] = []  # non-empty once installed (a flag without a `globa
 
 
 def install_transport_timer() -> None:
-    """Wrap httpx.HTTPTransport.handle_request once per process. Calls to URLs no GatewayMetrics
+    """Wrap httpx2.HTTPTransport.handle_request once per process. Calls to URLs no GatewayMetrics
     claims pass through untimed, so other clients (tests, the CLI's checks) are unaffected."""
     with _lock:
         if _installed:
             return
-        original = httpx.HTTPTransport.handle_request
+        original = httpx2.HTTPTransport.handle_request
 
-        def handle_request(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        def handle_request(self: httpx2.HTTPTransport, request: httpx2.Request) -> httpx2.Response:
             url = str(request.url)
             with _lock:
                 claims = [(m, t) for m in _timed if (t := m.target_of(url)) is not None]
@@ -164,7 +164,7 @@ def install_transport_timer() -> None:
                 for metrics, target in claims:
                     metrics.outbound_duration.labels(target=target, outcome=outcome).observe(elapsed)
 
-        httpx.HTTPTransport.handle_request = handle_request  # type: ignore[method-assign]
+        httpx2.HTTPTransport.handle_request = handle_request  # type: ignore[method-assign]
         _installed.append(True)
 
 

@@ -127,11 +127,11 @@ def shutdown() -> None:
         provider, _state.provider = _state.provider, None
         if provider is None:
             return
-        from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+        from opentelemetry.instrumentation.httpx import HTTPX2ClientInstrumentor
         from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
         from opentelemetry.propagate import set_global_textmap
 
-        HTTPXClientInstrumentor().uninstrument()
+        HTTPX2ClientInstrumentor().uninstrument()
         SQLAlchemyInstrumentor().uninstrument()
         if _state.previous_textmap is not None:
             set_global_textmap(_state.previous_textmap)
@@ -151,13 +151,13 @@ def instrument_app(app: FastAPI) -> None:
 
 
 def _instrument(provider: TracerProvider) -> None:
-    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+    from opentelemetry.instrumentation.httpx import HTTPX2ClientInstrumentor
     from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
     from opentelemetry.propagate import get_global_textmap, set_global_textmap
 
     _state.previous_textmap = get_global_textmap()
     set_global_textmap(_OutboundOnly())
-    HTTPXClientInstrumentor().instrument(tracer_provider=provider)
+    HTTPX2ClientInstrumentor().instrument(tracer_provider=provider)
     # The instrumentation declares SQLAlchemy < 2.1 and would silently do nothing on 2.1; it only
     # listens to the engine's cursor events, which 2.1 keeps (the tracing test proves the spans).
     SQLAlchemyInstrumentor().instrument(tracer_provider=provider, skip_dep_check=True)

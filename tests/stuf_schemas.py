@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import uvicorn
 
 from adapters.stuf_zkn.client import StufClient
@@ -40,7 +40,7 @@ class StufEndpoint:
         self.app.state.stuf = store
         return store
 
-    def client(self, transport: httpx.BaseTransport | None = None) -> StufClient:
+    def client(self, transport: httpx2.BaseTransport | None = None) -> StufClient:
         return StufClient(
             vrije_berichten_url=f"{self.origin}/VrijeBerichten",
             ontvang_asynchroon_url=f"{self.origin}/OntvangAsynchroon",

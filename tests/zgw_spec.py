@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 import uvicorn
 import yaml
@@ -57,7 +57,7 @@ def specs_for(origin: str, catalogi: str = "catalogi-1.3.1.yaml") -> dict[str, O
     return apis
 
 
-def check(api: OpenAPI, resp: httpx.Response) -> None:
+def check(api: OpenAPI, resp: httpx2.Response) -> None:
     """The README's check: the request and its response against one API's spec."""
     r, ctype = resp.request, resp.request.headers.get("content-type", "")
     headers = {
@@ -83,14 +83,14 @@ def check(api: OpenAPI, resp: httpx.Response) -> None:
 
 
 @dataclass
-class ValidatingTransport(httpx.BaseTransport):
-    inner: httpx.BaseTransport
+class ValidatingTransport(httpx2.BaseTransport):
+    inner: httpx2.BaseTransport
     origin: str
     catalogi: str = "catalogi-1.3.1.yaml"
     deviations: list[str] = field(default_factory=list)
     checked: int = 0
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         request.read()  # multipart parts are streamed by the adapter; in tests they are small
         response = self.inner.handle_request(request)
         response.read()
@@ -161,7 +161,7 @@ class ZgwEnv:
         return self.server.store
 
 
-def make_client(origin: str, transport: httpx.BaseTransport, secret: str = SECRET) -> ZgwClient:
+def make_client(origin: str, transport: httpx2.BaseTransport, secret: str = SECRET) -> ZgwClient:
     return ZgwClient(
         zaken_url=f"{origin}/zaken/api/v1",
         documenten_url=f"{origin}/documenten/api/v1",
@@ -184,7 +184,7 @@ def zgw_server() -> ServerHandle:
 @pytest.fixture
 def zgw_env(zgw_server: ServerHandle) -> Iterator[ZgwEnv]:
     zgw_server.app.state.zgw = ZgwStore(CONFIG)
-    transport = ValidatingTransport(httpx.HTTPTransport(), zgw_server.origin)
+    transport = ValidatingTransport(httpx2.HTTPTransport(), zgw_server.origin)
     client = make_client(zgw_server.origin, transport)
     try:
         yield ZgwEnv(zgw_server, client, transport)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import structlog
 from lxml import etree
 
@@ -24,15 +24,15 @@ class StufClient:
         ontvang_asynchroon_url: str,
         timeout: float = 60.0,
         quote_soap_action: bool = True,
-        transport: httpx.BaseTransport | None = None,
-        auth: httpx.Auth | None = None,
+        transport: httpx2.BaseTransport | None = None,
+        auth: httpx2.Auth | None = None,
     ) -> None:
         """`quote_soap_action`: SOAP 1.1 says the header value is a quoted URI; some servers
         want it bare."""
         self.vrije_berichten_url = vrije_berichten_url
         self.ontvang_asynchroon_url = ontvang_asynchroon_url
         self._quote = quote_soap_action
-        self._http = httpx.Client(transport=transport, timeout=httpx.Timeout(timeout), auth=auth)
+        self._http = httpx2.Client(transport=transport, timeout=httpx2.Timeout(timeout), auth=auth)
 
     def close(self) -> None:
         self._http.close()
@@ -52,9 +52,9 @@ class StufClient:
             content = soap.envelope(body)
         try:
             response = self._http.post(url, content=content, headers=headers)
-        except httpx.TimeoutException as exc:
+        except httpx2.TimeoutException as exc:
             raise DeliveryRetryableError(f"StUF {operation} timed out") from exc
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             raise DeliveryRetryableError(f"StUF {operation} failed: {type(exc).__name__}") from exc
         try:
             answer = soap.parse(response.content)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import IO, Any
 
-import httpx
+import httpx2
 import jwt
 import structlog
 
@@ -42,7 +42,7 @@ def _readable_invalid_params(body: Any) -> list[dict[str, Any]]:
 
 def _path_of(url: str) -> str:
     # Paths never carry a BSN (we never filter on one), but query strings are left out anyway.
-    return httpx.URL(url).path
+    return httpx2.URL(url).path
 
 
 def _form_param(value: str) -> bytes:
@@ -50,7 +50,7 @@ def _form_param(value: str) -> bytes:
     return value.translate({0x22: "%22", 0x0D: "%0D", 0x0A: "%0A"}).encode("utf-8")
 
 
-class KnownLengthMultipart(httpx.SyncByteStream):
+class KnownLengthMultipart(httpx2.SyncByteStream):
     """A multipart/form-data body {lock, inhoud} whose length is known before it is sent.
 
     `headers` carries the Content-Type (with the boundary) and the Content-Length; iterating
@@ -113,7 +113,7 @@ class ZgwClient:
         user_representation: str = "DSO gateway",
         timeout: float = 30.0,
         upload_timeout: float = 300.0,
-        transport: httpx.BaseTransport | None = None,
+        transport: httpx2.BaseTransport | None = None,
         event_hooks: Mapping[str, list[Any]] | None = None,
     ) -> None:
         self.zaken_url = zaken_url.rstrip("/")
@@ -123,11 +123,11 @@ class ZgwClient:
         self._secret = secret
         self._user_id = user_id
         self._user_representation = user_representation
-        self._timeout = httpx.Timeout(timeout)
-        self._upload_timeout = httpx.Timeout(timeout, write=upload_timeout, read=upload_timeout)
+        self._timeout = httpx2.Timeout(timeout)
+        self._upload_timeout = httpx2.Timeout(timeout, write=upload_timeout, read=upload_timeout)
         # Server clock minus ours, from the Date header of the last answer (None: not yet known).
         self._server_offset: timedelta | None = None
-        self._http = httpx.Client(
+        self._http = httpx2.Client(
             transport=transport, timeout=self._timeout, event_hooks=dict(event_hooks or {})
         )
 
@@ -168,7 +168,7 @@ class ZgwClient:
         params: Mapping[str, str] | None = None,
         files: Mapping[str, Any] | None = None,
         data: Mapping[str, str] | None = None,
-        content: httpx.SyncByteStream | None = None,
+        content: httpx2.SyncByteStream | None = None,
         extra_headers: Mapping[str, str] | None = None,
         upload: bool = False,
         absent_ok: bool = False,
@@ -187,9 +187,9 @@ class ZgwClient:
                 headers=self._headers(url, extra_headers),
                 timeout=self._upload_timeout if upload else self._timeout,
             )
-        except httpx.TimeoutException as exc:
+        except httpx2.TimeoutException as exc:
             raise DeliveryRetryableError(f"ZGW {method} {_path_of(url)} timed out") from exc
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             raise DeliveryRetryableError(
                 f"ZGW {method} {_path_of(url)} failed: {type(exc).__name__}"
             ) from exc
@@ -205,7 +205,7 @@ class ZgwClient:
         now = datetime.now(UTC)
         return now if self._server_offset is None else now + self._server_offset
 
-    def _note_server_clock(self, response: httpx.Response) -> None:
+    def _note_server_clock(self, response: httpx2.Response) -> None:
         header = response.headers.get("Date")
         if not header:
             return
@@ -217,7 +217,7 @@ class ZgwClient:
             server = server.replace(tzinfo=UTC)
         self._server_offset = server - datetime.now(UTC)
 
-    def _result(self, method: str, url: str, response: httpx.Response) -> Any:
+    def _result(self, method: str, url: str, response: httpx2.Response) -> Any:
         status = response.status_code
         self._note_server_clock(response)
         try:

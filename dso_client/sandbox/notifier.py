@@ -9,7 +9,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-import httpx
+import httpx2
 import structlog
 
 log = structlog.get_logger(__name__)
@@ -31,14 +31,14 @@ class Notifier:
         attempts: int = 5,
         backoff: float = 0.2,
         timeout: float = 10.0,
-        transport: httpx.BaseTransport | None = None,
+        transport: httpx2.BaseTransport | None = None,
     ) -> None:
         self.url = url
         self.attempts = attempts
         self.backoff = backoff
         self.sent: list[SentNotification] = []
         self._queue: queue.Queue[tuple[str, int, bytes] | None] = queue.Queue()
-        self._http = httpx.Client(timeout=timeout, transport=transport)
+        self._http = httpx2.Client(timeout=timeout, transport=transport)
         self._thread = threading.Thread(target=self._run, name="sandbox-notifier", daemon=True)
         self._thread.start()
 
@@ -79,7 +79,7 @@ class Notifier:
                     if status >= 400:
                         log.warning("sandbox.notify_rejected", verzoeknummer=verzoeknummer, status=status)
                     return SentNotification(verzoeknummer, volgnummer, status, attempt)
-            except httpx.HTTPError as exc:
+            except httpx2.HTTPError as exc:
                 log.warning(
                     "sandbox.notify_failed",
                     verzoeknummer=verzoeknummer,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
+import httpx2
 
 from adapters.zgw.client import ZgwClient
 from gateway.harness.scenario import ApiExpectation, Expect, InitiatiefnemerExpectation
@@ -16,7 +16,7 @@ from gateway.harness.steps import ScenarioRun
 from gateway.harness.zgw_checks import count_problem, zgw_problems
 
 
-def check(run: ScenarioRun, expect: Expect, api: httpx.Client, zgw: ZgwClient) -> list[str]:
+def check(run: ScenarioRun, expect: Expect, api: httpx2.Client, zgw: ZgwClient) -> list[str]:
     problems = _versions(run, expect.versions)
     problems += zgw_problems(zgw, run.verzoeknummer, expect.zgw)
     problems += _dso(run, "samenwerkingen", expect.samenwerkingen)
@@ -85,7 +85,7 @@ def _dso(run: ScenarioRun, what: str, wanted: int | None) -> list[str]:
     )
 
 
-def api_problems(verzoeknummer: str, wanted: ApiExpectation, api: httpx.Client) -> list[str]:
+def api_problems(verzoeknummer: str, wanted: ApiExpectation, api: httpx2.Client) -> list[str]:
     """The gateway's own status API (`api` has its base URL and credentials) against `wanted`."""
     if wanted == ApiExpectation():
         return []

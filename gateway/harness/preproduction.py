@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import httpx
+import httpx2
 import structlog
 
 from adapters.errors import DeliveryError
@@ -45,7 +45,7 @@ class RemoteTarget:
     """Where a pre-production run submits, and where it looks for the result."""
 
     indienen: IndienenClient
-    gateway: httpx.Client  # base URL of the gateway under test, with its API token
+    gateway: httpx2.Client  # base URL of the gateway under test, with its API token
     zgw: ZgwClient | None  # None: the municipal target is not ZGW, so it is not checked
     poll_interval: float = POLL_INTERVAL
 
@@ -94,7 +94,7 @@ def run_remote_scenario(target: RemoteTarget, scenario: Scenario) -> ScenarioRes
             problems.append("no verzoek was submitted")
         elif not problems:
             problems += _check(run, scenario)
-    except httpx.HTTPError as exc:
+    except httpx2.HTTPError as exc:
         problems.append(f"HTTP error: {type(exc).__name__}: {exc}")
     seconds = time.monotonic() - started
     log.info("harness.remote_scenario", scenario=scenario.name, verzoeknummer=run.verzoeknummer,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
+import httpx2
 import structlog
 
 from adapters.zgw.client import ZgwClient
@@ -128,8 +128,10 @@ def _run_all(
     settings = base.model_copy(update={"data_dir": data_dir})
     with (
         LocalStack(settings, data_dir=data_dir, external_zgw=external_zgw) as stack,
-        httpx.Client(base_url=stack.sandbox.url, timeout=30) as sandbox,
-        httpx.Client(base_url=stack.api.url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as api,
+        httpx2.Client(base_url=stack.sandbox.url, timeout=30) as sandbox,
+        httpx2.Client(
+            base_url=stack.api.url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        ) as api,
         build_zgw_client(
             stack.settings, user_id="dso-gateway-harness", user_representation="DSO gateway test harness"
         ) as zgw,
@@ -147,8 +149,8 @@ def _run_all(
 
 def run_scenario(
     stack: LocalStack,
-    sandbox: httpx.Client,
-    api: httpx.Client,
+    sandbox: httpx2.Client,
+    api: httpx2.Client,
     zgw: ZgwClient,
     scenario: Scenario,
     verzoeknummer: str,
@@ -168,7 +170,7 @@ def run_scenario(
                 problems.append(f"step {number}: {exc}")
                 break
         problems += check(run, scenario.expect, api, zgw)
-    except httpx.HTTPError as exc:
+    except httpx2.HTTPError as exc:
         problems.append(f"HTTP error: {type(exc).__name__}: {exc}")
     finally:
         sandbox.delete("/_sandbox/faults")

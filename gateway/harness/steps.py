@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import httpx
+import httpx2
 import jinja2
 import structlog
 
@@ -28,7 +28,7 @@ class StepError(Exception):
 @dataclass
 class ScenarioRun:
     stack: LocalStack
-    sandbox: httpx.Client
+    sandbox: httpx2.Client
     verzoeknummer: str
     started: datetime
 
@@ -133,6 +133,6 @@ def _final(record: VersieRecord | None) -> bool:
     return record is not None and record.state in FINAL_STATES
 
 
-def _ok(response: httpx.Response, what: str) -> None:
+def _ok(response: httpx2.Response, what: str) -> None:
     if response.is_error:
         raise StepError(f"{what}: sandbox answered {response.status_code} {response.text[:200]}")

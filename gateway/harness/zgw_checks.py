@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
+import httpx2
 
 from adapters.errors import DeliveryError
 from adapters.zgw.client import ZgwClient
@@ -30,7 +30,7 @@ def zgw_problems(zgw: ZgwClient, verzoeknummer: str, wanted: ZgwExpectation) -> 
         return []
     try:
         return _zaak_problems(zgw, verzoeknummer, wanted)
-    except (DeliveryError, httpx.HTTPError) as exc:
+    except (DeliveryError, httpx2.HTTPError) as exc:
         return [f"reading the zaak at ZGW failed: {type(exc).__name__}: {exc}"]
 
 
@@ -68,7 +68,7 @@ def _zaak_problems(zgw: ZgwClient, verzoeknummer: str, wanted: ZgwExpectation) -
             "zaak has no resultaat" if wanted.resultaat else "zaak has a resultaat, expected none"
         )
     sizes: list[int] = []
-    with httpx.Client(timeout=httpx.Timeout(60.0)) as download:
+    with httpx2.Client(timeout=httpx2.Timeout(60.0)) as download:
         for document in documents:
             problems += _content_problems(zgw, download, document)
             sizes.append(int(document.get("bestandsomvang") or 0))
@@ -77,7 +77,7 @@ def _zaak_problems(zgw: ZgwClient, verzoeknummer: str, wanted: ZgwExpectation) -
     return problems
 
 
-def _content_problems(zgw: ZgwClient, download: httpx.Client, document: dict[str, Any]) -> list[str]:
+def _content_problems(zgw: ZgwClient, download: httpx2.Client, document: dict[str, Any]) -> list[str]:
     """Download the content and count it: every byte the document claims must be there (a
     truncated upload or a part never sent shows up here, not in the metadata)."""
     name, claimed = document.get("bestandsnaam"), document.get("bestandsomvang")

@@ -31,7 +31,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import structlog
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
@@ -184,17 +184,17 @@ def honest(stub: DsoStub, nr: str) -> dict[str, Any]:
 class Spoil:
     method: str
     path: re.Pattern[str]
-    answer: Callable[[httpx.Request], httpx.Response]
+    answer: Callable[[httpx2.Request], httpx2.Response]
     after_handling: bool = False  # forward first (the server acts), then lose its answer
     hits: int = 0
 
 
-class HostileZgw(httpx.BaseTransport):
+class HostileZgw(httpx2.BaseTransport):
     def __init__(self) -> None:
-        self.inner = httpx.HTTPTransport()
+        self.inner = httpx2.HTTPTransport()
         self.spoil: Spoil | None = None
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         rule = self.spoil
         if rule is None or request.method != rule.method or not rule.path.search(request.url.path):
             return self.inner.handle_request(request)
@@ -727,7 +727,7 @@ def http_case(
     env: Env,
     entry: str,
     name: str,
-    call: Callable[[TestClient], httpx.Response],
+    call: Callable[[TestClient], httpx2.Response],
     want: set[int],
     must_not_contain: str = "<script>alert",
 ) -> Case:
@@ -747,7 +747,7 @@ def page_cases(env: Env) -> Iterator[Case]:
     csrf = env.csrf()
     xss = "<script>alert(1)</script>"
 
-    def search(**form: str) -> Callable[[TestClient], httpx.Response]:
+    def search(**form: str) -> Callable[[TestClient], httpx2.Response]:
         return lambda cl: cl.post("/status/zoeken", data={"csrf": csrf, **form})
 
     for pagina in ["0", "-1", str(2**62), str(2**63), "abc", "1.5", "١", "100001", "1e3", ""]:
@@ -879,7 +879,7 @@ def page_cases(env: Env) -> Iterator[Case]:
         env,
         "page",
         "garbage session cookie",
-        lambda cl: httpx.Response(
+        lambda cl: httpx2.Response(
             TestClient(cl.app, raise_server_exceptions=False, cookies={"dsogw_sessie": "x" * 5000})
             .get("/status", follow_redirects=False)
             .status_code
@@ -892,12 +892,12 @@ def page_cases(env: Env) -> Iterator[Case]:
 def api_cases(env: Env) -> Iterator[Case]:
     h = env.api
 
-    def get(path: str, **params: str) -> Callable[[TestClient], httpx.Response]:
+    def get(path: str, **params: str) -> Callable[[TestClient], httpx2.Response]:
         return lambda cl: cl.get(path, params=params, headers=h)
 
     def post(
         path: str, body: bytes | Any, content_type: str = "application/json"
-    ) -> Callable[[TestClient], httpx.Response]:
+    ) -> Callable[[TestClient], httpx2.Response]:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         return lambda cl: cl.post(path, content=data, headers={**h, "Content-Type": content_type})
 
@@ -999,7 +999,7 @@ def zgw_case(
     name: str,
     method: str,
     path: str,
-    answer: Callable[[httpx.Request], httpx.Response],
+    answer: Callable[[httpx2.Request], httpx2.Response],
     *,
     after: bool = False,
     retryable: bool,
@@ -1045,8 +1045,8 @@ def zgw_case(
 def zgw_cases(env: Env) -> Iterator[Case]:
     def status(
         code: int, body: bytes = b"", headers: dict[str, str] | None = None
-    ) -> Callable[[httpx.Request], httpx.Response]:
-        return lambda req: httpx.Response(code, content=body, headers=headers or {}, request=req)
+    ) -> Callable[[httpx2.Request], httpx2.Response]:
+        return lambda req: httpx2.Response(code, content=body, headers=headers or {}, request=req)
 
     html = b"<!DOCTYPE html><html><body>Onderhoud</body></html>"
     problem = json.dumps(
@@ -1076,7 +1076,7 @@ def zgw_cases(env: Env) -> Iterator[Case]:
         "POST zaak answer lost (connection cut)",
         "POST",
         zaken,
-        lambda req: (_ for _ in ()).throw(httpx.RemoteProtocolError("cut", request=req)),
+        lambda req: (_ for _ in ()).throw(httpx2.RemoteProtocolError("cut", request=req)),
         after=True,
         retryable=True,
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from gateway.auth.users import UserStore
@@ -70,12 +70,12 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         users.add("olga", PASSWORD, ["operator"])
         users.add("vera", PASSWORD, ["viewer"])
         sandbox_url = stack.settings.dso_base_url.split("/overheid")[0]
-        httpx.post(f"{sandbox_url}/_sandbox/faults", json={"error_next": 50}).raise_for_status()
-        httpx.post(f"{sandbox_url}/_sandbox/examples/{EXAMPLE}").raise_for_status()
+        httpx2.post(f"{sandbox_url}/_sandbox/faults", json={"error_next": 50}).raise_for_status()
+        httpx2.post(f"{sandbox_url}/_sandbox/examples/{EXAMPLE}").raise_for_status()
         _wait_state(stack, VERZOEKNUMMER, {"failed"})
-        httpx.delete(f"{sandbox_url}/_sandbox/faults").raise_for_status()
-        httpx.post(f"{sandbox_url}/_sandbox/examples/kap-percelen").raise_for_status()
-        httpx.post(f"{sandbox_url}/_sandbox/verzoeken", content=CLEAN_STAM.read_bytes()).raise_for_status()
+        httpx2.delete(f"{sandbox_url}/_sandbox/faults").raise_for_status()
+        httpx2.post(f"{sandbox_url}/_sandbox/examples/kap-percelen").raise_for_status()
+        httpx2.post(f"{sandbox_url}/_sandbox/verzoeken", content=CLEAN_STAM.read_bytes()).raise_for_status()
         _wait_state(stack, CLEAN_NR, {"reported"})
         yield Gateway(stack, f"http://127.0.0.1:{stack.settings.api_port}", sandbox_url)
     finally:

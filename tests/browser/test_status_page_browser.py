@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from tests.browser.conftest import BSN, CLEAN_NR, SCREENSHOTS, VERZOEKNUMMER, Gateway, _wait_state, log_in
@@ -18,7 +18,7 @@ def test_anonymous_visitor_sees_nothing(gateway: Gateway, page: Any) -> None:
     assert VERZOEKNUMMER not in page.content()
     page.goto(f"{gateway.url}/status/verzoeken/{VERZOEKNUMMER}")
     assert page.url == f"{gateway.url}/login"
-    assert httpx.get(f"{gateway.url}/v1/verzoeken").status_code == 401
+    assert httpx2.get(f"{gateway.url}/v1/verzoeken").status_code == 401
 
 
 def test_viewer_cannot_retry_and_never_sees_a_bsn(gateway: Gateway, page: Any) -> None:

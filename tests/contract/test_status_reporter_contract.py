@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-import httpx
+import httpx2
 import pytest
 
 from dso_client import DsoClient, DsoPermanentError
@@ -48,7 +48,10 @@ def subject(request: pytest.FixtureRequest) -> Iterator[Subject]:
     server.sandbox.reset()
     for example in list_examples():
         server.sandbox.submit(example.xml, example.bijlage_sizes)
-    with DsoClient(server.base_url, timeout=10) as dso, httpx.Client(base_url=server.url, timeout=10) as http:
+    with (
+        DsoClient(server.base_url, timeout=10) as dso,
+        httpx2.Client(base_url=server.url, timeout=10) as http,
+    ):
         yield Subject(
             DsoStatusReporter(dso, kenmerk_systeem="dso-gateway"),
             lambda: [

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from gateway.servers import free_port
 from tests.services import port_open
@@ -25,7 +25,7 @@ class ExternalZgw:
 
     def counts(self) -> dict[str, int]:
         """The server's own inspection endpoint, over HTTP like any other client."""
-        answer = httpx.get(f"{self.url}/_testserver/counts", timeout=10)
+        answer = httpx2.get(f"{self.url}/_testserver/counts", timeout=10)
         answer.raise_for_status()
         counts: dict[str, int] = answer.json()
         return counts

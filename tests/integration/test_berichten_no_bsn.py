@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from adapters.zgw.testserver.app import store_of
 from dso_client.sandbox.examples import list_examples
@@ -25,7 +25,9 @@ def test_no_bsn_in_any_mail_letter_or_stored_message(tmp_path: Path) -> None:
     assert bsns, "the examples hold BSNs: the scan must have something to look for"
     with LocalStack(Settings(data_dir=tmp_path, retry_base_delay=0.2), data_dir=tmp_path) as stack:
         for example in examples:
-            httpx.post(f"{stack.sandbox.url}/_sandbox/examples/{example.name}", timeout=30).raise_for_status()
+            httpx2.post(
+                f"{stack.sandbox.url}/_sandbox/examples/{example.name}", timeout=30
+            ).raise_for_status()
         found = stack.wait_final([(e.verzoeknummer, e.volgnummer) for e in examples], timeout=120)
         assert all(r is not None and r.state == "reported" for r in found.values()), found
         assert zet_statussen(stack, [e.verzoeknummer for e in examples], aantal=2, timeout=30) == 2

@@ -6,7 +6,7 @@ import functools
 import hashlib
 from collections.abc import Iterator
 
-import httpx
+import httpx2
 import pytest
 
 from dso_client import DsoClient
@@ -164,13 +164,15 @@ def test_without_a_client_certificate_the_handshake_is_refused(
 def test_a_retryable_upload_failure_is_retried_and_the_bytes_sent_again() -> None:
     bodies: list[bytes] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         bodies.append(request.read())
         if len(bodies) == 1:
-            return httpx.Response(503, headers={"Retry-After": "0"})
-        return httpx.Response(201, json={})
+            return httpx2.Response(503, headers={"Retry-After": "0"})
+        return httpx2.Response(201, json={})
 
-    with IndienenClient("https://dso.test/indienen/v4", oin=OIN, transport=httpx.MockTransport(handler)) as c:
+    with IndienenClient(
+        "https://dso.test/indienen/v4", oin=OIN, transport=httpx2.MockTransport(handler)
+    ) as c:
         from dso_client.indienen import Werkmap
 
         werkmap = Werkmap(
@@ -181,11 +183,11 @@ def test_a_retryable_upload_failure_is_retried_and_the_bytes_sent_again() -> Non
 
 
 def test_the_oin_and_api_key_headers_are_sent_on_every_call() -> None:
-    seen: list[httpx.Headers] = []
+    seen: list[httpx2.Headers] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(request.headers)
-        return httpx.Response(
+        return httpx2.Response(
             201,
             json={
                 "werkmapId": "w1",
@@ -199,7 +201,7 @@ def test_the_oin_and_api_key_headers_are_sent_on_every_call() -> None:
         oin=OIN,
         oin_header="X-Our-OIN",
         api_key="k",
-        transport=httpx.MockTransport(handler),
+        transport=httpx2.MockTransport(handler),
     ) as client:
         werkmap = client.open_werkmap()
     # Relative HAL links are resolved against the URL they came from.

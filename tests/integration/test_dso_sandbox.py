@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 import uvicorn
 from fastapi import FastAPI, Request, Response
@@ -53,8 +53,8 @@ def client(server: SandboxServer, sandbox: Sandbox) -> Iterator[DsoClient]:
 
 
 @pytest.fixture
-def http(server: SandboxServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=10) as c:
+def http(server: SandboxServer) -> Iterator[httpx2.Client]:
+    with httpx2.Client(base_url=server.url, timeout=10) as c:
         yield c
 
 
@@ -70,7 +70,7 @@ def test_fetch_a_whole_verzoek(client: DsoClient, tmp_path: Path) -> None:
         assert result.size == ref.size == len(data)
         assert result.sha256 == ref.sha256 == hashlib.sha256(data).hexdigest()
     assert refs.pdf_url is not None
-    pdf = httpx.get(refs.pdf_url, headers={"X-DSO-OIN": OIN})
+    pdf = httpx2.get(refs.pdf_url, headers={"X-DSO-OIN": OIN})
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
@@ -87,7 +87,7 @@ def test_download_resumes_after_a_dropped_connection(
 
 
 def test_wrong_oin_is_403_and_missing_oin_is_401(
-    client: DsoClient, http: httpx.Client, server: SandboxServer
+    client: DsoClient, http: httpx2.Client, server: SandboxServer
 ) -> None:
     with pytest.raises(DsoPermanentError) as info:
         client.verzoekreferenties(VNR, 1, oin=ODS)
@@ -104,7 +104,7 @@ def test_unknown_verzoek_is_404_retryable(client: DsoClient) -> None:
 
 
 def test_zoek_pages_through_all_versions(
-    client: DsoClient, sandbox: Sandbox, http: httpx.Client, server: SandboxServer
+    client: DsoClient, sandbox: Sandbox, http: httpx2.Client, server: SandboxServer
 ) -> None:
     template = get_example("kap-percelen")
     assert template is not None
@@ -125,7 +125,7 @@ def test_zoek_pages_through_all_versions(
 
 
 def test_zoek_for_another_oin_is_forbidden(
-    http: httpx.Client, server: SandboxServer, sandbox: Sandbox
+    http: httpx2.Client, server: SandboxServer, sandbox: Sandbox
 ) -> None:
     response = http.post(
         f"{server.config.base_path}/verzoeken/_zoek",
@@ -136,7 +136,7 @@ def test_zoek_for_another_oin_is_forbidden(
 
 
 def test_rerouteer_and_samenwerking_are_recorded(
-    client: DsoClient, http: httpx.Client, sandbox: Sandbox
+    client: DsoClient, http: httpx2.Client, sandbox: Sandbox
 ) -> None:
     client.rerouteer("2026031300404", oin=OIN, reden="Perceel ligt in een andere gemeente")
     client.koppel_zaak(VNR, oin=OIN, kenmerk_systeem="ZGW", nummer_binnen_systeem="ZAAK-2026-0001")
@@ -150,7 +150,7 @@ def test_rerouteer_and_samenwerking_are_recorded(
         client.koppel_zaak(VNR, oin=ODS, kenmerk_systeem="ZGW", nummer_binnen_systeem="X")
 
 
-def test_configured_faults_via_the_control_api(client: DsoClient, http: httpx.Client) -> None:
+def test_configured_faults_via_the_control_api(client: DsoClient, http: httpx2.Client) -> None:
     assert (
         http.post(
             "/_sandbox/faults", json={"rate_limit_next": 1, "retry_after": 4, "error_next": 1}
@@ -167,7 +167,7 @@ def test_configured_faults_via_the_control_api(client: DsoClient, http: httpx.Cl
     assert http.delete("/_sandbox/faults").status_code == 204
 
 
-def test_per_request_fault_header(server: SandboxServer, sandbox: Sandbox, http: httpx.Client) -> None:
+def test_per_request_fault_header(server: SandboxServer, sandbox: Sandbox, http: httpx2.Client) -> None:
     path = f"{server.config.base_path}/verzoeken/{VNR}/samenvatting"
     limited = http.get(path, headers={"X-DSO-OIN": OIN, "X-Sandbox-Fault": "status=429; retry-after=2"})
     assert limited.status_code == 429 and limited.headers["Retry-After"] == "2"
@@ -195,7 +195,7 @@ def test_content_not_available_for_a_while_after_submission(client: DsoClient, s
     assert client.verzoekreferenties("2026050100001", 1, oin=OIN).volgnummer == 1
 
 
-def test_range_requests(http: httpx.Client, server: SandboxServer, client: DsoClient) -> None:
+def test_range_requests(http: httpx2.Client, server: SandboxServer, client: DsoClient) -> None:
     ref = client.verzoekreferenties(VNR, 1, oin=OIN).documenten[0]
     assert ref.size is not None
     whole = http.get(ref.url, headers={"X-DSO-OIN": OIN}).content
@@ -208,7 +208,7 @@ def test_range_requests(http: httpx.Client, server: SandboxServer, client: DsoCl
     assert beyond.status_code == 416
 
 
-def test_submit_through_the_control_api_with_bijlage_sizes(http: httpx.Client, client: DsoClient) -> None:
+def test_submit_through_the_control_api_with_bijlage_sizes(http: httpx2.Client, client: DsoClient) -> None:
     template = get_example("kap-percelen")
     assert template is not None
     xml = template.xml.replace(b"2026031300404", b"2026060100001")
@@ -246,7 +246,7 @@ def test_examples_endpoint_submits_and_notifies_a_real_receiver() -> None:
         notify_url=f"http://127.0.0.1:{port}/v1/dso/verzoeknotificaties", notify_backoff=0.05
     )
     try:
-        with SandboxServer(config) as srv, httpx.Client(base_url=srv.url, timeout=10) as http:
+        with SandboxServer(config) as srv, httpx2.Client(base_url=srv.url, timeout=10) as http:
             names = [e["name"] for e in http.get("/_sandbox/examples").json()]
             for name in names:
                 assert http.post(f"/_sandbox/examples/{name}").status_code == 201

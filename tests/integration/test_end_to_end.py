@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from adapters.zgw.testserver.app import store_of
@@ -35,11 +35,11 @@ def stack(tmp_path: Path) -> Iterator[LocalStack]:
 
 
 def _submit(stack: LocalStack, name: str) -> None:
-    httpx.post(f"{stack.sandbox.url}/_sandbox/examples/{name}", timeout=30).raise_for_status()
+    httpx2.post(f"{stack.sandbox.url}/_sandbox/examples/{name}", timeout=30).raise_for_status()
 
 
-def _api(stack: LocalStack) -> httpx.Client:
-    return httpx.Client(base_url=stack.api.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
+def _api(stack: LocalStack) -> httpx2.Client:
+    return httpx2.Client(base_url=stack.api.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
 
 
 def test_one_verzoek_from_notification_to_reported_zaak(stack: LocalStack) -> None:
@@ -69,7 +69,7 @@ def test_one_verzoek_from_notification_to_reported_zaak(stack: LocalStack) -> No
     assert mail.tls and mail.rcpt_tos == ("a.jansen@example.org",) and zaak["identificatie"] in mail.text
 
     # Production defaults: DSO documents no case-number link, so no samenwerking was created.
-    links = httpx.get(f"{stack.sandbox.url}/_sandbox/samenwerkingen", timeout=10).json()
+    links = httpx2.get(f"{stack.sandbox.url}/_sandbox/samenwerkingen", timeout=10).json()
     assert links == []
 
     # The API knows all of it, and never shows the BSN.
@@ -98,7 +98,7 @@ def test_aanvulling_updates_the_same_zaak_and_duplicates_are_no_ops(stack: Local
         f"<vn:verzoeknummer>{AANVULLEN[1]}</vn:verzoeknummer><vn:volgnummer>2</vn:volgnummer>"
         "</vn:verzoeknotificatie>"
     )
-    answer = httpx.post(f"{stack.api.url}/v1/dso/verzoeknotificaties", content=notification, timeout=10)
+    answer = httpx2.post(f"{stack.api.url}/v1/dso/verzoeknotificaties", content=notification, timeout=10)
     assert answer.status_code == 202 and answer.json()["status"] == "dubbel"
 
     zgw = store_of(stack.zgw_app)
@@ -114,7 +114,7 @@ def test_aanvulling_updates_the_same_zaak_and_duplicates_are_no_ops(stack: Local
 
 def test_bad_notification_is_refused_and_nothing_is_stored(stack: LocalStack) -> None:
     for body in (b"<not-xml", b'<vn:verzoeknotificatie xmlns:vn="urn:x"/>', b"<x>" + BSN.encode() + b"</x>"):
-        answer = httpx.post(f"{stack.api.url}/v1/dso/verzoeknotificaties", content=body, timeout=10)
+        answer = httpx2.post(f"{stack.api.url}/v1/dso/verzoeknotificaties", content=body, timeout=10)
         assert answer.status_code == 400
         assert answer.headers["content-type"].startswith("application/problem+json")
         assert BSN not in answer.text
@@ -133,7 +133,7 @@ BROKEN_STAM = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 
 def test_unparseable_stam_is_failed_with_reason_kept_and_does_not_block_others(stack: LocalStack) -> None:
-    httpx.post(f"{stack.sandbox.url}/_sandbox/verzoeken", content=BROKEN_STAM, timeout=10).raise_for_status()
+    httpx2.post(f"{stack.sandbox.url}/_sandbox/verzoeken", content=BROKEN_STAM, timeout=10).raise_for_status()
     _submit(stack, "kap-percelen")
     found = stack.wait_final([("2026040100999", 1), ("2026031300404", 1)], timeout=60)
     failed = found[("2026040100999", 1)]

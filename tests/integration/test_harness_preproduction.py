@@ -9,7 +9,7 @@ import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from lxml import etree
 
@@ -61,7 +61,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> SandboxPki:
 def _target(stack: LocalStack) -> Iterator[RemoteTarget]:
     with (
         IndienenClient(stack.sandbox.url + DEFAULT_INDIENEN_PATH, oin=APELDOORN_OIN) as indienen,
-        httpx.Client(base_url=stack.api.url, headers={"Authorization": f"Bearer {TOKEN}"}) as gateway,
+        httpx2.Client(base_url=stack.api.url, headers={"Authorization": f"Bearer {TOKEN}"}) as gateway,
         build_zgw_client(stack.settings) as zgw,
     ):
         yield RemoteTarget(indienen=indienen, gateway=gateway, zgw=zgw, poll_interval=0.2)

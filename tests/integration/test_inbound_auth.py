@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
-import httpx
+import httpx2
 import pytest
 
 from dso_client.sandbox.certs import SandboxPki, make_certs
@@ -71,11 +71,11 @@ def mtls_server(tmp_path: Path, pki: SandboxPki) -> Iterator[tuple[ServerThread,
     yield from _serve(settings)
 
 
-def _client(pki: SandboxPki, cert: tuple[str, str] | None) -> httpx.Client:
+def _client(pki: SandboxPki, cert: tuple[str, str] | None) -> httpx2.Client:
     context = ssl.create_default_context(cafile=str(pki.ca_cert))
     if cert:
         context.load_cert_chain(*cert)
-    return httpx.Client(verify=context, timeout=10)
+    return httpx2.Client(verify=context, timeout=10)
 
 
 def test_mtls_accepts_dso_and_refuses_everyone_else(
@@ -94,7 +94,7 @@ def test_mtls_accepts_dso_and_refuses_everyone_else(
         assert client.post(url, content=NOTIFICATION.replace("00001<", "00003<")).status_code == 401
     # A certificate from another CA never gets through the TLS handshake.
     alien = stranger.clients[DSO_OIN]
-    with _client(pki, (str(alien.cert), str(alien.key))) as client, pytest.raises(httpx.HTTPError):
+    with _client(pki, (str(alien.cert), str(alien.key))) as client, pytest.raises(httpx2.HTTPError):
         client.post(url, content=NOTIFICATION.replace("00001<", "00004<"))
     assert _stored(settings) == 1
 
@@ -116,10 +116,10 @@ def test_proxy_forwarded_certificate(proxy_server: tuple[ServerThread, Settings]
     header = settings.proxy_cert_header
     dso_pem = quote(pki.clients[DSO_OIN].cert.read_text())
     other_pem = quote(pki.clients[OTHER_OIN].cert.read_text())
-    assert httpx.post(url, content=NOTIFICATION, headers={header: dso_pem}).status_code == 202
-    assert httpx.post(url, content=NOTIFICATION, headers={header: other_pem}).status_code == 403
-    assert httpx.post(url, content=NOTIFICATION).status_code == 401
-    assert httpx.post(url, content=NOTIFICATION, headers={header: "garbage"}).status_code == 401
+    assert httpx2.post(url, content=NOTIFICATION, headers={header: dso_pem}).status_code == 202
+    assert httpx2.post(url, content=NOTIFICATION, headers={header: other_pem}).status_code == 403
+    assert httpx2.post(url, content=NOTIFICATION).status_code == 401
+    assert httpx2.post(url, content=NOTIFICATION, headers={header: "garbage"}).status_code == 401
     assert _stored(settings) == 1
 
 
@@ -131,7 +131,7 @@ def test_proxy_header_from_an_untrusted_address_is_ignored(tmp_path: Path, pki: 
         trusted_proxies=["10.0.0.0/8"],
     )
     for server, _ in _serve(settings):
-        answer = httpx.post(
+        answer = httpx2.post(
             server.url + PATH,
             content=NOTIFICATION,
             headers={settings.proxy_cert_header: quote(pki.clients[DSO_OIN].cert.read_text())},

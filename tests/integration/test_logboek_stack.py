@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 import sqlalchemy as sa
 
@@ -28,7 +28,7 @@ def stack(tmp_path: Path) -> Iterator[LocalStack]:
 
 
 def test_one_record_per_processing_step_and_no_bsn_in_clear(stack: LocalStack) -> None:
-    httpx.post(f"{stack.sandbox.url}/_sandbox/examples/verbouwing-initieren", timeout=30).raise_for_status()
+    httpx2.post(f"{stack.sandbox.url}/_sandbox/examples/verbouwing-initieren", timeout=30).raise_for_status()
     versie = stack.wait_final([(VNR, 1)], timeout=60)[(VNR, 1)]
     assert versie is not None and versie.state == "reported", versie
 
@@ -67,7 +67,7 @@ def test_with_tracing_on_the_records_carry_the_verzoeks_trace(tmp_path: Path) ->
     assert telemetry.configure(settings, exporter=exporter)
     try:
         with LocalStack(settings, data_dir=tmp_path) as stack:
-            httpx.post(
+            httpx2.post(
                 f"{stack.sandbox.url}/_sandbox/examples/verbouwing-initieren", timeout=30
             ).raise_for_status()
             versie = stack.wait_final([(VNR, 1)], timeout=90)[(VNR, 1)]

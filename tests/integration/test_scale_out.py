@@ -7,7 +7,7 @@ import threading
 from collections import Counter
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from adapters.zgw.testserver.app import store_of
@@ -36,7 +36,7 @@ def test_two_workers_share_the_work_without_duplicates(backend: str, tmp_path: P
         try:
             examples = list_examples()
             for example in examples:
-                httpx.post(
+                httpx2.post(
                     f"{stack.sandbox.url}/_sandbox/examples/{example.name}", timeout=30
                 ).raise_for_status()
             found = stack.wait_final([(e.verzoeknummer, e.volgnummer) for e in examples], timeout=120)
@@ -65,7 +65,9 @@ def test_several_consumers_per_stage_keep_order_and_do_nothing_twice(tmp_path: P
         assert {f"stage-translate-{n}" for n in range(4)} <= names
         examples = list_examples()
         for example in examples:
-            httpx.post(f"{stack.sandbox.url}/_sandbox/examples/{example.name}", timeout=30).raise_for_status()
+            httpx2.post(
+                f"{stack.sandbox.url}/_sandbox/examples/{example.name}", timeout=30
+            ).raise_for_status()
         found = stack.wait_final([(e.verzoeknummer, e.volgnummer) for e in examples], timeout=120)
         assert {v.state for v in found.values() if v} == {"reported"}, found
         zgw = store_of(stack.zgw_app)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 import structlog
 from opentelemetry.sdk.trace import ReadableSpan
@@ -58,7 +58,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         with log_file.open("w") as sink, LocalStack(settings, data_dir=tmp_path) as stack:
             configure_logging("INFO", "json")
             structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=sink))
-            httpx.post(
+            httpx2.post(
                 f"{stack.sandbox.url}/_sandbox/examples/verbouwing-initieren", timeout=30
             ).raise_for_status()
             found = stack.wait_final([(VNR, VOLGNUMMER)], timeout=90)
@@ -67,11 +67,11 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
             # A caller who puts a BSN in a URL (the gateway itself never does): the request span
             # records the target, and the exporter must mask it.
             auth = {"Authorization": f"Bearer {TOKEN}"}
-            httpx.get(f"{stack.api.url}/v1/verzoeken", params={"bsn": BSN}, headers=auth, timeout=10)
-            httpx.get(f"{stack.api.url}/v1/verzoeken/{BSN}", headers=auth, timeout=10)
+            httpx2.get(f"{stack.api.url}/v1/verzoeken", params={"bsn": BSN}, headers=auth, timeout=10)
+            httpx2.get(f"{stack.api.url}/v1/verzoeken/{BSN}", headers=auth, timeout=10)
             port = settings.worker_metrics_port
-            worker_metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
-            api_metrics = httpx.get(
+            worker_metrics = httpx2.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+            api_metrics = httpx2.get(
                 f"{stack.api.url}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10
             ).text
             yield_value = Run(stack, [], worker_metrics, api_metrics, "")

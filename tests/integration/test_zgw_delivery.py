@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-import httpx
+import httpx2
 import pytest
 
 from adapters.errors import DeliveryPermanentError, DeliveryRetryableError
@@ -499,7 +499,7 @@ def test_delivery_against_a_catalogi_133_provider(zgw_server: zgw_spec.ServerHan
     the adapter needs neither, and the traffic validates against the 1.3.3 file."""
     config = zgw_spec.CONFIG.model_copy(update={"catalogi_version": "1.3.3"})
     zgw_server.app.state.zgw = ZgwStore(config)
-    transport = zgw_spec.ValidatingTransport(httpx.HTTPTransport(), zgw_server.origin, "catalogi-1.3.3.yaml")
+    transport = zgw_spec.ValidatingTransport(httpx2.HTTPTransport(), zgw_server.origin, "catalogi-1.3.3.yaml")
     client = zgw_spec.make_client(zgw_server.origin, transport)
     delivery = ZgwDelivery(client, planner, bestandsdelen_threshold=THRESHOLD)
 
@@ -570,8 +570,8 @@ def test_a_provider_that_pages_every_list_one_item_at_a_time(zgw_server: zgw_spe
     `next`, and a lost answer is still recovered without a duplicate."""
     config = zgw_spec.CONFIG.model_copy(update={"page_size": 1})
     zgw_server.app.state.zgw = store = ZgwStore(config)
-    transport = zgw_spec.ValidatingTransport(httpx.HTTPTransport(), zgw_server.origin)
-    asked: list[httpx.URL] = []
+    transport = zgw_spec.ValidatingTransport(httpx2.HTTPTransport(), zgw_server.origin)
+    asked: list[httpx2.URL] = []
     client = ZgwClient(
         zaken_url=f"{zgw_server.origin}/zaken/api/v1",
         documenten_url=f"{zgw_server.origin}/documenten/api/v1",

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 import yaml
 from openapi_core import Config, OpenAPI
@@ -67,7 +67,7 @@ def test_abonneren_creates_then_updates_and_every_call_matches_the_official_spec
     server: ServerThread, tmp_path: Path
 ) -> None:
     api = _api(server.url)
-    calls: list[httpx.Response] = []
+    calls: list[httpx2.Response] = []
     settings = _settings(
         server,
         tmp_path,
@@ -112,7 +112,7 @@ def test_a_new_status_reaches_the_initiatiefnemer_once(tmp_path: Path) -> None:
         pytest.skip("../shared/zgw (the official ZGW OpenAPI files) is not available")
     api = _api("http://127.0.0.1")
     with LocalStack(Settings(data_dir=tmp_path, retry_base_delay=0.2), data_dir=tmp_path) as stack:
-        httpx.post(
+        httpx2.post(
             f"{stack.sandbox.url}/_sandbox/examples/verbouwing-initieren", timeout=30
         ).raise_for_status()
         stack.wait_final([("2026031000101", 1)], 60)
@@ -126,7 +126,7 @@ def test_a_new_status_reaches_the_initiatiefnemer_once(tmp_path: Path) -> None:
             time.sleep(0.1)
         # The same notification again (Open Notificaties may deliver twice): nothing new is sent.
         [bericht] = [a.bericht for a in state_of(stack.zgw_app).afgeleverd if a.bericht["resourceUrl"] == url]
-        again = httpx.post(
+        again = httpx2.post(
             stack.settings.zgw_callback_url or "",
             json=bericht,
             headers={"Authorization": stack.settings.zgw_callback_auth.get_secret_value()},  # type: ignore[union-attr]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
+import httpx2
 import jwt
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -86,7 +86,7 @@ class NotificatiesState:
         status: int | None = None
         for poging in range(3):  # Open Notificaties retries too; three quick tries is enough here
             try:
-                answer = httpx.post(
+                answer = httpx2.post(
                     abonnement["callbackUrl"],
                     json=bericht,
                     headers={"Authorization": abonnement["auth"]},
@@ -95,7 +95,7 @@ class NotificatiesState:
                 status = answer.status_code
                 if answer.is_success:
                     break
-            except httpx.HTTPError:
+            except httpx2.HTTPError:
                 status = None
             time.sleep(0.2 * (poging + 1))
         with self.lock:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2
 
 from adapters.zgw.testserver.problems import Invalid
 from adapters.zgw.testserver.store import CATALOGI, DOCUMENTEN, ZgwStore
@@ -105,9 +105,9 @@ async def fetchable(store: ZgwStore, body: dict[str, Any], invalid: Invalid, *na
         if not url:
             continue
         try:
-            async with httpx.AsyncClient(timeout=5) as client:
+            async with httpx2.AsyncClient(timeout=5) as client:
                 answer = await client.get(str(url))
-        except (httpx.HTTPError, ValueError):
+        except (httpx2.HTTPError, ValueError):
             invalid.add(name, "bad-url", "De URL kon niet opgehaald worden.")
             continue
         if answer.status_code != 200:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import threading
+import weakref
 import uuid
 from dataclasses import dataclass, field
 from importlib import resources
@@ -89,8 +91,10 @@ class ZgwStore:
             self.blob_dir = self.config.blob_dir
             self.blob_dir.mkdir(parents=True, exist_ok=True)
         else:
-            self._tmp = tempfile.TemporaryDirectory(prefix="zgw-testserver-")
-            self.blob_dir = Path(self._tmp.name)
+            # The store lives as long as its app, which has no shutdown of its own in tests:
+            # remove the files when the store is collected (TemporaryDirectory would warn).
+            self.blob_dir = Path(tempfile.mkdtemp(prefix="zgw-testserver-"))
+            weakref.finalize(self, shutil.rmtree, self.blob_dir, True)
 
     # --- faults and inspection ------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from adapters.errors import DeliveryPermanentError
@@ -23,21 +23,21 @@ def _page(*items: dict[str, Any]) -> dict[str, Any]:
 def _catalogue(
     zaaktypen: list[dict[str, Any]], extra: dict[str, list[dict[str, Any]]] | None = None
 ) -> tuple[ZgwClient, list[str]]:
-    """A Catalogi API over httpx.MockTransport; `extra` (kind -> items) is read on every call, so
+    """A Catalogi API over httpx2.MockTransport; `extra` (kind -> items) is read on every call, so
     a test can add to the catalogue while a resolver holds it."""
     calls: list[str] = []
     extra = extra if extra is not None else {}
 
-    def handle(request: httpx.Request) -> httpx.Response:
+    def handle(request: httpx2.Request) -> httpx2.Response:
         calls.append(request.url.path)
         kind = request.url.path.rsplit("/", 1)[-1]
         params = request.url.params
         if kind == "catalogussen":
             ok = params.get("domein") == "DSO" and params.get("rsin") == "002220647"
-            return httpx.Response(200, json=_page(*([{"url": CATALOGUS}] if ok else [])))
+            return httpx2.Response(200, json=_page(*([{"url": CATALOGUS}] if ok else [])))
         if kind == "zaaktypen":
             # This provider ignores the status filter: the resolver must still skip concepts.
-            return httpx.Response(200, json=_page(*zaaktypen))
+            return httpx2.Response(200, json=_page(*zaaktypen))
         zaaktype = params.get("zaaktype", "")
         by_kind: dict[str, list[dict[str, Any]]] = {
             "statustypen": [
@@ -86,8 +86,8 @@ def _catalogue(
             "resultaattypen": [{"url": f"{zaaktype}/res1", "omschrijving": "Ingetrokken"}],
         }
         if kind not in by_kind and kind not in extra:
-            return httpx.Response(404, json={"detail": "Niet gevonden."})
-        return httpx.Response(200, json=_page(*by_kind.get(kind, []), *extra.get(kind, [])))
+            return httpx2.Response(404, json={"detail": "Niet gevonden."})
+        return httpx2.Response(200, json=_page(*by_kind.get(kind, []), *extra.get(kind, [])))
 
     client = ZgwClient(
         zaken_url="http://oz.test/zaken/api/v1",
@@ -95,7 +95,7 @@ def _catalogue(
         catalogi_url=C,
         client_id="gw",
         secret="unit-test-secret-0123456789abcdef0123",
-        transport=httpx.MockTransport(handle),
+        transport=httpx2.MockTransport(handle),
     )
     return client, calls
 

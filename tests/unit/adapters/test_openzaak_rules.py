@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import jwt
 import pytest
 import yaml
@@ -74,7 +74,7 @@ def bearer(client_id: str = "dso-gateway", **kwargs: Any) -> dict[str, str]:
     return {"Authorization": f"Bearer {token(client_id, **kwargs)}"}
 
 
-def refused(response: httpx.Response, status: int, code: str, name: str | None = None) -> None:
+def refused(response: httpx2.Response, status: int, code: str, name: str | None = None) -> None:
     """An Open Zaak refusal: problem+json; a 400 names field and code in invalidParams, a
     403/406/412 carries the code at the top level."""
     assert response.status_code == status, response.text
@@ -188,22 +188,24 @@ class Oz:
         result: dict[str, Any] = created.json()
         return result
 
-    def status(self, zaak: dict[str, Any], volgnummer: int, moment: datetime | None = None) -> httpx.Response:
+    def status(
+        self, zaak: dict[str, Any], volgnummer: int, moment: datetime | None = None
+    ) -> httpx2.Response:
         moment = moment or datetime.now(UTC) - timedelta(minutes=10 - volgnummer)
         body = {
             "zaak": zaak["url"],
             "statustype": self.of_zaaktype("statustypen", zaak["zaaktype"], volgnummer=volgnummer),
             "datumStatusGezet": moment.isoformat(),
         }
-        answer: httpx.Response = self.client.post(f"{Z}/statussen", json=body)
+        answer: httpx2.Response = self.client.post(f"{Z}/statussen", json=body)
         return answer
 
-    def resultaat(self, zaak: dict[str, Any], omschrijving: str = "Verleend") -> httpx.Response:
+    def resultaat(self, zaak: dict[str, Any], omschrijving: str = "Verleend") -> httpx2.Response:
         body = {
             "zaak": zaak["url"],
             "resultaattype": self.of_zaaktype("resultaattypen", zaak["zaaktype"], omschrijving=omschrijving),
         }
-        answer: httpx.Response = self.client.post(f"{Z}/resultaten", json=body)
+        answer: httpx2.Response = self.client.post(f"{Z}/resultaten", json=body)
         return answer
 
 
@@ -269,7 +271,7 @@ def test_a_chunked_bestandsdeel_is_read_as_empty_form(oz: Oz) -> None:
         f"{D}/enkelvoudiginformatieobjecten", json=oz.document_body(inhoud=None, bestandsomvang=4)
     ).json()
     deel = created["bestandsdelen"][0]
-    form = httpx.Request(
+    form = httpx2.Request(
         "PUT", "http://x", data={"lock": created["lock"]}, files={"inhoud": ("a.bin", b"abcd")}
     )
     form.read()
@@ -480,9 +482,9 @@ def test_bestandsdelen_flow_is_strict(make_oz: Callable[..., Oz]) -> None:
     eerste, tweede = created["bestandsdelen"]
     assert (eerste["omvang"], tweede["omvang"]) == (4, 2)
 
-    def put(deel: dict[str, Any], data: bytes, lock: str | None = created["lock"]) -> httpx.Response:
+    def put(deel: dict[str, Any], data: bytes, lock: str | None = created["lock"]) -> httpx2.Response:
         form = {"lock": lock} if lock is not None else {}
-        answer: httpx.Response = oz.client.put(deel["url"], data=form, files={"inhoud": ("a.bin", data)})
+        answer: httpx2.Response = oz.client.put(deel["url"], data=form, files={"inhoud": ("a.bin", data)})
         return answer
 
     json_put = oz.client.put(eerste["url"], json={"lock": created["lock"], "inhoud": "YWJjZA=="})
@@ -819,7 +821,7 @@ def test_a_full_delivery_and_close_validates_against_the_openapi_files(oz: Oz) -
     require_service("../shared/zgw (the official ZGW OpenAPI files)", SHARED_ZGW.is_dir())
     specs = specs_for(ORIGIN)
 
-    def valid(response: httpx.Response) -> dict[str, Any]:
+    def valid(response: httpx2.Response) -> dict[str, Any]:
         assert response.status_code < 300, response.text
         base = next(b for b in specs if response.request.url.path.startswith(b))
         check(specs[base], response)

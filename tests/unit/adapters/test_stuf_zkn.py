@@ -11,7 +11,7 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from adapters.errors import DeliveryPermanentError, DeliveryRetryableError
@@ -37,14 +37,14 @@ from tests.stuf_schemas import require_stuf_schemas, running_stuf_endpoint
 from tests.unit.adapters.support import MemoryDocuments, demo_verzoek
 
 
-class _Recording(httpx.HTTPTransport):
+class _Recording(httpx2.HTTPTransport):
     """A real transport that remembers the request headers (Content-Length vs chunked)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.headers: list[httpx.Headers] = []
+        self.headers: list[httpx2.Headers] = []
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         self.headers.append(request.headers)
         return super().handle_request(request)
 
@@ -66,7 +66,7 @@ def stuf(endpoint: tuple[str, object]) -> tuple[StufDelivery, StufStore]:
     return StufDelivery(client, default_mapping()), store
 
 
-def _client(origin: str, transport: httpx.BaseTransport | None = None) -> StufClient:
+def _client(origin: str, transport: httpx2.BaseTransport | None = None) -> StufClient:
     return StufClient(
         vrije_berichten_url=f"{origin}/VrijeBerichten",
         ontvang_asynchroon_url=f"{origin}/OntvangAsynchroon",
@@ -130,16 +130,16 @@ def test_client_fo02_is_permanent(stuf: tuple[StufDelivery, StufStore]) -> None:
 
 
 def test_transport_errors_are_retryable_and_soap_action_is_quoted() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
 
-    def handle(request: httpx.Request) -> httpx.Response:
+    def handle(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
-        raise httpx.ConnectError("refused")
+        raise httpx2.ConnectError("refused")
 
     client = StufClient(
         vrije_berichten_url="http://zds.test/VrijeBerichten",
         ontvang_asynchroon_url="http://zds.test/OntvangAsynchroon",
-        transport=httpx.MockTransport(handle),
+        transport=httpx2.MockTransport(handle),
     )
     with pytest.raises(DeliveryRetryableError):
         StufDelivery(client, default_mapping()).deliver(
@@ -247,7 +247,7 @@ def test_endpoint_refuses_bad_base64_with_a_fo02(endpoint: tuple[str, object]) -
         b'<ZKN:edcLk01 xmlns:ZKN="http://www.egem.nl/StUF/sector/zkn/0310"><ZKN:inhoud>@@@@</ZKN:inhoud>'
         b"</ZKN:edcLk01></soap:Body></soap:Envelope>"
     )
-    response = httpx.post(
+    response = httpx2.post(
         f"{endpoint[0]}/OntvangAsynchroon",
         content=envelope,
         headers={"SOAPAction": "http://www.egem.nl/StUF/sector/zkn/0310/voegZaakdocumentToe_Lk01"},

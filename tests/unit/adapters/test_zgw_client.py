@@ -1,4 +1,4 @@
-"""ZgwClient over httpx.MockTransport: auth, headers, error translation, pagination."""
+"""ZgwClient over httpx2.MockTransport: auth, headers, error translation, pagination."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import io
 import json
 from datetime import timedelta
 
-import httpx
+import httpx2
 import jwt
 import pytest
 
@@ -19,7 +19,7 @@ SECRET = "unit-test-secret-0123456789abcdef0123"
 BASE = "http://oz.test"
 
 
-def _client(handler: httpx.MockTransport) -> ZgwClient:
+def _client(handler: httpx2.MockTransport) -> ZgwClient:
     return ZgwClient(
         zaken_url=f"{BASE}/zaken/api/v1/",
         documenten_url=f"{BASE}/documenten/api/v1",
@@ -33,13 +33,13 @@ def _client(handler: httpx.MockTransport) -> ZgwClient:
 
 
 def test_every_call_carries_a_fresh_hs256_jwt_and_crs_only_on_zaken() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
 
-    def handle(request: httpx.Request) -> httpx.Response:
+    def handle(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
-        return httpx.Response(200, json={"ok": True})
+        return httpx2.Response(200, json={"ok": True})
 
-    client = _client(httpx.MockTransport(handle))
+    client = _client(httpx2.MockTransport(handle))
     client.post(client.zaken("zaken"), {"a": 1})
     client.get(client.catalogi("zaaktypen"))
 
@@ -64,7 +64,7 @@ def test_400_is_permanent_with_readable_invalid_params() -> None:
         "instance": "x",
         "invalidParams": [{"name": "bronorganisatie", "code": "required", "reason": "Dit veld is vereist."}],
     }
-    client = _client(httpx.MockTransport(lambda r: httpx.Response(400, json=body)))
+    client = _client(httpx2.MockTransport(lambda r: httpx2.Response(400, json=body)))
     with pytest.raises(DeliveryPermanentError) as info:
         client.post(client.zaken("zaken"), {})
     assert info.value.invalid_params == [
@@ -86,69 +86,69 @@ def test_400_is_permanent_with_readable_invalid_params() -> None:
     ],
 )
 def test_status_codes_are_translated_once(status: int, error: type[Exception]) -> None:
-    client = _client(httpx.MockTransport(lambda r: httpx.Response(status, json={"detail": "nee"})))
+    client = _client(httpx2.MockTransport(lambda r: httpx2.Response(status, json={"detail": "nee"})))
     with pytest.raises(error) as info:
         client.get(client.zaken("zaken/1"))
     assert str(status) in str(info.value)
     assert info.value.__cause__ is None  # an answer, not a foreign exception
 
 
-@pytest.mark.parametrize("exc", [httpx.ConnectError("refused"), httpx.ReadTimeout("slow")])
-def test_transport_failures_are_retryable(exc: httpx.HTTPError) -> None:
-    def handle(request: httpx.Request) -> httpx.Response:
+@pytest.mark.parametrize("exc", [httpx2.ConnectError("refused"), httpx2.ReadTimeout("slow")])
+def test_transport_failures_are_retryable(exc: httpx2.HTTPError) -> None:
+    def handle(request: httpx2.Request) -> httpx2.Response:
         raise exc
 
-    client = _client(httpx.MockTransport(handle))
+    client = _client(httpx2.MockTransport(handle))
     with pytest.raises(DeliveryRetryableError) as info:
         client.get(client.catalogi("catalogussen"))
     assert info.value.__cause__ is exc
 
 
 def test_error_messages_leave_the_query_string_out() -> None:
-    client = _client(httpx.MockTransport(lambda r: httpx.Response(500)))
+    client = _client(httpx2.MockTransport(lambda r: httpx2.Response(500)))
     with pytest.raises(DeliveryRetryableError) as info:
         client.get(client.zaken("zaken"), {"identificatie": "geheim-123"})
     assert "geheim-123" not in str(info.value)
 
 
 def test_list_all_follows_next_and_accepts_plain_lists() -> None:
-    def handle(request: httpx.Request) -> httpx.Response:
+    def handle(request: httpx2.Request) -> httpx2.Response:
         if request.url.path.endswith("/zaakinformatieobjecten"):
-            return httpx.Response(200, json=[{"n": 9}])
+            return httpx2.Response(200, json=[{"n": 9}])
         if request.url.params.get("page") == "2":
-            return httpx.Response(200, json={"count": 3, "next": None, "results": [{"n": 3}]})
+            return httpx2.Response(200, json={"count": 3, "next": None, "results": [{"n": 3}]})
         nxt = f"{BASE}/catalogi/api/v1/zaaktypen?page=2"
-        return httpx.Response(200, json={"count": 3, "next": nxt, "results": [{"n": 1}, {"n": 2}]})
+        return httpx2.Response(200, json={"count": 3, "next": nxt, "results": [{"n": 1}, {"n": 2}]})
 
-    client = _client(httpx.MockTransport(handle))
+    client = _client(httpx2.MockTransport(handle))
     assert [i["n"] for i in client.list_all(client.catalogi("zaaktypen"))] == [1, 2, 3]
     assert [i["n"] for i in client.list_all(client.zaken("zaakinformatieobjecten"))] == [9]
 
 
 def test_errors_carry_the_status_and_delete_may_find_nothing() -> None:
-    gone = _client(httpx.MockTransport(lambda r: httpx.Response(404, json={"detail": "weg"})))
+    gone = _client(httpx2.MockTransport(lambda r: httpx2.Response(404, json={"detail": "weg"})))
     url = "https://zgw.test/zaken/api/v1/rollen/1"
     with pytest.raises(DeliveryPermanentError) as info:
         gone.delete(url)
     assert info.value.status == 404
     assert gone.delete(url, missing_ok=True) is False
     # Only a 404 is "already gone": a refusal still raises.
-    refused = _client(httpx.MockTransport(lambda r: httpx.Response(403, json={"detail": "nee"})))
+    refused = _client(httpx2.MockTransport(lambda r: httpx2.Response(403, json={"detail": "nee"})))
     with pytest.raises(DeliveryPermanentError):
         refused.delete(url, missing_ok=True)
-    deleted = _client(httpx.MockTransport(lambda r: httpx.Response(204)))
+    deleted = _client(httpx2.MockTransport(lambda r: httpx2.Response(204)))
     assert deleted.delete(url, missing_ok=True) is True
 
 
 def test_a_bestandsdeel_goes_with_a_content_length_and_streams_from_the_file() -> None:
     """Open Zaak reads a chunked body (no Content-Length) as empty: `lock: required`."""
-    seen: list[tuple[httpx.Headers, bytes]] = []
+    seen: list[tuple[httpx2.Headers, bytes]] = []
 
-    def handle(request: httpx.Request) -> httpx.Response:
+    def handle(request: httpx2.Request) -> httpx2.Response:
         seen.append((request.headers, request.read()))
-        return httpx.Response(200, json={"ok": True})
+        return httpx2.Response(200, json={"ok": True})
 
-    client = _client(httpx.MockTransport(handle))
+    client = _client(httpx2.MockTransport(handle))
     source = io.BytesIO(b"x" * 10 + b"PART" * 50_000 + b"rest")
     source.seek(10)
     client.put_bestandsdeel(
@@ -174,11 +174,11 @@ def test_a_bestandsdeel_goes_with_a_content_length_and_streams_from_the_file() -
 
 
 def test_a_bestandsdeel_shorter_than_announced_is_refused_not_sent_short() -> None:
-    def handle(request: httpx.Request) -> httpx.Response:
+    def handle(request: httpx2.Request) -> httpx2.Response:
         request.read()
-        return httpx.Response(200, json={})
+        return httpx2.Response(200, json={})
 
-    client = _client(httpx.MockTransport(handle))
+    client = _client(httpx2.MockTransport(handle))
     with pytest.raises(DeliveryPermanentError, match="ended before its announced size"):
         client.put_bestandsdeel(
             f"{BASE}/documenten/api/v1/bestandsdelen/1",
@@ -190,10 +190,10 @@ def test_a_bestandsdeel_shorter_than_announced_is_refused_not_sent_short() -> No
 
 
 def test_the_server_clock_from_its_date_header_bounds_now() -> None:
-    def handle(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={}, headers={"Date": "Mon, 01 Jan 2024 12:00:00 GMT"})
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, json={}, headers={"Date": "Mon, 01 Jan 2024 12:00:00 GMT"})
 
-    client = _client(httpx.MockTransport(handle))
+    client = _client(httpx2.MockTransport(handle))
     before = client.server_now()
     client.get(client.catalogi("zaaktypen"))
     behind = client.server_now()
@@ -203,10 +203,10 @@ def test_the_server_clock_from_its_date_header_bounds_now() -> None:
 def test_a_catalogue_url_the_provider_no_longer_knows_is_a_catalogue_gap() -> None:
     """So the delivery refreshes its cached catalogue and tries once more."""
 
-    def handle(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(404, json={"detail": "Niet gevonden."})
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(404, json={"detail": "Niet gevonden."})
 
-    client = _client(httpx.MockTransport(handle))
+    client = _client(httpx2.MockTransport(handle))
     with pytest.raises(CatalogusGap):
         client.get(client.catalogi("statustypen/weg"))
     with pytest.raises(DeliveryPermanentError) as raised:

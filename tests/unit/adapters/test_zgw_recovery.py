@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
+import httpx2
 
 from adapters.zgw import documents, recovery
 from adapters.zgw.client import ZgwClient
@@ -13,10 +13,10 @@ BASE = "http://oz.test"
 ZAAK = f"{BASE}/zaken/api/v1/zaken/z1"
 
 
-def _client(results: list[dict[str, Any]], seen: list[httpx.Request]) -> ZgwClient:
-    def handle(request: httpx.Request) -> httpx.Response:
+def _client(results: list[dict[str, Any]], seen: list[httpx2.Request]) -> ZgwClient:
+    def handle(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
-        return httpx.Response(200, json={"count": len(results), "next": None, "results": results})
+        return httpx2.Response(200, json={"count": len(results), "next": None, "results": results})
 
     return ZgwClient(
         zaken_url=f"{BASE}/zaken/api/v1",
@@ -24,7 +24,7 @@ def _client(results: list[dict[str, Any]], seen: list[httpx.Request]) -> ZgwClie
         catalogi_url=f"{BASE}/catalogi/api/v1",
         client_id="gateway",
         secret="unit-test-secret-0123456789abcdef0123",
-        transport=httpx.MockTransport(handle),
+        transport=httpx2.MockTransport(handle),
     )
 
 
@@ -41,7 +41,7 @@ def test_document_identificatie_is_stable_and_fits_40_characters() -> None:
 
 
 def test_status_matches_the_moment_we_sent_in_any_notation() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
     statussen = [
         {"url": "s-earlier", "datumStatusGezet": "2024-03-14T09:00:00Z", "statustoelichting": "v2"},
         {"url": "s-ours", "datumStatusGezet": "2024-03-15T09:00:00.000000Z", "statustoelichting": "v3"},
@@ -60,7 +60,7 @@ def test_status_matches_the_moment_we_sent_in_any_notation() -> None:
 
 
 def test_rol_matches_the_betrokkene_and_never_sends_a_bsn() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
     rollen = [
         {
             "url": "r-other",
@@ -110,7 +110,7 @@ def test_replacing_rol_is_never_taken_for_the_one_it_replaces() -> None:
 
 
 def test_zaakobject_matches_the_identification_we_sent() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
     objecten = [
         {
             "url": "o-1",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 from fastapi.testclient import TestClient
 
 from dso_client import DsoClient
@@ -59,11 +59,11 @@ def test_v1_doorsturen_refused_by_dso_is_recorded_locally_and_flagged(
 
 
 def test_dso_unreachable_records_nothing(tmp_path: object, seeded: Seeded) -> None:
-    def down(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("refused", request=request)
+    def down(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ConnectError("refused", request=request)
 
     dso = DsoClient(
-        "https://dso.test/overheid/verzoeken/api/afhandelen/v2", transport=httpx.MockTransport(down)
+        "https://dso.test/overheid/verzoeken/api/afhandelen/v2", transport=httpx2.MockTransport(down)
     )
     c = seeded.container
     before = len(c.store.events_for(FAILED_NR))

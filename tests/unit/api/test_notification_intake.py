@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
+import httpx2
 from fastapi.testclient import TestClient
 
 from gateway.api.app import create_app
@@ -53,7 +53,7 @@ def test_a_slow_store_write_does_not_stall_other_requests(tmp_path: Path) -> Non
     try:
         with ThreadPoolExecutor(1) as pool:
             notify = pool.submit(
-                httpx.post,
+                httpx2.post,
                 f"{server.url}/v1/dso/verzoeknotificaties",
                 content=NOTIFICATIE,
                 headers=XML,
@@ -61,7 +61,7 @@ def test_a_slow_store_write_does_not_stall_other_requests(tmp_path: Path) -> Non
             )
             time.sleep(0.3)  # the notification is now waiting for the lock
             started = time.monotonic()
-            live = httpx.get(f"{server.url}/health/live", timeout=10)
+            live = httpx2.get(f"{server.url}/health/live", timeout=10)
             answered_in = time.monotonic() - started
             assert live.status_code == 200
             assert not notify.done()

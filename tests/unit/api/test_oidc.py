@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from oidc_provider_mock import User, run_server_in_thread  # type: ignore[import-untyped]
@@ -28,16 +28,16 @@ def issuer() -> Iterator[str]:
         yield f"http://localhost:{server.server_port}"
 
 
-def _login_via_idp(client: TestClient, sub: str) -> httpx.Response:
+def _login_via_idp(client: TestClient, sub: str) -> httpx2.Response:
     start = client.get("/login/oidc", follow_redirects=False)
     assert start.status_code == 302
     authorize_url = start.headers["location"]
     # The user picks an identity at the provider; it answers with a redirect to our callback.
-    answer = httpx.post(authorize_url, data={"sub": sub}, follow_redirects=False)
+    answer = httpx2.post(authorize_url, data={"sub": sub}, follow_redirects=False)
     assert answer.status_code == 302, answer.text
-    callback = httpx.URL(answer.headers["location"])
+    callback = httpx2.URL(answer.headers["location"])
     assert callback.path == "/login/oidc/callback"
-    done: httpx.Response = client.get(callback.raw_path.decode(), follow_redirects=False)
+    done: httpx2.Response = client.get(callback.raw_path.decode(), follow_redirects=False)
     return done
 
 
@@ -77,12 +77,12 @@ def test_logout_also_ends_the_session_at_the_identity_provider(tmp_path: Path, i
             csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
             out = client.post("/logout", data={"csrf": csrf}, follow_redirects=False)
             assert out.status_code == 303
-            target = httpx.URL(out.headers["location"])
+            target = httpx2.URL(out.headers["location"])
             assert str(target).startswith(f"{issuer}/oauth2/end_session")
             assert target.params["post_logout_redirect_uri"] == "http://testserver/login"
             assert target.params["client_id"] == c.settings.oidc_client_id
             # The provider knows the endpoint and shows its confirmation; our session is gone.
-            assert httpx.get(str(target)).status_code == 200
+            assert httpx2.get(str(target)).status_code == 200
             assert client.get("/status", follow_redirects=False).status_code in (302, 303, 401)
     finally:
         c.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
-import httpx
+import httpx2
 from fastapi.testclient import TestClient
 
 from gateway.events import FETCH, TRANSLATE, StageJob
@@ -73,7 +73,7 @@ def _dead_letter(seeded: Seeded, queue: str = TRANSLATE, volgnummer: int = 1) ->
     return job.message_id
 
 
-def _replay(client: TestClient, message_id: str, queue: str = TRANSLATE) -> httpx.Response:
+def _replay(client: TestClient, message_id: str, queue: str = TRANSLATE) -> httpx2.Response:
     return client.post(
         "/v1/dode-berichten/herplaatsingen",
         json={"wachtrij": queue, "berichtId": message_id, "toelichting": "ZRC weer bereikbaar"},

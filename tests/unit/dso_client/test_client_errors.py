@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
-import httpx
+import httpx2
 import pytest
 
 from dso_client import (
@@ -39,20 +39,20 @@ REFERENTIES = {
 }
 
 
-def client_for(handler: Callable[[httpx.Request], httpx.Response], **kwargs: object) -> DsoClient:
-    return DsoClient(BASE, transport=httpx.MockTransport(handler), **kwargs)  # type: ignore[arg-type]
+def client_for(handler: Callable[[httpx2.Request], httpx2.Response], **kwargs: object) -> DsoClient:
+    return DsoClient(BASE, transport=httpx2.MockTransport(handler), **kwargs)  # type: ignore[arg-type]
 
 
 def answering(status: int, **kwargs: object) -> DsoClient:
-    return client_for(lambda request: httpx.Response(status, **kwargs))  # type: ignore[arg-type]
+    return client_for(lambda request: httpx2.Response(status, **kwargs))  # type: ignore[arg-type]
 
 
 def test_referenties_are_parsed_and_relative_links_resolved() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
-        return httpx.Response(200, json=REFERENTIES)
+        return httpx2.Response(200, json=REFERENTIES)
 
     with client_for(handler) as client:
         refs = client.verzoekreferenties("2026031000101", None, oin=OIN)
@@ -66,11 +66,11 @@ def test_referenties_are_parsed_and_relative_links_resolved() -> None:
 
 
 def test_the_oin_goes_in_the_configured_header_per_call() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
-        return httpx.Response(200, content=b"<x/>")
+        return httpx2.Response(200, content=b"<x/>")
 
     with client_for(handler, oin_header="X-Other-OIN") as client:
         client.samenvatting("2026031000101", 1, oin=OIN)
@@ -120,15 +120,15 @@ def test_retry_after_as_http_date() -> None:
 @pytest.mark.parametrize(
     ("exc", "expected"),
     [
-        (httpx.ConnectTimeout("slow"), DsoRetryableError),
-        (httpx.ReadTimeout("slow"), DsoRetryableError),
-        (httpx.ConnectError("refused"), DsoRetryableError),
-        (httpx.RemoteProtocolError("dropped"), DsoRetryableError),
-        (httpx.UnsupportedProtocol("ftp"), DsoPermanentError),
+        (httpx2.ConnectTimeout("slow"), DsoRetryableError),
+        (httpx2.ReadTimeout("slow"), DsoRetryableError),
+        (httpx2.ConnectError("refused"), DsoRetryableError),
+        (httpx2.RemoteProtocolError("dropped"), DsoRetryableError),
+        (httpx2.UnsupportedProtocol("ftp"), DsoPermanentError),
     ],
 )
-def test_transport_failures_are_translated_once(exc: httpx.HTTPError, expected: type[Exception]) -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
+def test_transport_failures_are_translated_once(exc: httpx2.HTTPError, expected: type[Exception]) -> None:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         raise exc
 
     with client_for(handler) as client, pytest.raises(expected) as info:
@@ -142,11 +142,11 @@ def test_malformed_json_is_permanent() -> None:
 
 
 def test_an_invalid_oin_or_verzoeknummer_is_refused_before_any_call() -> None:
-    calls: list[httpx.Request] = []
+    calls: list[httpx2.Request] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         calls.append(request)
-        return httpx.Response(200)
+        return httpx2.Response(200)
 
     with client_for(handler) as client:
         with pytest.raises(DsoPermanentError):
@@ -159,7 +159,7 @@ def test_an_invalid_oin_or_verzoeknummer_is_refused_before_any_call() -> None:
 def test_zoek_follows_pages_until_the_last() -> None:
     pages: list[str] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         pagina = int(request.url.params["pagina"])
         pages.append(request.url.params["pagina"])
         hits = [
@@ -171,7 +171,7 @@ def test_zoek_follows_pages_until_the_last() -> None:
             }
             for i in range(2)
         ]
-        return httpx.Response(200, json={"verzoeken": hits, "pagina": pagina, "aantalPaginas": 3})
+        return httpx2.Response(200, json={"verzoeken": hits, "pagina": pagina, "aantalPaginas": 3})
 
     with client_for(handler) as client:
         hits = list(client.zoek(oin=OIN, vanaf=datetime(2026, 3, 1, tzinfo=UTC)))
@@ -182,9 +182,9 @@ def test_zoek_follows_pages_until_the_last() -> None:
 def test_rerouteer_and_koppel_zaak_send_their_bodies() -> None:
     bodies: dict[str, bytes] = {}
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         bodies[request.url.path] = request.content
-        return httpx.Response(201, json={})
+        return httpx2.Response(201, json={})
 
     with client_for(handler, samenwerking_url="https://dso.test/samenwerken/") as client:
         client.rerouteer("2026031000101", oin=OIN, reden="ander bevoegd gezag")

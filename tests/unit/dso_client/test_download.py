@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from dso_client import DocumentReferentie, DsoClient, DsoIntegrityError, DsoPermanentError, DsoRetryableError
@@ -27,7 +27,7 @@ def ref(body: bytes = BODY, *, size: int | None = None, sha256: str | None = "au
     )
 
 
-class DroppingStream(httpx.SyncByteStream):
+class DroppingStream(httpx2.SyncByteStream):
     """Yields `data` in pieces, then fails as a dropped connection does."""
 
     def __init__(self, data: bytes) -> None:
@@ -36,15 +36,15 @@ class DroppingStream(httpx.SyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
         for i in range(0, len(self.data), 4096):
             yield self.data[i : i + 4096]
-        raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+        raise httpx2.RemoteProtocolError("peer closed connection without sending complete message body")
 
 
 def serving(
     body: bytes, *, drop_first_at: int | None = None, honour_range: bool = True
-) -> tuple[DsoClient, list[httpx.Request]]:
-    requests: list[httpx.Request] = []
+) -> tuple[DsoClient, list[httpx2.Request]]:
+    requests: list[httpx2.Request] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         requests.append(request)
         start = 0
         rng = request.headers.get("Range")
@@ -57,10 +57,10 @@ def serving(
             status = 206
             headers["Content-Range"] = f"bytes {start}-{len(body) - 1}/{len(body)}"
         if drop_first_at is not None and len(requests) == 1:
-            return httpx.Response(status, headers=headers, stream=DroppingStream(part[:drop_first_at]))
-        return httpx.Response(status, headers=headers, content=part)
+            return httpx2.Response(status, headers=headers, stream=DroppingStream(part[:drop_first_at]))
+        return httpx2.Response(status, headers=headers, content=part)
 
-    return DsoClient(BASE, transport=httpx.MockTransport(handler)), requests
+    return DsoClient(BASE, transport=httpx2.MockTransport(handler)), requests
 
 
 def test_download_writes_dest_and_reports_size_and_checksum(tmp_path: Path) -> None:
@@ -114,19 +114,19 @@ def test_an_existing_dest_is_only_replaced_by_a_complete_download(tmp_path: Path
 
 
 def test_endless_drops_give_up_retryable_without_a_partial_file(tmp_path: Path) -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(
             200, headers={"Content-Length": str(len(BODY))}, stream=DroppingStream(BODY[:100])
         )
 
-    client = DsoClient(BASE, transport=httpx.MockTransport(handler))
+    client = DsoClient(BASE, transport=httpx2.MockTransport(handler))
     with pytest.raises(DsoRetryableError):
         client.download_document(ref(), tmp_path / "doc.pdf", oin=OIN)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_http_errors_during_download_are_mapped(tmp_path: Path) -> None:
-    client = DsoClient(BASE, transport=httpx.MockTransport(lambda r: httpx.Response(403, text="nee")))
+    client = DsoClient(BASE, transport=httpx2.MockTransport(lambda r: httpx2.Response(403, text="nee")))
     with pytest.raises(DsoPermanentError) as info:
         client.download_document(ref(), tmp_path / "doc.pdf", oin=OIN)
     assert info.value.status == 403

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from dso_client import DocumentReferentie, DsoClient, DsoIntegrityError, DsoPermanentError
@@ -20,7 +20,7 @@ OIN = "00000001001600820000"
 VNR = "2026031000101"
 
 
-class Counting(httpx.SyncByteStream):
+class Counting(httpx2.SyncByteStream):
     """A body of `total` bytes in 64 KiB chunks that counts what was actually taken from it."""
 
     def __init__(self, total: int, head: bytes = b"") -> None:
@@ -37,14 +37,14 @@ class Counting(httpx.SyncByteStream):
             yield piece
 
 
-def client_for(handler: object, **limits: int) -> tuple[DsoClient, list[httpx.Request]]:
-    seen: list[httpx.Request] = []
+def client_for(handler: object, **limits: int) -> tuple[DsoClient, list[httpx2.Request]]:
+    seen: list[httpx2.Request] = []
 
-    def recording(request: httpx.Request) -> httpx.Response:
+    def recording(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
         return handler(request)  # type: ignore[operator, no-any-return]
 
-    return DsoClient(BASE, transport=httpx.MockTransport(recording), **limits), seen
+    return DsoClient(BASE, transport=httpx2.MockTransport(recording), **limits), seen
 
 
 def doc(url: str, size: int | None = None) -> DocumentReferentie:
@@ -66,7 +66,7 @@ def doc(url: str, size: int | None = None) -> DocumentReferentie:
     ],
 )
 def test_a_link_outside_the_dso_api_is_not_followed(tmp_path: Path, url: str, host: str) -> None:
-    client, seen = client_for(lambda r: httpx.Response(200, content=b"%PDF-1.4"))
+    client, seen = client_for(lambda r: httpx2.Response(200, content=b"%PDF-1.4"))
     with pytest.raises(DsoForeignLinkError) as info:
         client.download_document(doc(url), tmp_path / "d", oin=OIN)
     assert not info.value.retryable and host in str(info.value)
@@ -78,14 +78,14 @@ def test_a_link_outside_the_dso_api_is_not_followed(tmp_path: Path, url: str, ho
 
 
 def test_a_link_on_the_dso_api_is_followed(tmp_path: Path) -> None:
-    client, seen = client_for(lambda r: httpx.Response(200, content=b"abc"))
+    client, seen = client_for(lambda r: httpx2.Response(200, content=b"abc"))
     result = client.download_document(doc(f"{BASE}/verzoeken/{VNR}/documenten/D1"), tmp_path / "d", oin=OIN)
     assert result.size == 3 and len(seen) == 1 and seen[0].headers["X-DSO-OIN"] == OIN
 
 
 def test_a_bijlage_bigger_than_announced_is_cut_off(tmp_path: Path) -> None:
     body = Counting(50 * 1024 * 1024)
-    client, _ = client_for(lambda r: httpx.Response(200, stream=body))
+    client, _ = client_for(lambda r: httpx2.Response(200, stream=body))
     with pytest.raises(DsoIntegrityError, match="more than the 1000 bytes it announced"):
         client.download_document(doc(f"{BASE}/d", size=1000), tmp_path / "d", oin=OIN)
     assert body.served <= 2 * 65536  # not the 50 MiB
@@ -94,7 +94,7 @@ def test_a_bijlage_bigger_than_announced_is_cut_off(tmp_path: Path) -> None:
 
 def test_a_bijlage_without_grootte_stops_at_the_limit(tmp_path: Path) -> None:
     body = Counting(50 * 1024 * 1024)
-    client, _ = client_for(lambda r: httpx.Response(200, stream=body), max_bijlage_bytes=100_000)
+    client, _ = client_for(lambda r: httpx2.Response(200, stream=body), max_bijlage_bytes=100_000)
     with pytest.raises(DsoTooLargeError, match="DSOGW_MAX_BIJLAGE_BYTES") as info:
         client.download_document(doc(f"{BASE}/d"), tmp_path / "d", oin=OIN)
     assert not info.value.retryable
@@ -102,7 +102,7 @@ def test_a_bijlage_without_grootte_stops_at_the_limit(tmp_path: Path) -> None:
 
 
 def test_an_announced_size_over_the_limit_is_not_downloaded(tmp_path: Path) -> None:
-    client, seen = client_for(lambda r: httpx.Response(200, content=b"x"), max_bijlage_bytes=10)
+    client, seen = client_for(lambda r: httpx2.Response(200, content=b"x"), max_bijlage_bytes=10)
     with pytest.raises(DsoTooLargeError):
         client.download_document(doc(f"{BASE}/d", size=11), tmp_path / "d", oin=OIN)
     assert seen == []
@@ -110,7 +110,7 @@ def test_an_announced_size_over_the_limit_is_not_downloaded(tmp_path: Path) -> N
 
 def test_the_stam_limit_holds_during_the_download(tmp_path: Path) -> None:
     body = Counting(10 * 1024 * 1024)
-    client, _ = client_for(lambda r: httpx.Response(200, stream=body), max_stam_bytes=200_000)
+    client, _ = client_for(lambda r: httpx2.Response(200, stream=body), max_stam_bytes=200_000)
     with pytest.raises(DsoTooLargeError, match="DSOGW_MAX_STAM_BYTES"):
         client.samenvatting_to(VNR, 1, tmp_path / "s.xml", oin=OIN)
     assert body.served <= 200_000 + 65536 and not (tmp_path / "s.xml").exists()
@@ -118,11 +118,13 @@ def test_the_stam_limit_holds_during_the_download(tmp_path: Path) -> None:
 
 def test_a_huge_pdf_is_streamed_to_disk_and_limited(tmp_path: Path) -> None:
     body = Counting(3 * 1024 * 1024, head=b"%PDF-1.7\n")
-    client, _ = client_for(lambda r: httpx.Response(200, stream=body), max_pdf_bytes=4 * 1024 * 1024)
+    client, _ = client_for(lambda r: httpx2.Response(200, stream=body), max_pdf_bytes=4 * 1024 * 1024)
     refs = Verzoekreferenties(VNR, 1, f"{BASE}/s", f"{BASE}/verzoeken/{VNR}/pdf", ())
     result = client.pdf_to(refs, tmp_path / "v.pdf", oin=OIN)
     assert result is not None and result.size == body.served
-    small, _ = client_for(lambda r: httpx.Response(200, stream=Counting(3 * 1024 * 1024)), max_pdf_bytes=1024)
+    small, _ = client_for(
+        lambda r: httpx2.Response(200, stream=Counting(3 * 1024 * 1024)), max_pdf_bytes=1024
+    )
     with pytest.raises(DsoTooLargeError, match="DSOGW_MAX_PDF_BYTES"):
         small.pdf_to(refs, tmp_path / "w.pdf", oin=OIN)
 
@@ -130,7 +132,7 @@ def test_a_huge_pdf_is_streamed_to_disk_and_limited(tmp_path: Path) -> None:
 def test_html_served_as_pdf_is_not_a_pdf(tmp_path: Path) -> None:
     page = b"<!DOCTYPE html><html><body>Inloggen</body></html>"
     client, _ = client_for(
-        lambda r: httpx.Response(200, content=page, headers={"Content-Type": "application/pdf"})
+        lambda r: httpx2.Response(200, content=page, headers={"Content-Type": "application/pdf"})
     )
     refs = Verzoekreferenties(VNR, 1, f"{BASE}/s", f"{BASE}/verzoeken/{VNR}/pdf", ())
     with pytest.raises(DsoNotPdfError, match="HTML") as info:
@@ -160,6 +162,6 @@ def referenties(**override: object) -> dict[str, object]:
     ],
 )
 def test_a_referenties_answer_that_does_not_fit_is_refused(answer: dict[str, object], text: str) -> None:
-    client, _ = client_for(lambda r: httpx.Response(200, json=answer))
+    client, _ = client_for(lambda r: httpx2.Response(200, json=answer))
     with pytest.raises(DsoPermanentError, match=text):
         client.verzoekreferenties(VNR, 1, oin=OIN)

@@ -7,7 +7,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from dso_client.sandbox.config import FaultConfig, SandboxConfig
@@ -30,16 +30,16 @@ class Receiver:
         self.statuses = statuses or []
         self.lock = threading.Lock()
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
         with self.lock:
             self.bodies.append(request.content)
             status = self.statuses.pop(0) if self.statuses else 202
-        return httpx.Response(status)
+        return httpx2.Response(status)
 
 
 def sandbox_with(receiver: Receiver, **faults: object) -> Sandbox:
     notifier = Notifier(
-        "http://gateway.test/v1/dso/verzoeknotificaties", backoff=0, transport=httpx.MockTransport(receiver)
+        "http://gateway.test/v1/dso/verzoeknotificaties", backoff=0, transport=httpx2.MockTransport(receiver)
     )
     return Sandbox(SandboxConfig(faults=FaultConfig(**faults)), notifier=notifier)
 

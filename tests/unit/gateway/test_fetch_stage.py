@@ -7,7 +7,7 @@ import hashlib
 from importlib import resources
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from dso_client import DsoClient
@@ -27,10 +27,10 @@ PDF = b"%PDF-1.4 verzoek samenvatting"
 
 
 def dso(pdf_status: int, pdf_body: bytes = PDF, pdf_href: str = f"{BASE}/verzoeken/{VNR}/pdf") -> DsoClient:
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         path = request.url.path.removeprefix("/afhandelen/v2")
         if path.endswith("/verzoekreferenties"):
-            return httpx.Response(
+            return httpx2.Response(
                 200,
                 json={
                     "verzoeknummer": VNR,
@@ -49,14 +49,14 @@ def dso(pdf_status: int, pdf_body: bytes = PDF, pdf_href: str = f"{BASE}/verzoek
                 },
             )
         if path.endswith("/samenvatting"):
-            return httpx.Response(200, content=XML)
+            return httpx2.Response(200, content=XML)
         if path.endswith("/pdf"):
-            return httpx.Response(pdf_status, content=pdf_body if pdf_status == 200 else b"")
+            return httpx2.Response(pdf_status, content=pdf_body if pdf_status == 200 else b"")
         if path.endswith("/documenten/DOC-1"):
-            return httpx.Response(200, content=DOC)
-        return httpx.Response(404)
+            return httpx2.Response(200, content=DOC)
+        return httpx2.Response(404)
 
-    return DsoClient(BASE, transport=httpx.MockTransport(handler))
+    return DsoClient(BASE, transport=httpx2.MockTransport(handler))
 
 
 @pytest.fixture

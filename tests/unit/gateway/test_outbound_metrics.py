@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
+import httpx2
 import pytest
 
 from gateway.metrics import GatewayMetrics
@@ -45,14 +45,14 @@ def test_calls_are_counted_by_target_and_outcome(server: str) -> None:
     closed = f"http://127.0.0.1:{free_port()}"  # nothing listens: no answer at all
     metrics.time_http({"zgw": [f"{server}/zaken/api/v1"], "dso": [f"{server}/dso"], "stuf": [closed]})
     try:
-        with httpx.Client(timeout=5) as client:
+        with httpx2.Client(timeout=5) as client:
             client.get(f"{server}/zaken/api/v1/zaken/200")
             client.get(f"{server}/zaken/api/v1/zaken/201")
             client.get(f"{server}/zaken/api/v1/zaken/404")
             client.get(f"{server}/dso/verzoeken/503")
             client.get(f"{server}/elsewhere/200")  # no target claims it
             client.get(f"{server}/zaken/api/v10/200")  # a prefix of the path, not of a segment
-            with pytest.raises(httpx.ConnectError):
+            with pytest.raises(httpx2.ConnectError):
                 client.get(f"{closed}/VrijeBerichten/200")
     finally:
         metrics.close()
@@ -72,5 +72,5 @@ def test_a_closed_gateway_counts_nothing_more(server: str) -> None:
     metrics = GatewayMetrics()
     metrics.time_http({"zgw": [server]})
     metrics.close()
-    httpx.get(f"{server}/zaken/200", timeout=5)
+    httpx2.get(f"{server}/zaken/200", timeout=5)
     assert _count(metrics, "zgw", "ok") == 0

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import ClassVar
 
-import httpx
+import httpx2
 import pytest
 
 import message_queue
@@ -88,15 +88,15 @@ def test_worker_serves_its_metrics_on_the_configured_port(
         deadline = time.monotonic() + 10
         key = ("dsogw_stage_duration_seconds_count", (("outcome", "ok"), ("stage", "fetch")))
         while True:
-            scraped = prometheus_samples(httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text)
+            scraped = prometheus_samples(httpx2.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text)
             if scraped.get(key) == 1:
                 break
             assert time.monotonic() < deadline, "the worker's port never showed the processed message"
             time.sleep(0.1)
     finally:
         worker.stop()
-    with pytest.raises(httpx.TransportError):
-        httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2)
+    with pytest.raises(httpx2.TransportError):
+        httpx2.get(f"http://127.0.0.1:{port}/metrics", timeout=2)
 
 
 def test_no_metrics_port_by_default(settings: Settings) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 
 from adapters.zgw.client import ZgwClient
 from gateway import beslistermijn
@@ -31,13 +31,13 @@ def _zgw(statussen: list[dict[str, Any]]) -> ZgwClient:
         f"{C}/statustypen/3": {"omschrijving": "Afgehandeld", "isEindstatus": True},
     }
 
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         url = str(request.url).split("?")[0]
         if url == f"{Z}/statussen":
-            return httpx.Response(200, json={"count": len(statussen), "next": None, "results": statussen})
+            return httpx2.Response(200, json={"count": len(statussen), "next": None, "results": statussen})
         if url in typen:
-            return httpx.Response(200, json=typen[url])
-        return httpx.Response(404, json={"detail": "niet gevonden"})
+            return httpx2.Response(200, json=typen[url])
+        return httpx2.Response(404, json={"detail": "niet gevonden"})
 
     return ZgwClient(
         zaken_url=Z,
@@ -45,7 +45,7 @@ def _zgw(statussen: list[dict[str, Any]]) -> ZgwClient:
         catalogi_url=C,
         client_id="t",
         secret="s" * 32,
-        transport=httpx.MockTransport(answer),
+        transport=httpx2.MockTransport(answer),
     )
 
 
