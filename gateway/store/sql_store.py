@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,6 +31,7 @@ from gateway.store.records import (
     row_dict,
 )
 from gateway.store.states import State
+from gateway.store.write_lock import WriteLock
 
 log = structlog.get_logger(__name__)
 
@@ -46,6 +48,42 @@ def _aware(value: datetime) -> datetime:
 READ_ONLY = "dsogw_read_only"  # execution option: this connection only reads
 
 
+def _queue_writers(engine: Engine, lock: WriteLock) -> None:
+    """Writers of a SQLite file wait in line for its write lock (gateway/store/write_lock.py):
+    taken before BEGIN IMMEDIATE, let go once COMMIT or ROLLBACK has returned."""
+
+    @sa.event.listens_for(engine, "begin")
+    def _take(conn: Connection) -> None:
+        if not conn.get_execution_options().get(READ_ONLY, False):
+            lock.acquire(conn.connection.dbapi_connection)
+
+    dialect = engine.dialect
+    commit, rollback, close = dialect.do_commit, dialect.do_rollback, dialect.do_close
+
+    def do_commit(dbapi_connection: Any) -> None:
+        try:
+            commit(dbapi_connection)
+        finally:
+            lock.release(dbapi_connection)
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        try:
+            rollback(dbapi_connection)
+        finally:
+            lock.release(dbapi_connection)
+
+    def do_close(dbapi_connection: Any) -> None:
+        try:
+            close(dbapi_connection)
+        finally:
+            lock.release(dbapi_connection)
+
+    # Per engine: the dialect object belongs to this engine alone.
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+    dialect.do_close = do_close  # type: ignore[method-assign]
+
+
 def create_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         if url in ("sqlite://", "sqlite:///:memory:"):
@@ -55,10 +93,10 @@ def create_engine(url: str) -> Engine:
         else:
             path = url.removeprefix("sqlite:///")
             if path:
-                from pathlib import Path
-
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            if path:
+                _queue_writers(engine, WriteLock(Path(path).resolve(), timeout=30))
 
         @sa.event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -553,6 +591,14 @@ class SqlStore:
         """Publish pending outbox rows in id order and mark each one only after `publish`
         returned (the broker confirmed). Rows are locked (SKIP LOCKED on PostgreSQL) so several
         relays can run at once without publishing a row twice."""
+        # Look before locking: every relay polls ten times a second, and on SQLite an empty
+        # round in a write transaction still took the database-wide write lock and an fsync.
+        with self.reading() as conn:
+            pending = conn.execute(
+                sa.select(t.outbox.c.id).where(t.outbox.c.published_at.is_(None)).limit(1)
+            ).first()
+        if pending is None:
+            return 0
         published = 0
         with self._tx() as conn:
             stmt = (

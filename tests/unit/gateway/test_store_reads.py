@@ -45,3 +45,22 @@ def test_a_write_still_takes_the_lock_at_begin(tmp_path: Path) -> None:
             assert "locked" in str(exc)
     reader.close()
     store.close()
+
+
+def test_an_empty_outbox_relay_takes_no_write_lock(tmp_path: Path) -> None:
+    store = SqlStore.from_url(f"sqlite:///{tmp_path / 'gateway.db'}")
+    writer = sqlite3.connect(tmp_path / "gateway.db", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # a stage in the middle of a write transaction
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            # Before: every relay round (ten a second per worker) began with BEGIN IMMEDIATE.
+            published = pool.submit(store.relay_outbox, lambda row: None).result(timeout=5)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert published == 0
+    store.record_notification("2024031400042", 1, None, OutboxMessage(FETCH, "m-1", b"{}"))
+    sent: list[str] = []
+    assert store.relay_outbox(lambda row: sent.append(row.message_id)) == 1
+    assert sent == ["m-1"]
+    store.close()
