@@ -55,6 +55,7 @@ from adapters.zgw import recovery
 from adapters.zgw.catalogus import DEFAULT_TTL, EENMALIGE_ROLLEN, CatalogusGap, CatalogusResolver, Zaaktype
 from adapters.zgw.client import ZgwClient
 from adapters.zgw.document_steps import DocumentSteps
+from adapters.zgw.steps import PENDING, UPLOAD
 from stam_mapping.errors import StamError
 from stam_mapping.model import Doel, Verzoek
 from stam_mapping.zgw_plan import ZgwPlan, ZgwRol
@@ -109,6 +110,15 @@ def _uuid_of(url: str) -> str:
 
 class ZgwDelivery:
     name = "zgw"
+
+    @staticmethod
+    def checkpoint_written_behind(key: str) -> bool:
+        """May the checkpoint `key` wait in memory for the next durable one (or the end of the
+        delivery) instead of being written at once? Every step result may: a crash that loses
+        it is recovered like a lost answer, through the step's ":pending" marker, or the step is
+        safe to repeat (steps.py). A marker, and a bestandsdelen upload's URL and lock (told
+        only in the answer to the POST), must be durable before the request they guard."""
+        return not key.endswith((PENDING, UPLOAD))
 
     def __init__(
         self,

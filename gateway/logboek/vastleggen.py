@@ -132,7 +132,7 @@ class Logboek:
     def vastleggen_alle(self, rows: Sequence[dict[str, Any]]) -> None:
         """Several processings of one step in one transaction: all recorded, or none and the
         step fails (and is retried) rather than go unrecorded."""
-        with self.store.engine.begin() as conn:
+        with self.store.transaction() as conn:  # part of the stage's own, inside store.together()
             conn.execute(t.logboek.insert(), list(rows))
         for row in rows:
             log.info(

@@ -12,20 +12,36 @@ loads that.
 Checkpoints are write-once (the first value under a key stands): a key already loaded or written
 needs no write at all, and a key another delivery of the same verzoek wrote since our load (the
 INSERT conflicts) takes the value in the store, as a per-step read would have.
+
+Write-behind (`written_behind`, a predicate the delivery adapter supplies): a checkpoint the
+adapter can do without after a crash (a step's result, found again through its durable
+":pending" marker, or a step that is safe to repeat) is kept in memory and written in the same
+transaction as the next checkpoint that must be durable, or by `flush()` when the delivery ends
+(the translate stage writes them with its DELIVERED transition). A crash loses at most those, and
+the next delivery recovers them the way it recovers a lost answer. With a ZGW delivery this
+halves the store transactions of a delivery; without a predicate every put is written at once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from gateway.store import SqlStore
 
 
 class StoreCheckpoints:
-    def __init__(self, store: SqlStore, verzoeknummer: str) -> None:
+    def __init__(
+        self,
+        store: SqlStore,
+        verzoeknummer: str,
+        written_behind: Callable[[str], bool] | None = None,
+    ) -> None:
         self._store = store
         self._verzoeknummer = verzoeknummer
         self._known: dict[str, dict[str, Any]] | None = None
+        self._written_behind = written_behind
+        self._unwritten: dict[str, dict[str, Any]] = {}
 
     def _loaded(self) -> dict[str, dict[str, Any]]:
         # Loaded on first use: a stage that decides not to deliver reads nothing.
@@ -42,4 +58,19 @@ class StoreCheckpoints:
         known = self._loaded()
         if key in known:
             return
-        known[key] = self._store.checkpoint_put(self._verzoeknummer, key, value)
+        known[key] = dict(value)
+        self._unwritten[key] = dict(value)
+        if self._written_behind is None or not self._written_behind(key):
+            self.flush()  # durable before put returns, with whatever waited for it
+
+    def unwritten(self) -> dict[str, dict[str, Any]]:
+        """Checkpoints written behind and not in the store yet: for a caller that writes them in
+        a transaction of its own (SqlStore.transition's `checkpoints`), after which this object
+        is not used again."""
+        return dict(self._unwritten)
+
+    def flush(self) -> None:
+        """Write what was written behind, in one transaction; durable when this returns."""
+        if self._unwritten:
+            self._loaded().update(self._store.checkpoints_put(self._verzoeknummer, self._unwritten))
+            self._unwritten.clear()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import structlog
 
 from dso_client import DsoClient
@@ -45,21 +48,27 @@ class FetchStage:
             )
             return
 
+        # The archive index rows are written at the end, with the transition (below): files
+        # archived by a fetch that dies half-way are fetched again, and overwritten, by its retry.
+        index: list[Callable[[], None]] = []
         # Streamed to disk under max_stam_bytes: an oversized STAM is refused before it is archived.
         dest = archive.version_dir(job.verzoeknummer, volgnummer) / "samenvatting.xml"
         stam = self.dso.samenvatting_to(job.verzoeknummer, volgnummer, dest, oin=oin)
-        archive.register_file(
-            job.verzoeknummer,
-            volgnummer,
-            kind="stam",
-            path=stam.path,
-            size=stam.size,
-            sha256=stam.sha256,
-            document_id=None,
-            bestandsnaam="samenvatting.xml",
-            media_type="application/xml",
+        index.append(
+            partial(
+                archive.register_file,
+                job.verzoeknummer,
+                volgnummer,
+                kind="stam",
+                path=stam.path,
+                size=stam.size,
+                sha256=stam.sha256,
+                document_id=None,
+                bestandsnaam="samenvatting.xml",
+                media_type="application/xml",
+            )
         )
-        pdf_note = self._archive_pdf(refs, oin)
+        pdf_note = self._archive_pdf(refs, oin, index)
 
         fetched = reused = 0
         for ref in refs.documenten:
@@ -74,32 +83,40 @@ class FetchStage:
                 continue
             dest = archive.document_path(job.verzoeknummer, volgnummer, ref.document_id)
             result = self.dso.download_document(ref, dest, oin=oin)
-            archive.register_file(
-                job.verzoeknummer,
-                volgnummer,
-                kind="document",
-                path=result.path,
-                size=result.size,
-                sha256=result.sha256,
-                document_id=ref.document_id,
-                bestandsnaam=ref.bestandsnaam,
-                media_type=ref.media_type,
+            index.append(
+                partial(
+                    archive.register_file,
+                    job.verzoeknummer,
+                    volgnummer,
+                    kind="document",
+                    path=result.path,
+                    size=result.size,
+                    sha256=result.sha256,
+                    document_id=ref.document_id,
+                    bestandsnaam=ref.bestandsnaam,
+                    media_type=ref.media_type,
+                )
             )
             fetched += 1
 
-        logboek.opgehaald(store, job.verzoeknummer, volgnummer, stam.path, fetched)  # before: none lost
-        store.transition(
-            job.verzoeknummer,
-            volgnummer,
-            to=State.FETCHED,
-            event="fetched",
-            detail=f"STAM-bericht{pdf_note} en {fetched} bijlage(n) opgehaald, {reused} al aanwezig",
-            expect={State.RECEIVED},
-            job=self.ctx.job(TRANSLATE, StageJob(job.verzoeknummer, volgnummer, oin)),
-        )
+        # One transaction (one commit, one turn at SQLite's write lock) for the index rows, the
+        # Logboek's record of the fetch and the transition with its translate job: all or none.
+        with store.together():
+            logboek.opgehaald(store, job.verzoeknummer, volgnummer, stam.path, fetched)
+            for register in index:
+                register()
+            store.transition(
+                job.verzoeknummer,
+                volgnummer,
+                to=State.FETCHED,
+                event="fetched",
+                detail=f"STAM-bericht{pdf_note} en {fetched} bijlage(n) opgehaald, {reused} al aanwezig",
+                expect={State.RECEIVED},
+                job=self.ctx.job(TRANSLATE, StageJob(job.verzoeknummer, volgnummer, oin)),
+            )
         log.info("fetch.done", verzoeknummer=job.verzoeknummer, volgnummer=volgnummer, documents=fetched)
 
-    def _archive_pdf(self, refs: Verzoekreferenties, oin: str) -> str:
+    def _archive_pdf(self, refs: Verzoekreferenties, oin: str, index: list[Callable[[], None]]) -> str:
         """Archive DSO's PDF rendition; returns a note for the event. The PDF is for people, the
         zaak is made from the STAM XML: a PDF DSO does not have (404) or refuses is noted and
         the verzoek goes on; any other retryable failure retries the stage as usual."""
@@ -119,16 +136,19 @@ class FetchStage:
             return f" (PDF niet beschikbaar: {_pdf_reason(exc)})"
         if pdf is None:
             return ""
-        archive.register_file(
-            refs.verzoeknummer,
-            refs.volgnummer,
-            kind="pdf",
-            path=pdf.path,
-            size=pdf.size,
-            sha256=pdf.sha256,
-            document_id=None,
-            bestandsnaam="verzoek.pdf",
-            media_type="application/pdf",
+        index.append(
+            partial(
+                archive.register_file,
+                refs.verzoeknummer,
+                refs.volgnummer,
+                kind="pdf",
+                path=pdf.path,
+                size=pdf.size,
+                sha256=pdf.sha256,
+                document_id=None,
+                bestandsnaam="verzoek.pdf",
+                media_type="application/pdf",
+            )
         )
         return ", PDF"
 

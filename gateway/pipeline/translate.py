@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from adapters.base import Checkpoints, Delivery
+from adapters.base import Delivery
 from gateway import logboek
 from gateway.archive import ArchivedDocuments
 from gateway.errors import RetryableError
@@ -23,8 +23,11 @@ from stam_mapping.model import Doel, Verzoek
 log = structlog.get_logger(__name__)
 
 
-def _checkpoints(store: SqlStore, verzoeknummer: str) -> Checkpoints:
-    return StoreCheckpoints(store, verzoeknummer)
+def _checkpoints(store: SqlStore, verzoeknummer: str, delivery: Delivery) -> StoreCheckpoints:
+    # An adapter that knows which of its checkpoints it can recover after a crash lets the store
+    # write those behind (gateway/pipeline/checkpoints.py); any other gets every put at once.
+    written_behind = getattr(delivery, "checkpoint_written_behind", None)
+    return StoreCheckpoints(store, verzoeknummer, written_behind)
 
 
 class TranslateStage:
@@ -124,26 +127,37 @@ class TranslateStage:
         assert previous is None or isinstance(previous, Verzoek)
 
         require_archived_documents(self.ctx.archive, verzoek)
-        result = self.delivery.deliver(
-            verzoek, previous, ArchivedDocuments(self.ctx.archive, vnr), _checkpoints(store, vnr)
-        )
-        logboek.geregistreerd(store, verzoek, volgnummer, self.delivery.name)  # before the transition
-        store.transition(
-            vnr,
-            volgnummer,
-            to=State.DELIVERED,
-            event="delivered",
-            detail="; ".join(
-                (
-                    f"geregistreerd als zaak {result.zaak_identificatie} ({self.delivery.name})",
-                    *result.notities,
-                )
-            ),
-            expect={State.FETCHED},
-            job=self.ctx.job(REPORT, StageJob(vnr, volgnummer, oin, action="link")),
-            summary={"zaak_url": result.zaak_url, "zaak_identificatie": result.zaak_identificatie},
-            versie_values={"doel": verzoek.doel.value},
-        )
+        checkpoints = _checkpoints(store, vnr, self.delivery)
+        try:
+            result = self.delivery.deliver(
+                verzoek, previous, ArchivedDocuments(self.ctx.archive, vnr), checkpoints
+            )
+        except BaseException:
+            # The steps that did succeed are kept, so the retry need not look them up again.
+            try:
+                checkpoints.flush()
+            except Exception:  # the delivery's own error is the one to report
+                log.warning("translate.checkpoints_not_flushed", verzoeknummer=vnr, exc_info=True)
+            raise
+        with store.together():  # one commit: the Logboek's record, the checkpoints, the transition
+            logboek.geregistreerd(store, verzoek, volgnummer, self.delivery.name)
+            store.transition(
+                vnr,
+                volgnummer,
+                to=State.DELIVERED,
+                event="delivered",
+                detail="; ".join(
+                    (
+                        f"geregistreerd als zaak {result.zaak_identificatie} ({self.delivery.name})",
+                        *result.notities,
+                    )
+                ),
+                expect={State.FETCHED},
+                job=self.ctx.job(REPORT, StageJob(vnr, volgnummer, oin, action="link")),
+                summary={"zaak_url": result.zaak_url, "zaak_identificatie": result.zaak_identificatie},
+                versie_values={"doel": verzoek.doel.value},
+                checkpoints=checkpoints.unwritten(),
+            )
         log.info(
             "translate.delivered", verzoeknummer=vnr, volgnummer=volgnummer, zaak=result.zaak_identificatie
         )

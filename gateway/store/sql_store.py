@@ -8,8 +8,10 @@ transaction, so a crash between any two steps loses nothing and creates nothing 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -127,10 +129,16 @@ def create_engine(url: str) -> Engine:
     return sa.create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=10)
 
 
+@dataclass
+class _Together:
+    conn: Connection | None = None
+
+
 class SqlStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._postgres = engine.dialect.name == "postgresql"
+        self._together = threading.local()  # see together()
 
     @classmethod
     def from_url(cls, url: str) -> SqlStore:
@@ -180,8 +188,52 @@ class SqlStore:
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
-            yield conn
+        """A write transaction; inside together(), a savepoint of the one transaction."""
+        together: _Together | None = getattr(self._together, "block", None)
+        if together is None:
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        if together.conn is None:
+            # Begun at the first write, not at the start of the block: on SQLite the write lock
+            # is taken here, so whatever the block does before its first write is not under it.
+            together.conn = self.engine.connect()
+            together.conn.begin()
+        # A savepoint, so a write that fails and is handled (an IntegrityError caught by the
+        # caller) undoes only itself, on PostgreSQL too.
+        with together.conn.begin_nested():
+            yield together.conn
+
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """A write transaction for writers outside this class (the Logboek, heartbeats):
+        joins together() like the store's own writes."""
+        return self._tx()
+
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        """Every store write this thread makes in the block goes into one transaction, committed
+        at the end of the block (rolled back whole on an exception). For writes that belong
+        together anyway, such as a stage's archive index rows, its Logboek rows and its
+        transition: one commit (one fsync, one turn at SQLite's write lock) instead of several.
+        Reads in the block see what was committed before it, not its own writes."""
+        if getattr(self._together, "block", None) is not None:
+            yield  # already inside one: part of that
+            return
+        block = _Together()
+        self._together.block = block
+        try:
+            yield
+        except BaseException:
+            if block.conn is not None:
+                block.conn.rollback()
+            raise
+        else:
+            if block.conn is not None:
+                block.conn.commit()
+        finally:
+            self._together.block = None
+            if block.conn is not None:
+                block.conn.close()
 
     def _lock(self, stmt: sa.Select[Any]) -> sa.Select[Any]:
         return stmt.with_for_update() if self._postgres else stmt
@@ -334,12 +386,17 @@ class SqlStore:
         summary: Mapping[str, Any] | None = None,
         versie_values: Mapping[str, Any] | None = None,
         actor: str | None = None,
+        checkpoints: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> bool:
         """Move a version to `to`, record the event and queue `job`, all in one transaction.
 
         With `expect`, a version in another state is left alone and False is returned: that is
-        how a redelivered message becomes a no-op."""
+        how a redelivered message becomes a no-op. `checkpoints` (of the verzoek, written behind
+        by the delivery that led here: gateway/pipeline/checkpoints.py) are written in the same
+        transaction whatever the outcome, where a value already stored stands."""
         with self._tx() as conn:
+            if checkpoints:
+                self._put_checkpoints(conn, verzoeknummer, checkpoints)
             row = conn.execute(
                 self._lock(
                     sa.select(t.versies).where(
@@ -532,6 +589,41 @@ class SqlStore:
                 return stored
             raise
         return dict(value)
+
+    def checkpoints_put(
+        self, verzoeknummer: str, values: Mapping[str, Mapping[str, Any]]
+    ) -> dict[str, dict[str, Any]]:
+        """checkpoint_put for several keys in one transaction; returns the values that stand."""
+        with self._tx() as conn:
+            return self._put_checkpoints(conn, verzoeknummer, values)
+
+    def _put_checkpoints(
+        self, conn: Connection, verzoeknummer: str, values: Mapping[str, Mapping[str, Any]]
+    ) -> dict[str, dict[str, Any]]:
+        if self._postgres:
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            insert: Any = pg_insert(t.checkpoints).on_conflict_do_nothing()
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            insert = sqlite_insert(t.checkpoints).on_conflict_do_nothing()
+        now, stood = _now(), {}
+        for key, value in values.items():
+            done = conn.execute(
+                insert.values(verzoeknummer=verzoeknummer, key=key, value=dict(value), created_at=now)
+            )
+            if done.rowcount == 1:
+                stood[key] = dict(value)
+                continue
+            # Written by an earlier delivery of the same message: the first result stands.
+            row = conn.execute(
+                sa.select(t.checkpoints.c.value).where(
+                    t.checkpoints.c.verzoeknummer == verzoeknummer, t.checkpoints.c.key == key
+                )
+            ).one()
+            stood[key] = dict(row.value)
+        return stood
 
     def checkpoints_for(self, verzoeknummer: str) -> dict[str, dict[str, Any]]:
         with self.reading() as conn:

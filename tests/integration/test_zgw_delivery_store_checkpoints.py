@@ -184,3 +184,67 @@ def test_one_read_and_one_write_per_new_checkpoint(zgw_env: ZgwEnv, tmp_path: Pa
     print(f"store transactions per delivery: per step {counted_before}, read once {counted_after}")
     per_step.close()
     cached.close()
+
+
+def behind(store: SqlStore) -> StoreCheckpoints:
+    """As the translate stage hands them to a ZGW delivery: results written behind."""
+    return StoreCheckpoints(store, VNR, ZgwDelivery.checkpoint_written_behind)
+
+
+class Crash(BaseException):
+    """The worker dies: nothing after it runs, no flush."""
+
+
+class CrashAfterResult(StoreCheckpoints):
+    """Dies right after the n-th result written behind, while it waits in memory."""
+
+    def __init__(self, store: SqlStore, n: int) -> None:
+        super().__init__(store, VNR, ZgwDelivery.checkpoint_written_behind)
+        self.n = n
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        super().put(key, value)
+        if ZgwDelivery.checkpoint_written_behind(key):
+            self.n -= 1
+            if self.n == 0:
+                raise Crash
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 6, 8, 10])
+def test_a_crash_that_loses_the_results_written_behind_delivers_once(
+    zgw_env: ZgwEnv, store: SqlStore, n: int
+) -> None:
+    server = _forced_unlock(zgw_env)
+    delivery = ZgwDelivery(zgw_env.client, planner, bestandsdelen_threshold=THRESHOLD)
+    crashed = CrashAfterResult(store, n)
+    with pytest.raises(Crash):
+        delivery.deliver(demo_verzoek(), None, _documents(), crashed)
+    lost = crashed.unwritten()
+    assert lost and not set(lost) & set(store.checkpoints_for(VNR))  # gone with the worker
+
+    retry = behind(store)
+    result = delivery.deliver(demo_verzoek(), None, _documents(), retry)
+    retry.flush()
+
+    _assert_delivered_once(server)
+    assert result.zaak_url == next(iter(server.zaken.values()))["url"]
+    again = behind(store)
+    delivery.deliver(demo_verzoek(), None, _documents(), again)
+    assert again.unwritten() == {}  # everything was known: nothing new to write
+    _assert_delivered_once(server)
+
+
+def test_writing_results_behind_halves_the_transactions(zgw_env: ZgwEnv, store: SqlStore) -> None:
+    counted = Transactions(store)
+    checkpoints = behind(store)
+    ZgwDelivery(zgw_env.client, planner, bestandsdelen_threshold=THRESHOLD).deliver(
+        demo_verzoek(), None, _documents(), checkpoints
+    )
+    checkpoints.flush()
+
+    written = len(store.checkpoints_for(VNR))
+    markers = len([k for k in store.checkpoints_for(VNR) if not ZgwDelivery.checkpoint_written_behind(k)])
+    assert _counts(zgw_env.store) == EXPECTED
+    # One read, a write per marker (with the results before it) and the final flush.
+    assert counted.count - 2 == 1 + markers + 1 < (1 + written) / 2 + 2
+    print(f"store transactions per delivery: {counted.count - 2} for {written} checkpoints")

@@ -51,10 +51,59 @@ def test_translate_writes_the_description_once_and_the_outcome_once(ctx: StageCo
     record = ctx.store.get_verzoek(VERBOUWING)
     assert record is not None and record.naam  # the description was written
     checkpoints = len(ctx.store.checkpoints_for(VERBOUWING))
-    # The description (summary + search terms), each checkpoint, the Logboek Dataverwerkingen
-    # record of the registration (its own append-only table), the transition with its job.
+    # The description (summary + search terms), each checkpoint (the memory adapter writes
+    # none behind), then one transaction for the Logboek Dataverwerkingen record of the
+    # registration and the transition with its job.
     assert checkpoints >= 1
     with ctx.store.engine.connect() as conn:
         logged = conn.execute(sa.select(sa.func.count()).select_from(schema.logboek)).scalar_one()
     assert logged == 1
-    assert len(writes) == 1 + checkpoints + logged + 1
+    assert len(writes) == 1 + checkpoints + 1
+
+
+def test_fetch_writes_its_index_logboek_and_transition_in_one_transaction(ctx: StageContext) -> None:
+    from gateway.pipeline.fetch import FetchStage
+    from gateway.settings import APELDOORN_OIN
+    from gateway.store import OutboxMessage
+    from tests.unit.gateway.test_fetch_stage import VNR, dso
+
+    ctx.store.record_notification(VNR, 1, APELDOORN_OIN, OutboxMessage("dso.fetch", "n-1", b"{}"))
+    sent = begins(ctx.store)
+
+    FetchStage(ctx, dso(200)).handle(StageJob(VNR, 1, APELDOORN_OIN))
+
+    # Before: one write per archived file (STAM, PDF, bijlage), one for the Logboek, one for
+    # the transition.
+    assert [s for s in sent if s == "BEGIN IMMEDIATE"] == ["BEGIN IMMEDIATE"]
+    assert {r.kind for r in ctx.store.archive_for(VNR, 1)} == {"stam", "pdf", "document"}
+    with ctx.store.engine.connect() as conn:
+        logged = conn.execute(sa.select(sa.func.count()).select_from(schema.logboek)).scalar_one()
+    assert logged == 2  # ophalen and archiveren
+    versie = ctx.store.get_versie(VNR, 1)
+    assert versie is not None and versie.state == State.FETCHED
+
+
+def test_writes_together_are_committed_or_rolled_back_as_one(ctx: StageContext) -> None:
+    from gateway.store import OutboxMessage
+
+    store = ctx.store
+    store.record_notification(VERBOUWING, 1, None, OutboxMessage("dso.fetch", "n-1", b"{}"))
+    store.checkpoint_put(VERBOUWING, "zaak", {"url": "https://zaken/1"})
+    with pytest.raises(RuntimeError, match="on purpose"), store.together():
+        store.transition(VERBOUWING, 1, to=State.FETCHED, event="fetched")
+        store.add_event(VERBOUWING, 1, "note", "written together")
+        raise RuntimeError("on purpose")
+    versie = store.get_versie(VERBOUWING, 1)
+    assert versie is not None and versie.state == State.RECEIVED
+    assert [e.kind for e in store.events_for(VERBOUWING)] == ["received"]
+
+    with store.together():
+        # A write that fails and is handled (a checkpoint written before) undoes only itself.
+        assert store.checkpoint_put(VERBOUWING, "zaak", {"url": "https://zaken/2"}) == {
+            "url": "https://zaken/1"
+        }
+        store.transition(VERBOUWING, 1, to=State.FETCHED, event="fetched")
+        store.add_event(VERBOUWING, 1, "note", "written together")
+    versie = store.get_versie(VERBOUWING, 1)
+    assert versie is not None and versie.state == State.FETCHED
+    assert [e.kind for e in store.events_for(VERBOUWING)] == ["received", "fetched", "note"]

@@ -1,4 +1,5 @@
-"""StoreCheckpoints: one read per delivery, every write durable before `put` returns."""
+"""StoreCheckpoints: one read per delivery, every write durable before `put` returns, except the
+ones the adapter lets the store write behind (until the next durable one or the end)."""
 
 from __future__ import annotations
 
@@ -99,3 +100,70 @@ def test_nothing_is_read_until_a_checkpoint_is_asked_for(store: SqlStore) -> Non
     sent = statements(store)
     StoreCheckpoints(store, VNR)
     assert sent == []
+
+
+def _behind(key: str) -> bool:
+    return not key.endswith(":pending")  # as the ZGW adapter: results wait, markers do not
+
+
+def transactions(store: SqlStore) -> list[int]:
+    begun: list[int] = []
+    sa.event.listen(store.engine, "begin", lambda _conn: begun.append(1))
+    return begun
+
+
+def test_a_result_written_behind_goes_with_the_next_marker_in_one_transaction(store: SqlStore) -> None:
+    checkpoints = StoreCheckpoints(store, VNR, _behind)
+    checkpoints.get("zaak")  # loaded
+    begun = transactions(store)
+
+    checkpoints.put("zaak", {"url": "https://zaken/1"})
+    checkpoints.put("v1:rol:initiator", {"url": "https://rollen/1"})
+    assert begun == []  # nothing written yet
+    assert checkpoints.get("zaak") == {"url": "https://zaken/1"}  # this delivery knows it
+
+    checkpoints.put("v1:status:pending", {"datumStatusGezet": "2026-03-10T10:00:00Z"})
+    # A restarted worker sees the marker and everything before it, written at once.
+    assert set(store.checkpoints_for(VNR)) == {"zaak", "v1:rol:initiator", "v1:status:pending"}
+    assert len(begun) == 2  # the one write, and the read just now
+    assert checkpoints.unwritten() == {}
+
+
+def test_flush_writes_what_waited_and_the_first_value_stands(store: SqlStore) -> None:
+    checkpoints = StoreCheckpoints(store, VNR, _behind)
+    assert checkpoints.get("zaak") is None
+    StoreCheckpoints(store, VNR).put("zaak", {"url": "https://zaken/van-de-ander"})
+    checkpoints.put("zaak", {"url": "https://zaken/van-ons"})
+    checkpoints.put("v1:status", {"url": "https://statussen/1"})
+
+    checkpoints.flush()
+
+    assert store.checkpoints_for(VNR) == {
+        "zaak": {"url": "https://zaken/van-de-ander"},
+        "v1:status": {"url": "https://statussen/1"},
+    }
+    assert checkpoints.get("zaak") == {"url": "https://zaken/van-de-ander"}
+    assert checkpoints.unwritten() == {}
+
+
+def test_a_transition_writes_what_waited_in_its_own_transaction(store: SqlStore) -> None:
+    from gateway.events import FETCH
+    from gateway.store import OutboxMessage, State
+
+    store.record_notification(VNR, 1, None, OutboxMessage(FETCH, "m-1", b"{}"))
+    store.transition(VNR, 1, to=State.FETCHED, event="fetched")
+    checkpoints = StoreCheckpoints(store, VNR, _behind)
+    checkpoints.put("zaak", {"url": "https://zaken/1"})
+    begun = transactions(store)
+
+    store.transition(
+        VNR,
+        1,
+        to=State.DELIVERED,
+        event="delivered",
+        expect={State.FETCHED},
+        checkpoints=checkpoints.unwritten(),
+    )
+
+    assert len(begun) == 1
+    assert store.checkpoints_for(VNR) == {"zaak": {"url": "https://zaken/1"}}
