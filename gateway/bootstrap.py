@@ -39,6 +39,7 @@ from gateway.reporting import DsoStatusReporter, StatusReporter
 from gateway.retention import periodic_purge
 from gateway.settings import Settings
 from gateway.store import SqlStore
+from gateway.store.grouped import GroupedWrites
 from gateway.zaakstatus import ZaakstatusVolger, reconcile_open_zaken
 from message_queue.base import MessageQueue
 from stam_mapping.mapping import MunicipalMapping, default_mapping, load_mapping
@@ -66,6 +67,13 @@ class Container:
         view = DeadLetterView(self.queue, STAGES, self.settings.dead_letter_refresh_interval)
         self._closers.append(view.close)
         return view
+
+    @cached_property
+    def grouped_writes(self) -> GroupedWrites:
+        """The api's notification intake: one commit for the requests that arrive together."""
+        writes = GroupedWrites(self.store)
+        self._closers.append(writes.close)
+        return writes
 
     @property
     def context(self) -> StageContext:

@@ -5,11 +5,12 @@ the worker. Bad input gets 400 problem+json and nothing is stored."""
 
 from __future__ import annotations
 
+import asyncio
+from functools import partial
 from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Depends, Request
-from starlette.concurrency import run_in_threadpool
 
 from gateway.api.deps import container
 from gateway.api.inbound_auth import notification_sender
@@ -76,9 +77,10 @@ async def receive_notification(
     ctx = c.context
     oin = ctx.our_oin(notificatie.bevoegd_gezag_oin)
     job = ctx.job(FETCH, StageJob(notificatie.verzoeknummer, notificatie.volgnummer, oin))
-    # The store transaction is synchronous and fsync'ed (and waits when SQLite is busy): run it in
-    # the thread pool, so a slow write never stalls every other request on the event loop.
-    new = await run_in_threadpool(
+    # Written by the store's group-commit thread (gateway/store/grouped.py): notifications that
+    # arrive together share one fsync'ed commit, and the event loop never waits for the disk.
+    # The answer goes out only once the commit is done.
+    write = partial(
         c.store.record_notification,
         notificatie.verzoeknummer,
         notificatie.volgnummer,
@@ -86,6 +88,7 @@ async def receive_notification(
         job,
         detail="verzoeknotificatie van DSO ontvangen" + (f" (afzender OIN {sender})" if sender else ""),
     )
+    new = await asyncio.wrap_future(c.grouped_writes.submit(write))
     log.info(
         "notification.received",
         verzoeknummer=notificatie.verzoeknummer,
