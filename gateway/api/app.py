@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway import telemetry
 from gateway.api import health, notifications, operations_api, status_page, verzoeken, zgw_notificaties
@@ -28,6 +29,37 @@ PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
+
+
+class SecurityHeaders:
+    """Our headers on every HTTP response. Plain ASGI: @app.middleware("http") (Starlette's
+    BaseHTTPMiddleware) runs every request through a task group and memory streams, which cost
+    the notification intake about a third of its time per request."""
+
+    def __init__(self, app: ASGIApp, hsts: bool) -> None:
+        self.app = app
+        self.hsts = hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        docs = scope["path"] == "/v1/docs"
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["API-Version"] = API_VERSION
+                headers.setdefault("Cache-Control", "no-store")
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["X-Frame-Options"] = "DENY"
+                headers["Content-Security-Policy"] = "frame-ancestors 'none'" if docs else PAGE_CSP
+                headers["Referrer-Policy"] = "no-referrer"
+                if self.hsts:
+                    headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def create_app(container: Container) -> FastAPI:
@@ -65,19 +97,7 @@ def create_app(container: Container) -> FastAPI:
     )
     app.add_middleware(RefuseNul)  # outside the session: no handler or session ever sees a NUL
 
-    @app.middleware("http")
-    async def _headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        response.headers["API-Version"] = API_VERSION
-        response.headers.setdefault("Cache-Control", "no-store")
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        docs = request.url.path == "/v1/docs"
-        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'" if docs else PAGE_CSP
-        response.headers["Referrer-Policy"] = "no-referrer"
-        if settings.session_secure_cookie:
-            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        return response
+    app.add_middleware(SecurityHeaders, hsts=settings.session_secure_cookie)
 
     install_openapi(app)
     telemetry.instrument_app(app)  # only when tracing is configured

@@ -47,8 +47,9 @@ def _certificate(request: Request, settings: Settings) -> bytes | str | None:
     return unquote(forwarded) if forwarded else None
 
 
-def notification_sender(request: Request, c: Annotated[Container, Depends(container)]) -> str | None:
-    """The sender's OIN, after checking it is DSO-LV; None when authentication is off."""
+async def notification_sender(request: Request, c: Annotated[Container, Depends(container)]) -> str | None:
+    """The sender's OIN, after checking it is DSO-LV; None when authentication is off.
+    (async: no I/O here, and a plain `def` would cost a thread-pool round trip per request.)"""
     settings = c.settings
     if settings.notification_auth == "none":
         return None

@@ -44,7 +44,7 @@ def test_a_chunked_body_is_cut_off_once_it_passes_the_limit(client: TestClient, 
 
 def test_a_slow_store_write_does_not_stall_other_requests(tmp_path: Path) -> None:
     """While SQLite makes the notification wait for its write lock, the event loop keeps
-    answering: the store transaction runs in the thread pool."""
+    answering: the store transaction runs in the store's group-commit thread."""
     container = bootstrap(make_settings(tmp_path))
     server = ServerThread(create_app(container)).start()
     db = tmp_path / "gateway.db"
@@ -74,3 +74,17 @@ def test_a_slow_store_write_does_not_stall_other_requests(tmp_path: Path) -> Non
         blocker.close()
         server.stop()
         container.close()
+
+
+def test_every_answer_carries_the_security_headers(client: TestClient) -> None:
+    accepted = client.post("/v1/dso/verzoeknotificaties", content=NOTIFICATIE, headers=XML)
+    refused = client.post("/v1/dso/verzoeknotificaties", content=b"<geen/>", headers=XML)
+    missing = client.get("/v1/bestaat-niet")
+    docs = client.get("/v1/docs")
+    assert (accepted.status_code, refused.status_code, missing.status_code) == (202, 400, 404)
+    for r in (accepted, refused, missing, docs):
+        assert r.headers["API-Version"] and r.headers["X-Content-Type-Options"] == "nosniff"
+        assert r.headers["X-Frame-Options"] == "DENY" and r.headers["Referrer-Policy"] == "no-referrer"
+        assert r.headers["Cache-Control"]
+    assert accepted.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert docs.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
