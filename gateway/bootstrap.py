@@ -38,7 +38,7 @@ from gateway.reconcile import periodic_reconcile
 from gateway.reporting import DsoStatusReporter, StatusReporter
 from gateway.retention import periodic_purge
 from gateway.settings import Settings
-from gateway.store import SqlStore
+from gateway.store import Notification, SqlStore
 from gateway.store.grouped import GroupedWrites
 from gateway.zaakstatus import ZaakstatusVolger, reconcile_open_zaken
 from message_queue.base import MessageQueue
@@ -69,9 +69,12 @@ class Container:
         return view
 
     @cached_property
-    def grouped_writes(self) -> GroupedWrites:
+    def notification_writes(self) -> GroupedWrites[Notification, bool]:
         """The api's notification intake: one commit for the requests that arrive together."""
-        writes = GroupedWrites(self.store)
+        store = self.store
+        writes = GroupedWrites(
+            store, lambda n: store.record_notifications([n])[0], store.record_notifications
+        )
         self._closers.append(writes.close)
         return writes
 

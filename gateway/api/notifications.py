@@ -6,7 +6,6 @@ the worker. Bad input gets 400 problem+json and nothing is stored."""
 from __future__ import annotations
 
 import asyncio
-from functools import partial
 from typing import Annotated
 
 import structlog
@@ -18,6 +17,7 @@ from gateway.api.problems import PROBLEM_JSON, Problem, ProblemError
 from gateway.api.schemas import NotificatieOntvangen
 from gateway.bootstrap import Container
 from gateway.events import FETCH, StageJob
+from gateway.store import Notification
 from stam_mapping import parse_notificatie
 from stam_mapping.errors import StamError
 
@@ -80,15 +80,14 @@ async def receive_notification(
     # Written by the store's group-commit thread (gateway/store/grouped.py): notifications that
     # arrive together share one fsync'ed commit, and the event loop never waits for the disk.
     # The answer goes out only once the commit is done.
-    write = partial(
-        c.store.record_notification,
+    write = Notification(
         notificatie.verzoeknummer,
         notificatie.volgnummer,
         oin,
         job,
         detail="verzoeknotificatie van DSO ontvangen" + (f" (afzender OIN {sender})" if sender else ""),
     )
-    new = await asyncio.wrap_future(c.grouped_writes.submit(write))
+    new = await asyncio.wrap_future(c.notification_writes.submit(write))
     log.info(
         "notification.received",
         verzoeknummer=notificatie.verzoeknummer,

@@ -9,7 +9,7 @@ from gateway.store.records import (
     VersieRecord,
     VerzoekRecord,
 )
-from gateway.store.sql_store import SqlStore, create_engine
+from gateway.store.sql_store import Notification, SqlStore, create_engine
 from gateway.store.states import DELIVERED_STATES, FINAL_STATES, State
 
 Store = SqlStore
@@ -19,6 +19,7 @@ __all__ = [
     "FINAL_STATES",
     "ArchiveRecord",
     "EventRecord",
+    "Notification",
     "OutboxMessage",
     "OutboxRow",
     "PogingRecord",

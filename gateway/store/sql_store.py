@@ -9,7 +9,7 @@ transaction, so a crash between any two steps loses nothing and creates nothing 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -127,6 +127,17 @@ def create_engine(url: str) -> Engine:
     # a server or proxy idle timeout can drop them; a connection that died anyway fails its
     # statement, SQLAlchemy invalidates the pool, and the stage is retried.
     return sa.create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=10)
+
+
+@dataclass(frozen=True)
+class Notification:
+    """What record_notification takes, for record_notifications."""
+
+    verzoeknummer: str
+    volgnummer: int | None
+    oin: str | None
+    job: OutboxMessage
+    detail: str | None = None
 
 
 @dataclass
@@ -346,6 +357,113 @@ class SqlStore:
             self._event(conn, verzoeknummer, volgnummer, "received", detail)
             self._outbox(conn, job)
             return True
+
+    def record_notifications(self, notifications: Sequence[Notification]) -> list[bool]:
+        """record_notification for several notifications, in order, in one transaction, with a
+        statement per table instead of five or six per notification (the intake's group commit,
+        gateway/store/grouped.py). The same outcome as one record_notification after another:
+        a version known before, or earlier in the list, is a duplicate."""
+        v, vz = t.versies, t.verzoeken
+        keys = {(n.verzoeknummer, n.volgnummer) for n in notifications if n.volgnummer is not None}
+        nummers = sorted({n.verzoeknummer for n in notifications})
+        now = _now()
+        outcome: list[bool] = []
+        versies: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        outbox: list[dict[str, Any]] = []
+        with self._tx() as conn:
+            known = set()
+            if keys:
+                known = {
+                    (r.verzoeknummer, r.volgnummer)
+                    for r in conn.execute(
+                        sa.select(v.c.verzoeknummer, v.c.volgnummer).where(
+                            sa.tuple_(v.c.verzoeknummer, v.c.volgnummer).in_(sorted(keys))
+                        )
+                    )
+                }
+            current = {
+                r.verzoeknummer: r.volgnummer
+                for r in conn.execute(
+                    self._lock(
+                        sa.select(vz.c.verzoeknummer, vz.c.volgnummer).where(vz.c.verzoeknummer.in_(nummers))
+                    )
+                )
+            }
+            new_verzoeken: dict[str, dict[str, Any]] = {}
+            updates: dict[str, dict[str, Any]] = {}
+            for n in notifications:
+                event = {
+                    "verzoeknummer": n.verzoeknummer,
+                    "volgnummer": n.volgnummer,
+                    "at": now,
+                    "actor": None,
+                }
+                key = (n.verzoeknummer, n.volgnummer)
+                if n.volgnummer is not None and key in known:
+                    events.append({**event, "kind": "duplicate-notification", "detail": n.detail})
+                    outcome.append(False)
+                    continue
+                if n.volgnummer is not None:
+                    known.add(key)
+                    versies.append(
+                        {
+                            "verzoeknummer": n.verzoeknummer,
+                            "volgnummer": n.volgnummer,
+                            "state": State.RECEIVED.value,
+                            "oin": n.oin,
+                            "attempts": 0,
+                            "created_at": now,
+                            "updated_at": now,
+                        }
+                    )
+                # As _touch_verzoek, one notification after another.
+                summary = {"bevoegd_gezag_oin": n.oin} if n.oin is not None else {}
+                if n.verzoeknummer in new_verzoeken:
+                    row = new_verzoeken[n.verzoeknummer]
+                    row.update(summary)
+                    if n.volgnummer is not None and (
+                        row["volgnummer"] is None or n.volgnummer >= row["volgnummer"]
+                    ):
+                        row.update(volgnummer=n.volgnummer, state=State.RECEIVED.value)
+                elif n.verzoeknummer not in current:
+                    new_verzoeken[n.verzoeknummer] = {
+                        "verzoeknummer": n.verzoeknummer,
+                        "volgnummer": n.volgnummer,
+                        "state": State.RECEIVED.value,
+                        "created_at": now,
+                        "updated_at": now,
+                        "bevoegd_gezag_oin": n.oin,
+                    }
+                else:
+                    values = updates.setdefault(n.verzoeknummer, {"updated_at": now})
+                    values.update(summary)
+                    newest = current[n.verzoeknummer]
+                    if n.volgnummer is not None and (newest is None or n.volgnummer >= newest):
+                        values.update(volgnummer=n.volgnummer, state=State.RECEIVED.value, last_error=None)
+                        current[n.verzoeknummer] = n.volgnummer
+                events.append({**event, "kind": "received", "detail": n.detail})
+                job = n.job
+                outbox.append(
+                    {
+                        "queue": job.queue,
+                        "message_id": job.message_id,
+                        "body": job.body,
+                        "headers": dict(job.headers),
+                        "created_at": now,
+                    }
+                )
+                outcome.append(True)
+            if versies:
+                conn.execute(v.insert(), versies)
+            if new_verzoeken:
+                conn.execute(vz.insert(), list(new_verzoeken.values()))
+            for nummer, values in updates.items():
+                conn.execute(vz.update().where(vz.c.verzoeknummer == nummer).values(**values))
+            conn.execute(t.events.insert(), events)
+            if outbox:
+                conn.execute(t.outbox.insert(), outbox)
+        return outcome
 
     def ensure_versie(self, verzoeknummer: str, volgnummer: int, oin: str | None, state: State) -> bool:
         """Create the version row if it does not exist yet (a notification without volgnummer,
