@@ -196,7 +196,9 @@ def gateway_rate(backend: str, units: list[Unit], workers: int, workdir: Path) -
         if backend == "postgres-rabbitmq":
             env["DSOGW_STORE_URL"] = pg_url
             env["DSOGW_QUEUE_URL"] = "stomp://guest:guest@127.0.0.1:61613?flavour=rabbitmq"
-            env["DSOGW_QUEUE_PREFIX"] = f"bench{os.getpid()}"
+            # Queues of their own on a shared broker: under the caller's prefix (DSOGW_QUEUE_PREFIX,
+            # e.g. "perf-"), then one per run.
+            env["DSOGW_QUEUE_PREFIX"] = f"{os.environ.get('DSOGW_QUEUE_PREFIX', '')}bench{os.getpid()}"
         store_url = env.get("DSOGW_STORE_URL", f"sqlite:///{workdir / 'gateway.db'}")
         logs = workdir / "logs"
         logs.mkdir(parents=True, exist_ok=True)

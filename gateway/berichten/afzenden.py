@@ -95,16 +95,18 @@ class Berichtendienst:
                         vnr, volgnummer, "bericht-niet-in-zaak", f"{soort} niet in de zaak opgeslagen: {exc}"
                     )
                     return Uitkomst(kanaal, detail)
-                self.store.checkpoint_put(vnr, base + ":zaak", {"url": url})
-                self.store.add_event(vnr, volgnummer, "bericht-in-zaak", f"{soort} opgeslagen in de zaak")
+                with self.store.together():  # one commit for the checkpoint and its event
+                    self.store.checkpoint_put(vnr, base + ":zaak", {"url": url})
+                    self.store.add_event(vnr, volgnummer, "bericht-in-zaak", f"{soort} opgeslagen in de zaak")
             else:
-                self.store.checkpoint_put(vnr, base + ":zaak", {"url": None})
-                self.store.add_event(
-                    vnr,
-                    volgnummer,
-                    "bericht-in-zaak",
-                    f"{soort} niet in de zaak opgeslagen (zaaksysteem kan dit niet)",
-                )
+                with self.store.together():
+                    self.store.checkpoint_put(vnr, base + ":zaak", {"url": None})
+                    self.store.add_event(
+                        vnr,
+                        volgnummer,
+                        "bericht-in-zaak",
+                        f"{soort} niet in de zaak opgeslagen (zaaksysteem kan dit niet)",
+                    )
         return Uitkomst(kanaal, detail)
 
     def _send(self, vnr: str, volgnummer: int | None, bericht: Bericht, base: str) -> dict[str, object]:
@@ -150,25 +152,27 @@ class Berichtendienst:
                     "aan": bericht.aan_email,
                     "op": verzending.verzonden_op.isoformat(),
                 }
-                store.checkpoint_put(vnr, base + ":verzonden", value)
-                store.add_event(
-                    vnr,
-                    volgnummer,
-                    "bericht-verzonden",
-                    f"{SOORT_NAAM[bericht.soort]} per e-mail aan {masker(bericht.aan_email)}",
-                )
+                with store.together():  # one commit for the checkpoint and its event
+                    store.checkpoint_put(vnr, base + ":verzonden", value)
+                    store.add_event(
+                        vnr,
+                        volgnummer,
+                        "bericht-verzonden",
+                        f"{SOORT_NAAM[bericht.soort]} per e-mail aan {masker(bericht.aan_email)}",
+                    )
                 log.info("bericht.verzonden", verzoeknummer=vnr, sleutel=bericht.sleutel, kanaal="email")
                 return self.store.checkpoint_get(vnr, base + ":verzonden") or value
         # No address, no mail channel, or refused: a letter. Making it again gives the same file.
         brief = self.post.verstuur(replace(bericht, aan_email=None))
         value = {"kanaal": "post", "referentie": brief.referentie, "op": brief.verzonden_op.isoformat()}
-        store.checkpoint_put(vnr, base + ":verzonden", value)
-        store.add_event(
-            vnr,
-            volgnummer,
-            "per-post-te-versturen",
-            f"{SOORT_NAAM[bericht.soort]}: brief {brief.referentie} per post te versturen",
-        )
+        with store.together():  # one commit for the checkpoint and its event
+            store.checkpoint_put(vnr, base + ":verzonden", value)
+            store.add_event(
+                vnr,
+                volgnummer,
+                "per-post-te-versturen",
+                f"{SOORT_NAAM[bericht.soort]}: brief {brief.referentie} per post te versturen",
+            )
         log.info("bericht.verzonden", verzoeknummer=vnr, sleutel=bericht.sleutel, kanaal="post")
         return self.store.checkpoint_get(vnr, base + ":verzonden") or value
 
