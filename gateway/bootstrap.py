@@ -157,6 +157,8 @@ def connect_queue(settings: Settings) -> MessageQueue:
     if url.startswith("stomp") and "prefetch=" not in url:
         # One message in flight per consumer thread; a prefetch in the URL still wins.
         url += ("&" if "?" in url else "?") + f"prefetch={settings.stage_consumers}"
+    if url.startswith("sqlite") and "synchronous=" not in url and settings.sqlite_synchronous != "full":
+        url += ("&" if "?" in url else "?") + f"synchronous={settings.sqlite_synchronous}"
     return queue_prefix.connect(url, settings.queue_prefix)
 
 
@@ -288,7 +290,7 @@ def bootstrap(
     telemetry.configure(settings)  # before the engine and clients exist, so they are traced
     metrics = GatewayMetrics()
     metrics.time_http(outbound_targets(settings))
-    store = SqlStore.from_url(settings.effective_store_url)
+    store = SqlStore.from_url(settings.effective_store_url, sqlite_synchronous=settings.sqlite_synchronous)
     logboek.installeer(settings, store)  # Logboek Dataverwerkingen: its key and register, checked now
     mapping = load_municipal_mapping(settings)
     dso = build_dso_client(settings, dso_transport)

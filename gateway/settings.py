@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     postgresql+psycopg://user@host/db."""
     queue_url: str = ""  # default: sqlite:///<data_dir>/queue.db; stomp://..., memory://
     """The queue: empty means sqlite:///<data_dir>/queue.db; or stomp://user:pass@host:61613, memory://."""
+    sqlite_synchronous: Literal["full", "normal"] = "full"
+    """SQLite store and queue: "full" syncs the disk at every commit, so what was committed survives
+    a power cut or OS crash. "normal" (WAL mode) syncs only at checkpoints: a crash of a process
+    loses nothing, but a power cut or OS crash may lose the last commits, and with them the
+    guarantees that rest on them (a sent step's ":pending" marker, a published job). Faster
+    (bench_end_to_end.py); only on a machine whose losing power you can live with. PostgreSQL is
+    not affected."""
     queue_prefix: str = Field(default="", pattern=r"^([A-Za-z0-9][A-Za-z0-9_-]{0,39})?$")
     """Put before every queue name ("gem1" gives gem1.dso.fetch), for two installations on one
     broker vhost; empty: the plain names. A vhost per installation is better where possible."""

@@ -86,7 +86,10 @@ def _queue_writers(engine: Engine, lock: WriteLock) -> None:
     dialect.do_close = do_close  # type: ignore[method-assign]
 
 
-def create_engine(url: str) -> Engine:
+def create_engine(url: str, *, sqlite_synchronous: str = "full") -> Engine:
+    """`sqlite_synchronous`: "full" or "normal" (Settings.sqlite_synchronous)."""
+    if sqlite_synchronous not in ("full", "normal"):
+        raise ValueError(f"sqlite_synchronous: full or normal, not {sqlite_synchronous!r}")
     if url.startswith("sqlite"):
         if url in ("sqlite://", "sqlite:///:memory:"):
             engine = sa.create_engine(
@@ -104,7 +107,7 @@ def create_engine(url: str) -> Engine:
         def _pragmas(dbapi_connection: Any, _: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute(f"PRAGMA synchronous={sqlite_synchronous.upper()}")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
@@ -152,8 +155,8 @@ class SqlStore:
         self._together = threading.local()  # see together()
 
     @classmethod
-    def from_url(cls, url: str) -> SqlStore:
-        store = cls(create_engine(url))
+    def from_url(cls, url: str, *, sqlite_synchronous: str = "full") -> SqlStore:
+        store = cls(create_engine(url, sqlite_synchronous=sqlite_synchronous))
         store.create_schema()
         return store
 

@@ -1,4 +1,5 @@
-"""The embedded durable default: a SQLite table used as a queue (WAL, synchronous=FULL).
+"""The embedded durable default: a SQLite table used as a queue (WAL, synchronous=FULL unless
+the `synchronous` option, ?synchronous=normal in the URL, says otherwise).
 
 A receive claims the oldest due row and pushes its `not_before` one visibility timeout ahead,
 so a claimed row whose consumer was killed becomes due again by itself: nothing is lost. Claims
@@ -94,7 +95,11 @@ class SqliteQueue:
         visibility_timeout: float = 300.0,
         poll_interval: float = 0.2,
         busy_timeout: float = 10.0,
+        synchronous: str = "full",
     ) -> None:
+        if synchronous not in ("full", "normal"):
+            raise ValueError(f"synchronous: full or normal, not {synchronous!r}")
+        self.synchronous = synchronous
         self.path = Path(path)
         self.visibility_timeout = visibility_timeout
         self.poll_interval = poll_interval
@@ -126,7 +131,9 @@ class SqliteQueue:
                 self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
             )
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
+            # FULL: a committed publish, claim or ack survives a power cut; NORMAL (opt-in)
+            # survives a crashed process only.
+            conn.execute(f"PRAGMA synchronous={self.synchronous.upper()}")
             conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
             self._local.conn = conn
             with self._lock:
