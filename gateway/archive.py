@@ -106,10 +106,15 @@ class Archive:
 
     def find_document(self, verzoeknummer: str, document_id: str) -> ArchiveRecord | None:
         """The newest archived copy of a document of this verzoek, from any version."""
-        for record in reversed(self.store.archive_for(verzoeknummer)):
-            if record.kind == "document" and record.document_id == document_id:
-                return record
-        return None
+        return self.documents(verzoeknummer).get(document_id)
+
+    def documents(self, verzoeknummer: str) -> dict[str, ArchiveRecord]:
+        """The newest archived copy of every document of this verzoek, by document id: one read."""
+        newest: dict[str, ArchiveRecord] = {}
+        for record in self.store.archive_for(verzoeknummer):  # in id order: a later one wins
+            if record.kind == "document" and record.document_id is not None:
+                newest[record.document_id] = record
+        return newest
 
 
 class ArchivedDocuments:
@@ -118,9 +123,16 @@ class ArchivedDocuments:
     def __init__(self, archive: Archive, verzoeknummer: str) -> None:
         self._archive = archive
         self._verzoeknummer = verzoeknummer
+        # The index is read once: a delivery asks size, media type and content of every
+        # document, and the fetch that archived them is done. Only a document not found sends
+        # us back to the store.
+        self._records: dict[str, ArchiveRecord] | None = None
 
     def _record(self, document_id: str) -> ArchiveRecord:
-        record = self._archive.find_document(self._verzoeknummer, document_id)
+        record = None if self._records is None else self._records.get(document_id)
+        if record is None:
+            self._records = self._archive.documents(self._verzoeknummer)
+            record = self._records.get(document_id)
         if record is None:
             raise KeyError(f"document {document_id} is not archived")
         return record

@@ -71,8 +71,9 @@ class FetchStage:
         pdf_note = self._archive_pdf(refs, oin, index)
 
         fetched = reused = 0
+        archived = archive.documents(job.verzoeknummer) if refs.documenten else {}  # one read
         for ref in refs.documenten:
-            existing = archive.find_document(job.verzoeknummer, ref.document_id)
+            existing = archived.get(ref.document_id)
             if (
                 existing
                 and existing.size == ref.size

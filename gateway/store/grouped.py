@@ -116,7 +116,8 @@ class GroupedWrites(Generic[A, R]):
             with self._store.together():
                 for item in batch:
                     try:
-                        outcomes.append((True, self._one(item.arg)))
+                        with self._store.isolated():  # a savepoint: one that fails fails alone
+                            outcomes.append((True, self._one(item.arg)))
                     except Exception as exc:  # noqa: BLE001 - handed to its own caller below
                         outcomes.append((False, exc))
         except BaseException as exc:  # noqa: BLE001 - the commit failed: nothing of the group stands

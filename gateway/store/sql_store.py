@@ -201,8 +201,12 @@ class SqlStore:
             yield conn
 
     @contextmanager
-    def _tx(self) -> Iterator[Connection]:
-        """A write transaction; inside together(), a savepoint of the one transaction."""
+    def _tx(self, *, isolated: bool = False) -> Iterator[Connection]:
+        """A write transaction; inside together(), part of the one transaction. `isolated`: a
+        write whose failure its caller handles (an IntegrityError caught) gets a savepoint
+        there, so it undoes only itself, on PostgreSQL too (where a failed statement spoils the
+        whole transaction). Any other failure inside together() rolls the block back whole, so
+        those writes need none, and on PostgreSQL a savepoint costs two round trips."""
         together: _Together | None = getattr(self._together, "block", None)
         if together is None:
             with self.engine.begin() as conn:
@@ -213,15 +217,20 @@ class SqlStore:
             # is taken here, so whatever the block does before its first write is not under it.
             together.conn = self.engine.connect()
             together.conn.begin()
-        # A savepoint, so a write that fails and is handled (an IntegrityError caught by the
-        # caller) undoes only itself, on PostgreSQL too.
-        with together.conn.begin_nested():
+        if isolated:
+            with together.conn.begin_nested():
+                yield together.conn
+        else:
             yield together.conn
 
     def transaction(self) -> AbstractContextManager[Connection]:
         """A write transaction for writers outside this class (the Logboek, heartbeats):
         joins together() like the store's own writes."""
         return self._tx()
+
+    def isolated(self) -> AbstractContextManager[Connection]:
+        """Inside together(): a savepoint, for a write whose failure the caller handles."""
+        return self._tx(isolated=True)
 
     @contextmanager
     def together(self) -> Iterator[None]:
@@ -664,10 +673,10 @@ class SqlStore:
         # (PostgreSQL's read committed; `make faults` met it). Then the row exists, and the
         # transaction run again updates it.
         try:
-            with self._tx() as conn:
+            with self._tx(isolated=True) as conn:
                 write(conn)
         except IntegrityError:
-            with self._tx() as conn:
+            with self._tx(isolated=True) as conn:
                 write(conn)
 
     def _search_terms(self, conn: Connection, verzoeknummer: str, tekst: str, bsn_digests: str) -> None:
@@ -697,7 +706,7 @@ class SqlStore:
 
         One INSERT transaction, no read before it: the read happens only on a conflict."""
         try:
-            with self._tx() as conn:
+            with self._tx(isolated=True) as conn:
                 conn.execute(
                     t.checkpoints.insert().values(
                         verzoeknummer=verzoeknummer, key=key, value=dict(value), created_at=_now()
@@ -729,21 +738,24 @@ class SqlStore:
             from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
             insert = sqlite_insert(t.checkpoints).on_conflict_do_nothing()
-        now, stood = _now(), {}
-        for key, value in values.items():
-            done = conn.execute(
-                insert.values(verzoeknummer=verzoeknummer, key=key, value=dict(value), created_at=now)
-            )
-            if done.rowcount == 1:
-                stood[key] = dict(value)
-                continue
-            # Written by an earlier delivery of the same message: the first result stands.
-            row = conn.execute(
-                sa.select(t.checkpoints.c.value).where(
-                    t.checkpoints.c.verzoeknummer == verzoeknummer, t.checkpoints.c.key == key
-                )
-            ).one()
-            stood[key] = dict(row.value)
+        if not values:
+            return {}
+        now = _now()
+        rows = [
+            {"verzoeknummer": verzoeknummer, "key": key, "value": dict(value), "created_at": now}
+            for key, value in values.items()
+        ]
+        # One statement for all: the keys it inserted come back; any other was written by an
+        # earlier delivery of the same message, and the first result stands.
+        inserted = set(conn.execute(insert.values(rows).returning(t.checkpoints.c.key)).scalars())
+        stood = {key: dict(value) for key, value in values.items() if key in inserted}
+        if len(stood) < len(values):
+            c = t.checkpoints.c
+            taken = [key for key in values if key not in inserted]
+            for row in conn.execute(
+                sa.select(c.key, c.value).where(c.verzoeknummer == verzoeknummer, c.key.in_(taken))
+            ):
+                stood[row.key] = dict(row.value)
         return stood
 
     def checkpoints_for(self, verzoeknummer: str) -> dict[str, dict[str, Any]]:
