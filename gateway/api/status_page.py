@@ -185,6 +185,7 @@ def status(
         van=_date(params["van"]),
         tot=_date(params["tot"]),
         zoek_bsn=who.sees_bsn and looks_like_bsn(params["zoek"]),
+        actor=who.actor,
     )
     records, total = search_verzoeken(c.store, f, offset=(pagina - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     if f.zoek_bsn:
