@@ -206,6 +206,9 @@ class HostileZgw(httpx2.BaseTransport):
             real.close()
         return rule.answer(request)
 
+    def close(self) -> None:
+        self.inner.close()  # the client closes its transport; ours holds the real one
+
 
 # -- the environment ---------------------------------------------------------------------------
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
-import weakref
 import uuid
+import weakref
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
