@@ -17,7 +17,7 @@ from gateway.settings import Settings
 
 
 def _cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from gateway.cli_errors import check_port_free
+    from gateway.cli.errors import check_port_free
     from gateway.demo import run_demo
 
     if not args.once:  # --once picks free ports itself
@@ -82,7 +82,7 @@ def _cmd_api(settings: Settings, args: argparse.Namespace) -> int:
 
     from gateway.api.app import create_app
     from gateway.bootstrap import bootstrap
-    from gateway.cli_errors import check_port_free
+    from gateway.cli.errors import check_port_free
 
     problem = exposure_problem(settings)
     if problem:
@@ -215,7 +215,7 @@ def _setup_checks(settings: Settings) -> list[Any]:
     """What bootstrap needs, one check each, so a mistake is a failed check and not a crash."""
     import message_queue
     from gateway.bootstrap import load_municipal_mapping
-    from gateway.cli_errors import explain
+    from gateway.cli.errors import explain
     from gateway.preflight import Check
     from gateway.store import SqlStore
 
@@ -310,31 +310,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     queue.set_defaults(func=_cmd_queue)
 
-    from gateway.cli_stam import add_stam_commands
+    from gateway.cli.stam import add_stam_commands
 
     add_stam_commands(sub)
-    from gateway.cli_berichten import add_berichten_commands
+    from gateway.cli.berichten import add_berichten_commands
 
     add_berichten_commands(sub)
-    from gateway.cli_zgw import add_zgw_gateway_commands
+    from gateway.cli.zgw import add_zgw_gateway_commands
 
     add_zgw_gateway_commands(sub)
-    from gateway.cli_users import add_user_commands
+    from gateway.cli.users import add_user_commands
 
     add_user_commands(sub)
-    from gateway.cli_deliver import add_deliver_command
+    from gateway.cli.deliver import add_deliver_command
 
     add_deliver_command(sub)
-    from gateway.cli_harness import add_harness_commands
+    from gateway.cli.harness import add_harness_commands
 
     add_harness_commands(sub)
-    from gateway.cli_archive import add_archive_commands
+    from gateway.cli.archive import add_archive_commands
 
     add_archive_commands(sub)
-    from gateway.cli_db import add_db_commands
+    from gateway.cli.db import add_db_commands
 
     add_db_commands(sub)
-    from gateway.cli_logboek import add_logboek_commands
+    from gateway.cli.logboek import add_logboek_commands
 
     add_logboek_commands(sub)
     sandbox = sub.add_parser("sandbox", help="the DSO sandbox and the ZGW test server")
@@ -350,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from pydantic import ValidationError
 
-    from gateway.cli_errors import EXIT_CONFIG, explain, settings_error
+    from gateway.cli.errors import EXIT_CONFIG, explain, settings_error
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -373,7 +373,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dso-gateway {args.command}: {line}", file=sys.stderr)
         return EXIT_CONFIG
     return result
-
-
-if __name__ == "__main__":
-    sys.exit(main())
