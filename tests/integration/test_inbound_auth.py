@@ -13,7 +13,7 @@ import pytest
 from dso_client.sandbox.certs import SandboxPki, make_certs
 from gateway.api.app import create_app
 from gateway.bootstrap import bootstrap
-from gateway.cli import api_tls_options
+from gateway.cli.serve import api_tls_options
 from gateway.servers import ServerThread
 from gateway.settings import Settings
 
