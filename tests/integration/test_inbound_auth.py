@@ -50,10 +50,11 @@ def _serve(settings: Settings) -> Iterator[tuple[ServerThread, Settings]]:
 
 def _stored(settings: Settings) -> int:
     from gateway.store import SqlStore
+    from gateway.store.queries import VerzoekFilter, search_verzoeken
 
     store = SqlStore.from_url(settings.effective_store_url)
     try:
-        return store.list_verzoeken()[1]
+        return search_verzoeken(store, VerzoekFilter())[1]
     finally:
         store.close()
 
