@@ -23,10 +23,9 @@ from gateway.api.verzoek_weergave import weergave, zaak_link
 from gateway.auth.principal import Principal
 from gateway.auth.session import Forbidden, LoginRequired, csrf_ok, csrf_token, page_principal
 from gateway.bootstrap import Container
-from gateway.bsn_mask import masked, masked_all
+from gateway.bsn_mask import mask_bsns, masked, masked_all
 from gateway.doorsturen import OPVOLGING, doorsturen, opvolging_nodig
 from gateway.foutuitleg import Uitleg, retry_text, uitleg
-from gateway.logging import mask_bsns
 from gateway.operations import OperationError
 from gateway.store import FINAL_STATES, State
 from gateway.store.queries import VerzoekFilter, search_verzoeken

@@ -21,8 +21,8 @@ from typing import Any, BinaryIO
 
 from adapters.base import Delivery
 from gateway.archive import Archive
+from gateway.bsn_mask import mask_bsns
 from gateway.errors import classify
-from gateway.logging import mask_bsns
 from gateway.pipeline.checkpoints import StoreCheckpoints
 from gateway.settings import Settings
 from gateway.store import DELIVERED_STATES, FINAL_STATES, SqlStore, State
