@@ -212,7 +212,10 @@ def _cmd_deliver(settings: Settings, args: argparse.Namespace) -> int:
             )
             return 2
         delivery = build_delivery(settings, mapping)
-        zaak_url = deliver_version(store, archive, delivery, verzoek, raw, documents, plan.previous)
+        try:
+            zaak_url = deliver_version(store, archive, delivery, verzoek, raw, documents, plan.previous)
+        finally:
+            delivery.close()
     except DeliverRefused as exc:
         print(f"deliver: {exc}", file=sys.stderr)
         return 2
