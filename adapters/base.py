@@ -58,3 +58,6 @@ class Delivery(Protocol):
         """Register `verzoek` (Initiëren/Conceptverzoek: a new zaak; Aanvullen: update the zaak
         of `previous`'s verzoeknummer; Intrekken: close it). Raises DeliveryPermanentError or
         DeliveryRetryableError (adapters/errors.py) and nothing else."""
+
+    def close(self) -> None:
+        """Release what the adapter holds open (its HTTP connections)."""

@@ -64,6 +64,9 @@ class RecordingDelivery:
         self.zaken: dict[str, RecordedZaak] = {}  # by zaak url
         self.steps: list[str] = []  # every step actually performed (not skipped), in order
 
+    def close(self) -> None:
+        pass  # nothing held open
+
     def deliver(
         self,
         verzoek: Verzoek,

@@ -120,6 +120,7 @@ class Container:
         self.metrics.close()
         for close in self._closers:
             close()
+        self.delivery.close()
         self.dso.close()
         self.queue.close()
         self.store.close()
@@ -241,10 +242,15 @@ def build_berichten(
     *,
     zgw_transport: httpx2.BaseTransport | None = None,
     email: Berichtkanaal | None = None,
+    closers: list[Callable[[], None]] | None = None,
 ) -> Berichtendienst:
+    """`closers` receives the close of every client made here (the Container's own list)."""
     zaakdocumenten: ZaakDocumenten | None
     if settings.delivery == "zgw":
-        zaakdocumenten = ZgwZaakDocumenten(build_zgw_client(settings, transport=zgw_transport), mapping)
+        client = build_zgw_client(settings, transport=zgw_transport)
+        if closers is not None:
+            closers.append(client.close)
+        zaakdocumenten = ZgwZaakDocumenten(client, mapping)
     elif settings.delivery == "memory":
         zaakdocumenten = RecordingZaakDocumenten()
     else:
@@ -297,7 +303,11 @@ def bootstrap(
     email = email if email is not None else build_email_kanaal(settings)
     if email is not None:
         email = TimedKanaal(email, metrics)
-    berichten = build_berichten(settings, store, mapping, zgw_transport=zgw_transport, email=email)
+    # Whatever holds connections open is closed with the Container (Container.close).
+    closers: list[Callable[[], None]] = []
+    berichten = build_berichten(
+        settings, store, mapping, zgw_transport=zgw_transport, email=email, closers=closers
+    )
     sjablonen = Sjablonen(templates_dir(settings.mapping_file, mapping.berichten))
     container = Container(
         settings=settings,
@@ -311,12 +321,15 @@ def bootstrap(
         berichten=berichten,
         sjablonen=sjablonen,
         metrics=metrics,
+        _closers=closers,
     )
     if settings.delivery == "zgw":
         # Status from the case system: only the ZGW APIs tell us about statuses.
+        status_client = build_zgw_client(settings, transport=zgw_transport)
+        container._closers.append(status_client.close)
         container.zaakstatus = ZaakstatusVolger(
             container.context,
-            build_zgw_client(settings, transport=zgw_transport),
+            status_client,
             mapping,
             berichten,
             sjablonen,

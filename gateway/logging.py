@@ -8,39 +8,14 @@ backend and the logs point at each other."""
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
 
-# A run of exactly nine ASCII digits is BSN-shaped. UUIDs and other hex ids (message ids,
-# sha256 digests) are matched first and left alone: masking digits inside them would make log
-# lines stop matching the queue messages they are about, and they are never a BSN.
-_HEX = "[0-9a-fA-F]"
-_NINE_DIGITS = re.compile(
-    rf"(?P<uuid>{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}})"
-    rf"|(?P<hex>(?<![0-9A-Za-z])(?={_HEX}*[a-fA-F]){_HEX}{{16,}}(?![0-9A-Za-z]))"
-    r"|(?<![0-9])(?P<nine>[0-9]{9})(?![0-9])"
-)
-
-
-def _passes_elfproef(digits: str) -> bool:
-    total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - int(digits[8])
-    return total % 11 == 0
-
-
-def mask_bsns(text: str) -> str:
-    """Replace every BSN-shaped number in `text` by `*****` plus its last four digits."""
-
-    def repl(match: re.Match[str]) -> str:
-        value = match.group("nine")
-        if value is None:  # a UUID or hex id
-            return match.group(0)
-        return "*****" + value[-4:] if _passes_elfproef(value) else value
-
-    return _NINE_DIGITS.sub(repl, text)
+from gateway.bsn_mask import mask_bsns
+from gateway.telemetry import current_trace_ids
 
 
 def _scrub(value: Any) -> Any:
@@ -62,9 +37,6 @@ def scrub_bsn(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableM
 
 
 def add_trace_ids(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    # Imported here: gateway.telemetry imports this module (for mask_bsns).
-    from gateway.telemetry import current_trace_ids
-
     trace_id, span_id = current_trace_ids()
     if trace_id is not None:
         event_dict.setdefault("trace_id", trace_id)

@@ -40,7 +40,7 @@ from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.util.types import Attributes
 
-from gateway.logging import mask_bsns
+from gateway.bsn_mask import mask_bsns
 
 if TYPE_CHECKING:
     from fastapi import FastAPI

@@ -2,7 +2,7 @@
 STAM schema version it came in. Frozen, validated on construction; no I/O.
 
 Field names are Dutch domain words in snake_case. BSNs are kept as they are: masking is the
-concern of whoever shows or logs them (gateway.logging.mask_bsns; `Verzoek.bsns()` lists them).
+concern of whoever shows or logs them (gateway.bsn_mask.mask_bsns; `Verzoek.bsns()` lists them).
 """
 
 from __future__ import annotations

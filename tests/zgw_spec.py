@@ -90,6 +90,9 @@ class ValidatingTransport(httpx2.BaseTransport):
     deviations: list[str] = field(default_factory=list)
     checked: int = 0
 
+    def close(self) -> None:
+        self.inner.close()  # the client closes its transport; this one holds the real one
+
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         request.read()  # multipart parts are streamed by the adapter; in tests they are small
         response = self.inner.handle_request(request)

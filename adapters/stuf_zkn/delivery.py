@@ -82,6 +82,9 @@ class StufDelivery:
     def _stuurgegevens(self) -> Stuurgegevens:
         return Stuurgegevens(zender=self._zender, ontvanger=self._ontvanger, tijdstip=self._now())
 
+    def close(self) -> None:
+        self._client.close()
+
     def deliver(
         self,
         verzoek: Verzoek,

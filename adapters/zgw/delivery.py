@@ -143,6 +143,9 @@ class ZgwDelivery:
         self._prefix = identificatie_prefix
         self._now = now
 
+    def close(self) -> None:
+        self._client.close()
+
     def deliver(
         self,
         verzoek: Verzoek,

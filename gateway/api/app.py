@@ -14,7 +14,7 @@ from gateway import telemetry
 from gateway.api import health, notifications, operations_api, status_page, verzoeken, zgw_notificaties
 from gateway.api.input_guard import RefuseNul
 from gateway.api.logboek_page import router as logboek_router
-from gateway.api.openapi_doc import install_openapi
+from gateway.api.openapi_adr import install_openapi
 from gateway.api.problems import install_problem_handlers
 from gateway.auth import routes as auth_routes
 from gateway.auth.oidc import oidc_client

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.api.problems import problem_response
+from gateway.api.problems import page_error, problem_response
 
 # Form and JSON bodies are small (the longest field is a 2000-character note).
 MAX_CHECKED_BODY = 1024 * 1024
@@ -80,13 +80,3 @@ def _refuse(scope: Scope) -> Any:
             instance=path,
         )
     return page_error("De invoer bevat een teken dat niet is toegestaan (NUL).")
-
-
-def page_error(text: str) -> HTMLResponse:
-    """400 for a person at the status page: a Dutch page, not problem+json."""
-    return HTMLResponse(
-        "<!doctype html><html lang=nl><meta charset=utf-8><title>Ongeldige invoer</title>"
-        f"<h1>Ongeldige invoer</h1><p>{text} Pas de invoer aan en probeer het opnieuw.</p>"
-        '<p><a href="/status">Terug naar het overzicht</a></p>',
-        status_code=400,
-    )

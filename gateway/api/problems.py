@@ -8,7 +8,7 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -66,6 +66,17 @@ def problem_response(
         all_headers.setdefault("WWW-Authenticate", WWW_AUTHENTICATE)
     return JSONResponse(
         body.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM_JSON, headers=all_headers
+    )
+
+
+def page_error(text: str) -> HTMLResponse:
+    """400 for a person at the status page: a Dutch page, not problem+json (the input guard
+    answers a NUL with it too)."""
+    return HTMLResponse(
+        "<!doctype html><html lang=nl><meta charset=utf-8><title>Ongeldige invoer</title>"
+        f"<h1>Ongeldige invoer</h1><p>{text} Pas de invoer aan en probeer het opnieuw.</p>"
+        '<p><a href="/status">Terug naar het overzicht</a></p>',
+        status_code=400,
     )
 
 
@@ -143,8 +154,6 @@ def install_problem_handlers(app: FastAPI) -> None:
             )
             return page(request, 400, "Ongeldige invoer", tekst + ".")
         if request.url.path.startswith(("/status", "/login", "/logout")):  # a person: a Dutch page
-            from gateway.api.input_guard import page_error
-
             return page_error("Een waarde in het adres of het formulier is ongeldig of te groot.")
         return problem_response(
             400,

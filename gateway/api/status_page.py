@@ -23,10 +23,9 @@ from gateway.api.verzoek_weergave import weergave, zaak_link
 from gateway.auth.principal import Principal
 from gateway.auth.session import Forbidden, LoginRequired, csrf_ok, csrf_token, page_principal
 from gateway.bootstrap import Container
-from gateway.bsn_mask import masked, masked_all
+from gateway.bsn_mask import mask_bsns, masked, masked_all
 from gateway.doorsturen import OPVOLGING, doorsturen, opvolging_nodig
 from gateway.foutuitleg import Uitleg, retry_text, uitleg
-from gateway.logging import mask_bsns
 from gateway.operations import OperationError
 from gateway.store import FINAL_STATES, State
 from gateway.store.queries import VerzoekFilter, search_verzoeken
@@ -185,6 +184,7 @@ def status(
         van=_date(params["van"]),
         tot=_date(params["tot"]),
         zoek_bsn=who.sees_bsn and looks_like_bsn(params["zoek"]),
+        actor=who.actor,
     )
     records, total = search_verzoeken(c.store, f, offset=(pagina - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     if f.zoek_bsn:

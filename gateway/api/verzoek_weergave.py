@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from gateway.logging import mask_bsns
+from gateway.bsn_mask import mask_bsns
 from gateway.tijd import lokaal
 from stam_mapping.model import Adres, Betrokkene, BinnenlandsAdres, Verzoek
 

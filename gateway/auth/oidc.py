@@ -5,7 +5,6 @@ string); names that are not gateway roles are ignored."""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,10 +16,7 @@ def oidc_client(settings: Settings) -> Any:
     """authlib's Starlette client for the configured issuer, or None when OIDC is off."""
     if not settings.oidc_issuer:
         return None
-    with warnings.catch_warnings():
-        # authlib 1.9 warns about its own httpx integration on import; nothing for us to do.
-        warnings.simplefilter("ignore")
-        from authlib.integrations.starlette_client import OAuth  # type: ignore[import-untyped]
+    from authlib.integrations.starlette_client import OAuth  # type: ignore[import-untyped]
 
     oauth = OAuth()
     secret = settings.oidc_client_secret.get_secret_value() if settings.oidc_client_secret else None

@@ -20,9 +20,9 @@ from datetime import UTC, datetime, timedelta
 import structlog
 
 from gateway import heartbeat
+from gateway.bsn_mask import mask_bsns
 from gateway.errors import classify
 from gateway.events import BadMessage, StageJob, parse_job, trace_context_of
-from gateway.logging import mask_bsns
 from gateway.metrics import GatewayMetrics
 from gateway.settings import Settings
 from gateway.store import OutboxRow, SqlStore

@@ -1,6 +1,7 @@
 """Read queries for the status page and the operations API (filters, paging, throughput).
 
-Kept apart from SqlStore: these are reporting reads over the same tables, with no writes."""
+Kept apart from SqlStore: these are reporting reads over the same tables, with no writes. They
+build on SqlStore and SqlStore does not use them, so the store never imports this module."""
 
 from __future__ import annotations
 

@@ -974,21 +974,6 @@ class SqlStore:
             ).all()
         return [EventRecord(**{**row_dict(r), "at": _aware(r.at)}) for r in rows]
 
-    def list_verzoeken(
-        self,
-        *,
-        query: str | None = None,
-        state: str | None = None,
-        offset: int = 0,
-        limit: int = 50,
-    ) -> tuple[list[VerzoekRecord], int]:
-        """Newest first. `query` matches a verzoeknummer or zaak identificatie (prefix) or the
-        project name (substring). The one search, with all filters, is queries.search_verzoeken."""
-        # Imported here: queries builds on this class.
-        from gateway.store.queries import VerzoekFilter, search_verzoeken
-
-        return search_verzoeken(self, VerzoekFilter(zoek=query, status=state), offset=offset, limit=limit)
-
     def counts_by_state(self) -> dict[str, int]:
         with self.reading() as conn:
             rows = conn.execute(

@@ -47,6 +47,7 @@ from gateway.operations import Operations
 from gateway.servers import ServerThread
 from gateway.settings import Settings
 from gateway.store import State
+from gateway.store.queries import VerzoekFilter, search_verzoeken
 from stam_mapping import parse_verzoek
 
 MiB = 1024 * 1024
@@ -205,6 +206,9 @@ class HostileZgw(httpx2.BaseTransport):
             real.read()
             real.close()
         return rule.answer(request)
+
+    def close(self) -> None:
+        self.inner.close()  # the client closes its transport; ours holds the real one
 
 
 # -- the environment ---------------------------------------------------------------------------
@@ -614,11 +618,11 @@ def notification_case(
 ) -> Case:
     def run() -> Outcome:
         nr = env.new_nr()
-        before = env.c.store.list_verzoeken()[1]
+        before = search_verzoeken(env.c.store, VerzoekFilter())[1]
         r = env.client.post(
             "/v1/dso/verzoeknotificaties", content=body(nr), headers={"Content-Type": content_type}
         )
-        after = env.c.store.list_verzoeken()[1]
+        after = search_verzoeken(env.c.store, VerzoekFilter())[1]
         if r.status_code >= 500:
             return Outcome(False, f"HTTP {r.status_code}")
         if r.status_code == 202:

@@ -13,6 +13,7 @@ import pytest
 from adapters.base import Delivery, DeliveryResult
 from adapters.errors import DeliveryPermanentError, DeliveryRetryableError
 from adapters.memory import MemoryCheckpoints, RecordingDelivery
+from adapters.stuf_zkn.client import StufClient
 from adapters.stuf_zkn.delivery import StufDelivery
 from adapters.zgw.delivery import ZgwDelivery
 from stam_mapping.errors import MappingGap
@@ -66,8 +67,16 @@ def subject(request: pytest.FixtureRequest) -> Subject:
     if request.param == "stuf-zkn":
         endpoint: StufEndpoint = request.getfixturevalue("stuf_endpoint")
         store = endpoint.fresh_store()
+        clients: list[StufClient] = []
+        # Each client is closed after the test: an open connection would be a leak.
+        request.addfinalizer(lambda: [c.close() for c in clients])
+
+        def make_stuf(p: Planner) -> Delivery:
+            clients.append(endpoint.client())
+            return StufDelivery(clients[-1], _stuf_mapping(p))
+
         return Subject(
-            lambda p: StufDelivery(endpoint.client(), _stuf_mapping(p)),
+            make_stuf,
             lambda: len(store.zaken) + len(store.documenten) + store.operations.count("updateZaak_Lk01"),
         )
     env: zgw_spec.ZgwEnv = request.getfixturevalue("zgw_env")

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from gateway.store import OutboxMessage, OutboxRow, SqlStore, State
+from gateway.store.queries import VerzoekFilter, search_verzoeken
 
 VNR = "2024031400042"
 OIN = "00000001001600820000"
@@ -145,12 +146,12 @@ def test_list_search_and_paging(store: SqlStore) -> None:
         vnr = f"20240316{n:05d}"
         store.record_notification(vnr, 1, OIN, job(n))
         store.update_summary(vnr, naam=f"Dakkapel {n}", zaak_identificatie=f"ZAAK-{n}")
-    rows, total = store.list_verzoeken(limit=2)
+    rows, total = search_verzoeken(store, VerzoekFilter(), limit=2)
     assert total == 5 and len(rows) == 2
     assert rows[0].verzoeknummer == "2024031600004"  # newest first
-    assert store.list_verzoeken(query="ZAAK-3")[0][0].verzoeknummer == "2024031600003"
-    assert store.list_verzoeken(query="dakkapel 2")[1] == 1
-    assert store.list_verzoeken(query="2024031600001")[1] == 1
+    assert search_verzoeken(store, VerzoekFilter(zoek="ZAAK-3"))[0][0].verzoeknummer == "2024031600003"
+    assert search_verzoeken(store, VerzoekFilter(zoek="dakkapel 2"))[1] == 1
+    assert search_verzoeken(store, VerzoekFilter(zoek="2024031600001"))[1] == 1
     assert store.counts_by_state() == {"received": 5}
 
 

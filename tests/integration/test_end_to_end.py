@@ -16,6 +16,7 @@ import pytest
 from adapters.zgw.testserver.app import store_of
 from gateway.settings import Settings
 from gateway.stack import LocalStack
+from gateway.store.queries import VerzoekFilter, search_verzoeken
 
 TOKEN = "e2e-test-token"
 BSN = "999993653"
@@ -118,7 +119,7 @@ def test_bad_notification_is_refused_and_nothing_is_stored(stack: LocalStack) ->
         assert answer.status_code == 400
         assert answer.headers["content-type"].startswith("application/problem+json")
         assert BSN not in answer.text
-    assert stack.container.store.list_verzoeken()[1] == 0
+    assert search_verzoeken(stack.container.store, VerzoekFilter())[1] == 0
 
 
 BROKEN_STAM = b"""<?xml version="1.0" encoding="UTF-8"?>

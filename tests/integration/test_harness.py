@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from gateway.cli_harness import add_harness_commands
+from gateway.cli.harness import add_harness_commands
 from gateway.harness import HarnessResult, Scenario, load_scenarios, run_harness
 from gateway.harness.junit import junit_xml
 from gateway.harness.numbers import VerzoeknummerGenerator

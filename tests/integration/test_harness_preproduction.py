@@ -17,7 +17,7 @@ from dso_client.indienen import IndienenClient
 from dso_client.sandbox.certs import SandboxPki, make_certs
 from dso_client.sandbox.config import DEFAULT_INDIENEN_PATH
 from gateway.bootstrap import build_zgw_client
-from gateway.cli_harness import add_harness_commands
+from gateway.cli.harness import add_harness_commands
 from gateway.harness import load_scenarios
 from gateway.harness.junit import junit_xml
 from gateway.harness.preproduction import RemoteTarget, run_remote_harness

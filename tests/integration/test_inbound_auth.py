@@ -13,7 +13,7 @@ import pytest
 from dso_client.sandbox.certs import SandboxPki, make_certs
 from gateway.api.app import create_app
 from gateway.bootstrap import bootstrap
-from gateway.cli import api_tls_options
+from gateway.cli.serve import api_tls_options
 from gateway.servers import ServerThread
 from gateway.settings import Settings
 
@@ -50,10 +50,11 @@ def _serve(settings: Settings) -> Iterator[tuple[ServerThread, Settings]]:
 
 def _stored(settings: Settings) -> int:
     from gateway.store import SqlStore
+    from gateway.store.queries import VerzoekFilter, search_verzoeken
 
     store = SqlStore.from_url(settings.effective_store_url)
     try:
-        return store.list_verzoeken()[1]
+        return search_verzoeken(store, VerzoekFilter())[1]
     finally:
         store.close()
 

@@ -13,7 +13,7 @@ import pytest
 
 from gateway.archive import Archive
 from gateway.bootstrap import bootstrap
-from gateway.cli_archive import add_archive_commands
+from gateway.cli.archive import add_archive_commands
 from gateway.retention import purge_archive
 from gateway.settings import APELDOORN_OIN, Settings
 from gateway.store import OutboxMessage, SqlStore, State

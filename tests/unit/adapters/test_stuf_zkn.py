@@ -55,23 +55,33 @@ def endpoint() -> Iterator[tuple[str, object]]:
         yield running.origin, running.app
 
 
+_made: list[StufClient] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Iterator[None]:
+    """Every client a test made is closed after it: an open connection would be a leak."""
+    yield
+    while _made:
+        _made.pop().close()
+
+
 @pytest.fixture
 def stuf(endpoint: tuple[str, object]) -> tuple[StufDelivery, StufStore]:
     origin, app = endpoint
     store = StufStore()
     app.state.stuf = store  # type: ignore[attr-defined]
-    client = StufClient(
-        vrije_berichten_url=f"{origin}/VrijeBerichten", ontvang_asynchroon_url=f"{origin}/OntvangAsynchroon"
-    )
-    return StufDelivery(client, default_mapping()), store
+    return StufDelivery(_client(origin), default_mapping()), store
 
 
 def _client(origin: str, transport: httpx2.BaseTransport | None = None) -> StufClient:
-    return StufClient(
+    client = StufClient(
         vrije_berichten_url=f"{origin}/VrijeBerichten",
         ontvang_asynchroon_url=f"{origin}/OntvangAsynchroon",
         transport=transport,
     )
+    _made.append(client)
+    return client
 
 
 def _documents() -> MemoryDocuments:
@@ -136,11 +146,7 @@ def test_transport_errors_are_retryable_and_soap_action_is_quoted() -> None:
         seen.append(request)
         raise httpx2.ConnectError("refused")
 
-    client = StufClient(
-        vrije_berichten_url="http://zds.test/VrijeBerichten",
-        ontvang_asynchroon_url="http://zds.test/OntvangAsynchroon",
-        transport=httpx2.MockTransport(handle),
-    )
+    client = _client("http://zds.test", httpx2.MockTransport(handle))
     with pytest.raises(DeliveryRetryableError):
         StufDelivery(client, default_mapping()).deliver(
             demo_verzoek(), None, _documents(), MemoryCheckpoints()

@@ -14,6 +14,7 @@ from adapters.memory import RecordingDelivery
 from gateway.bootstrap import Container
 from gateway.errors import PermanentError
 from gateway.events import StageJob
+from gateway.logboek import vastleggingen
 from gateway.pipeline.translate import TranslateStage
 from gateway.store import State
 from gateway.store import schema as t
@@ -151,6 +152,9 @@ def test_page_bsn_search_is_for_the_privacy_officer_and_recorded(indexed: Seeded
     assert "999993653" not in repr(logs)
     kinds = [e.kind for e in indexed.container.store.events_for(FAILED_NR)]
     assert "bsn-gezocht" in kinds
+    # The Logboek Dataverwerkingen names who searched, not "onbekend".
+    [zoeken] = [v for v in vastleggingen(indexed.container.store) if v.verwerkingsactiviteit == "zoeken-bsn"]
+    assert zoeken.actor.startswith("piet")
 
 
 def test_date_filter_uses_dutch_days(indexed: Seeded) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.cli import exposure_problem, main
+from gateway.cli import main
+from gateway.cli.serve import exposure_problem
 from gateway.settings import Settings
 
 

@@ -1,4 +1,4 @@
-"""`dso-gateway deliver` decides like the pipeline what a version builds on (gateway/cli_deliver.py
+"""`dso-gateway deliver` decides like the pipeline what a version builds on (gateway/cli/deliver.py
 plan_version), on a real SQLite store and archive."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gateway.archive import Archive
-from gateway.cli_deliver import DeliverRefused, plan_version
+from gateway.cli.deliver import DeliverRefused, plan_version
 from gateway.store import SqlStore, State
 from stam_mapping import parse_verzoek
 from stam_mapping.model import Verzoek

@@ -6,7 +6,8 @@ import logging
 
 import structlog
 
-from gateway.logging import configure_logging, mask_bsns
+from gateway.bsn_mask import mask_bsns
+from gateway.logging import configure_logging
 
 
 def test_mask_bsns_masks_only_numbers_that_pass_the_elfproef() -> None:

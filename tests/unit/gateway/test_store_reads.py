@@ -9,6 +9,7 @@ from pathlib import Path
 
 from gateway.events import FETCH
 from gateway.store import OutboxMessage, SqlStore, State
+from gateway.store.queries import VerzoekFilter, search_verzoeken
 
 
 def test_reads_go_on_while_another_connection_holds_the_write_lock(tmp_path: Path) -> None:
@@ -23,7 +24,7 @@ def test_reads_go_on_while_another_connection_holds_the_write_lock(tmp_path: Pat
             versie = pool.submit(store.get_versie, "2024031400042", 1).result(timeout=5)
             checkpoint = pool.submit(store.checkpoint_get, "2024031400042", "zaak").result(timeout=5)
             counts = pool.submit(store.counts_by_state).result(timeout=5)
-            page = pool.submit(store.list_verzoeken).result(timeout=5)
+            page = pool.submit(search_verzoeken, store, VerzoekFilter()).result(timeout=5)
     finally:
         writer.execute("ROLLBACK")
         writer.close()

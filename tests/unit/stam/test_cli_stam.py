@@ -1,4 +1,4 @@
-"""`stam parse` / `stam map` through an argparse parser of our own, as gateway/cli.py wires it."""
+"""`stam parse` / `stam map` through an argparse parser of our own, as gateway/cli/__init__.py wires it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from gateway.cli_stam import add_stam_commands
+from gateway.cli.stam import add_stam_commands
 from stam_mapping import parse_verzoek
 from stam_mapping.stuf import INHOUD_PLACEHOLDER
 from tests.stuf_schemas import require_stuf_schemas
@@ -151,7 +151,7 @@ def test_as_a_separate_process(tmp_path: Path) -> None:
 
     script = (
         "import argparse, sys\n"
-        "from gateway.cli_stam import add_stam_commands\n"
+        "from gateway.cli.stam import add_stam_commands\n"
         "p = argparse.ArgumentParser(); add_stam_commands(p.add_subparsers(dest='c', required=True))\n"
         "a = p.parse_args(sys.argv[1:]); sys.exit(a.func(None, a))\n"
     )

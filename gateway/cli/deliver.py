@@ -21,8 +21,8 @@ from typing import Any, BinaryIO
 
 from adapters.base import Delivery
 from gateway.archive import Archive
+from gateway.bsn_mask import mask_bsns
 from gateway.errors import classify
-from gateway.logging import mask_bsns
 from gateway.pipeline.checkpoints import StoreCheckpoints
 from gateway.settings import Settings
 from gateway.store import DELIVERED_STATES, FINAL_STATES, SqlStore, State
@@ -212,7 +212,10 @@ def _cmd_deliver(settings: Settings, args: argparse.Namespace) -> int:
             )
             return 2
         delivery = build_delivery(settings, mapping)
-        zaak_url = deliver_version(store, archive, delivery, verzoek, raw, documents, plan.previous)
+        try:
+            zaak_url = deliver_version(store, archive, delivery, verzoek, raw, documents, plan.previous)
+        finally:
+            delivery.close()
     except DeliverRefused as exc:
         print(f"deliver: {exc}", file=sys.stderr)
         return 2
