@@ -157,7 +157,11 @@ class SqlStore:
     @classmethod
     def from_url(cls, url: str, *, sqlite_synchronous: str = "full") -> SqlStore:
         store = cls(create_engine(url, sqlite_synchronous=sqlite_synchronous))
-        store.create_schema()
+        try:
+            store.create_schema()
+        except BaseException:
+            store.close()  # a refused schema (SchemaNotCurrent) leaves no connection open
+            raise
         return store
 
     def create_schema(self) -> None:
