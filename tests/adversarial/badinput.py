@@ -132,6 +132,7 @@ class DsoStub:
 
     def close(self) -> None:
         self.server.shutdown()
+        self.server.server_close()  # shutdown() only stops the loop; this closes the socket
 
 
 def _json(data: Any, status: int = 200) -> Answer:

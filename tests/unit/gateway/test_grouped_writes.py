@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from gateway.events import FETCH
 from gateway.store import Notification, OutboxMessage, SqlStore, State
 from gateway.store.grouped import GroupedWrites
+from gateway.store.queries import VerzoekFilter, search_verzoeken
 
 
 @pytest.fixture
@@ -124,7 +125,7 @@ SEQUENCE = [
 
 
 def _state(store: SqlStore) -> tuple[object, ...]:
-    verzoeken = store.list_verzoeken(limit=100)[0]
+    verzoeken = search_verzoeken(store, VerzoekFilter(), limit=100)[0]
     return (
         sorted((v.verzoeknummer, v.volgnummer, str(v.state), v.oin) for v in store.all_versies()),
         sorted((v.verzoeknummer, v.volgnummer, str(v.state), v.bevoegd_gezag_oin) for v in verzoeken),
