@@ -16,6 +16,7 @@ database upgraded from empty, and from release 0.1 with data, must find nothing 
 from __future__ import annotations
 
 import functools
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,18 @@ from sqlalchemy.engine import Connection, Engine
 import gateway.api_tokens
 import gateway.auth.schema  # noqa: F401 - registers the auth tables on the store's MetaData
 from gateway.store.schema import metadata
+
+
+class _OnlyTheRevisions(logging.Filter):
+    """Alembic says which dialect it uses before every run ("Context impl ...", "Will assume
+    transactional DDL."): noise on an operator's terminal. "Running upgrade A -> B" stays."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not message.startswith(("Context impl ", "Will assume "))
+
+
+logging.getLogger("alembic.runtime.migration").addFilter(_OnlyTheRevisions())
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BASELINE = "0001"  # release 0.1's schema, made by create_all before there were revisions
