@@ -90,24 +90,43 @@ class Berichtendienst:
                     url = self.zaakdocumenten.voeg_toe(zaak_url, self._document(bericht, verzonden))
                 except ZaakGesloten as exc:
                     # Sent all the same; staff see that the zaak does not hold it.
-                    self.store.checkpoint_put(vnr, base + ":zaak", {"url": None, "reden": str(exc)})
-                    self.store.add_event(
-                        vnr, volgnummer, "bericht-niet-in-zaak", f"{soort} niet in de zaak opgeslagen: {exc}"
-                    )
-                    return Uitkomst(kanaal, detail)
-                with self.store.together():  # one commit for the checkpoint and its event
-                    self.store.checkpoint_put(vnr, base + ":zaak", {"url": url})
-                    self.store.add_event(vnr, volgnummer, "bericht-in-zaak", f"{soort} opgeslagen in de zaak")
-            else:
-                with self.store.together():
-                    self.store.checkpoint_put(vnr, base + ":zaak", {"url": None})
-                    self.store.add_event(
+                    self._vastleggen(
                         vnr,
                         volgnummer,
-                        "bericht-in-zaak",
-                        f"{soort} niet in de zaak opgeslagen (zaaksysteem kan dit niet)",
+                        base + ":zaak",
+                        {"url": None, "reden": str(exc)},
+                        "bericht-niet-in-zaak",
+                        f"{soort} niet in de zaak opgeslagen: {exc}",
                     )
+                    return Uitkomst(kanaal, detail)
+                self._vastleggen(
+                    vnr,
+                    volgnummer,
+                    base + ":zaak",
+                    {"url": url},
+                    "bericht-in-zaak",
+                    f"{soort} opgeslagen in de zaak",
+                )
+            else:
+                self._vastleggen(
+                    vnr,
+                    volgnummer,
+                    base + ":zaak",
+                    {"url": None},
+                    "bericht-in-zaak",
+                    f"{soort} niet in de zaak opgeslagen (zaaksysteem kan dit niet)",
+                )
         return Uitkomst(kanaal, detail)
+
+    def _vastleggen(
+        self, vnr: str, volgnummer: int | None, key: str, value: dict[str, object], kind: str, detail: str
+    ) -> dict[str, object]:
+        """The checkpoint and its timeline event in one commit; returns the value that stands (an
+        earlier delivery of the same job may have written it first)."""
+        with self.store.together():
+            stands = self.store.checkpoint_put(vnr, key, value)
+            self.store.add_event(vnr, volgnummer, kind, detail)
+        return stands
 
     def _send(self, vnr: str, volgnummer: int | None, bericht: Bericht, base: str) -> dict[str, object]:
         store = self.store
@@ -152,29 +171,29 @@ class Berichtendienst:
                     "aan": bericht.aan_email,
                     "op": verzending.verzonden_op.isoformat(),
                 }
-                with store.together():  # one commit for the checkpoint and its event
-                    store.checkpoint_put(vnr, base + ":verzonden", value)
-                    store.add_event(
-                        vnr,
-                        volgnummer,
-                        "bericht-verzonden",
-                        f"{SOORT_NAAM[bericht.soort]} per e-mail aan {masker(bericht.aan_email)}",
-                    )
+                stands = self._vastleggen(
+                    vnr,
+                    volgnummer,
+                    base + ":verzonden",
+                    value,
+                    "bericht-verzonden",
+                    f"{SOORT_NAAM[bericht.soort]} per e-mail aan {masker(bericht.aan_email)}",
+                )
                 log.info("bericht.verzonden", verzoeknummer=vnr, sleutel=bericht.sleutel, kanaal="email")
-                return self.store.checkpoint_get(vnr, base + ":verzonden") or value
+                return stands
         # No address, no mail channel, or refused: a letter. Making it again gives the same file.
         brief = self.post.verstuur(replace(bericht, aan_email=None))
         value = {"kanaal": "post", "referentie": brief.referentie, "op": brief.verzonden_op.isoformat()}
-        with store.together():  # one commit for the checkpoint and its event
-            store.checkpoint_put(vnr, base + ":verzonden", value)
-            store.add_event(
-                vnr,
-                volgnummer,
-                "per-post-te-versturen",
-                f"{SOORT_NAAM[bericht.soort]}: brief {brief.referentie} per post te versturen",
-            )
+        stands = self._vastleggen(
+            vnr,
+            volgnummer,
+            base + ":verzonden",
+            value,
+            "per-post-te-versturen",
+            f"{SOORT_NAAM[bericht.soort]}: brief {brief.referentie} per post te versturen",
+        )
         log.info("bericht.verzonden", verzoeknummer=vnr, sleutel=bericht.sleutel, kanaal="post")
-        return self.store.checkpoint_get(vnr, base + ":verzonden") or value
+        return stands
 
     def _document(self, bericht: Bericht, verzonden: dict[str, object]) -> ZaakDocument:
         """What the zaak keeps: the letter itself, or the mail as sent, both as PDF."""
