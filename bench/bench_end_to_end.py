@@ -8,11 +8,14 @@ and --workers `dso-gateway worker` processes; every verzoek is the sandbox's `ve
 (two bijlagen, 310 KB and 95 KB) with a fresh verzoeknummer, all filed at once. Measured: filed
 until every version is reported, in verzoeken/s.
 
-The limit of the case system: the ZGW calls the adapter makes for one such verzoek (recorded
-once, with a warm catalogue cache) replayed with plain httpx against the same ZGW test server,
+The limit of the case system: every ZGW call the gateway makes for one such verzoek (the
+delivery's, and the report stage's that store the ontvangstbevestiging in the zaak; recorded
+once by our own code, with warm catalogue caches) replayed with plain httpx against the same ZGW
+test server,
 with as many threads as the gateway has translate consumers, each replay with its own
 verzoeknummer and the URLs and locks of its own answers. Prints both rates and the ratio
-(target >= 0.6 on SQLite and on PostgreSQL + RabbitMQ)."""
+(target >= 0.6 on SQLite and on PostgreSQL + RabbitMQ), and the CPU each process spent per
+verzoek in both runs, so a run shows where the time goes."""
 
 from __future__ import annotations
 
@@ -44,7 +47,8 @@ from faults import (
 
 from adapters.memory import MemoryCheckpoints
 from dso_client.sandbox.examples import list_examples
-from gateway.bootstrap import build_delivery, load_municipal_mapping
+from gateway.berichten import opstellen
+from gateway.bootstrap import build_berichten, build_delivery, load_municipal_mapping
 from gateway.harness.numbers import VerzoeknummerGenerator
 from gateway.logging import configure_logging
 from gateway.settings import Settings
@@ -104,13 +108,30 @@ class Bytes:
 
 
 def record(settings: Settings, units: list[Unit]) -> tuple[str, list[Call]]:
-    """The calls of the second delivery (the first warms the catalogue cache)."""
+    """Every ZGW call the gateway makes for the second verzoek (the first warms the catalogue
+    caches): the delivery's, and the report stage's for the ontvangstbevestiging it stores in
+    the zaak (a letter: the benchmark's gateway has no SMTP server), both by our own code."""
     recorder = Recorder()
-    delivery = build_delivery(settings, load_municipal_mapping(settings), recorder)
-    for i, unit in enumerate(units[:2]):
-        _, xml, sizes = unit.versions[0]
-        recorder.recording = i == 1
-        delivery.deliver(parse_verzoek(xml), None, Bytes(sizes), MemoryCheckpoints())
+    mapping = load_municipal_mapping(settings)
+    delivery = build_delivery(settings, mapping, recorder)
+    store = SqlStore.from_url("sqlite://")
+    berichten = build_berichten(settings, store, mapping, zgw_transport=recorder)
+    try:
+        for i, unit in enumerate(units[:2]):
+            _, xml, sizes = unit.versions[0]
+            recorder.recording = i == 1
+            verzoek = parse_verzoek(xml)
+            result = delivery.deliver(verzoek, None, Bytes(sizes), MemoryCheckpoints())
+            bericht = opstellen.ontvangstbevestiging(
+                verzoek,
+                zaaknummer=result.zaak_identificatie,
+                zaaktype=mapping.zaaktype_voor(verzoek),
+                berichten=mapping.berichten,
+                sjablonen=opstellen.Sjablonen(),
+            )
+            berichten.verstuur(verzoek.verzoeknummer, verzoek.volgnummer, bericht, result.zaak_url)
+    finally:
+        store.close()
     return units[1].verzoeknummer, recorder.calls
 
 
@@ -231,6 +252,8 @@ def gateway_rate(backend: str, units: list[Unit], workers: int, workdir: Path) -
             control = httpx2.Client(base_url=f"http://127.0.0.1:{sandbox_port}/_sandbox", timeout=30)
             time.sleep(2.0)  # workers connected
             xacts_before = pg_transactions(store_url)
+            roles = _roles(procs)
+            cpu_before = {role: _cpu_seconds(p.pid) for role, p in roles.items()}
             started = time.perf_counter()
             for unit in units:
                 _, xml, sizes = unit.versions[0]
@@ -262,6 +285,16 @@ def gateway_rate(backend: str, units: list[Unit], workers: int, workdir: Path) -
             finally:
                 store.close()
             rate = len(units) / (time.perf_counter() - started)
+            spent = {
+                role: (_cpu_seconds(p.pid) - cpu_before[role]) * 1000 / len(units)
+                for role, p in roles.items()
+            }
+            print(
+                f"{backend:18} CPU ms per verzoek: "
+                + ", ".join(f"{role} {ms:.1f}" for role, ms in spent.items())
+                + f"; all {sum(spent.values()):.1f}",
+                flush=True,
+            )
             if xacts_before is not None:
                 time.sleep(1.5)  # backends report their statistics at most once a second
                 xacts = (pg_transactions(store_url) or 0) - xacts_before - polls
@@ -273,6 +306,18 @@ def gateway_rate(backend: str, units: list[Unit], workers: int, workdir: Path) -
             return rate, settings
         finally:
             procs.stop()
+
+
+def _roles(procs: Processes) -> dict[str, subprocess.Popen[bytes]]:
+    named = dict(zip(("sandbox", "zgw", "api"), procs.others, strict=False))
+    named.update({f"worker{i + 1}": p for i, p in enumerate(procs.workers)})
+    return named
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process, all its threads (Linux /proc), so a run shows where CPU goes."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pg_transactions(store_url: str) -> int | None:
@@ -318,7 +363,15 @@ def main() -> int:
             wait_port(zgw_port, 60, "the ZGW test server")
             recorded_nr, calls = record(settings, units[:2])
             threads = args.workers * settings.stage_consumers
+            zgw_cpu = _cpu_seconds(procs.others[0].pid)
+            replay_cpu = time.process_time()
             limit = replay_rate(calls, recorded_nr, args.verzoeken, threads)
+            print(
+                f"{backend:18} CPU ms per verzoek in the replay: zgw"
+                f" {(_cpu_seconds(procs.others[0].pid) - zgw_cpu) * 1000 / args.verzoeken:.1f},"
+                f" replay client {(time.process_time() - replay_cpu) * 1000 / args.verzoeken:.1f}",
+                flush=True,
+            )
         finally:
             procs.stop()
         ratio = rate / limit

@@ -120,13 +120,16 @@ class Archive:
 class ArchivedDocuments:
     """The adapters' DocumentSource over the archive, for one verzoek."""
 
-    def __init__(self, archive: Archive, verzoeknummer: str) -> None:
+    def __init__(
+        self, archive: Archive, verzoeknummer: str, records: dict[str, ArchiveRecord] | None = None
+    ) -> None:
+        """`records`: Archive.documents(verzoeknummer) when the caller has just read it."""
         self._archive = archive
         self._verzoeknummer = verzoeknummer
         # The index is read once: a delivery asks size, media type and content of every
         # document, and the fetch that archived them is done. Only a document not found sends
         # us back to the store.
-        self._records: dict[str, ArchiveRecord] | None = None
+        self._records = records
 
     def _record(self, document_id: str) -> ArchiveRecord:
         record = None if self._records is None else self._records.get(document_id)

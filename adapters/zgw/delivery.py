@@ -6,10 +6,12 @@ version resumes at its first missing step. "document:<id>" (verzoek-level) remem
 document and its zaakinformatieobject, so no version creates a second copy and an aanvulling
 can mark the ones it no longer lists as vervallen.
 
-Lost answers (the provider stored the object, we never heard): every creating step writes a
-"<key>:pending" marker first and only a retry that finds it looks the object up (steps.py,
-recovery.py). The zaak is looked up on every first attempt, by its identificatie: one call per
-verzoek, and it also covers checkpoints that never existed (`dso-gateway deliver`).
+Lost answers (the provider stored the object, we never heard): every attempt writes a run
+marker "v<n>:run" before its first request, every creating step a "<key>:pending" marker, and
+only a retry (one that finds either) looks the object up (steps.py, recovery.py). The zaak is
+POSTed with its identificatie and adopted when the provider answers identificatie-niet-uniek,
+which also covers checkpoints that never existed (`dso-gateway deliver`): no lookup on the
+happy path.
 
 Rollen: Zaken 1.5.1 can create and destroy a rol but not change one. A rol the plan marks
 `vervangt` (an aanvulling changed its betrokkene or indicatieMachtiging) is created first and
@@ -42,7 +44,7 @@ checkpoints make the second run resume where the first stopped.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -55,7 +57,7 @@ from adapters.zgw import recovery
 from adapters.zgw.catalogus import DEFAULT_TTL, EENMALIGE_ROLLEN, CatalogusGap, CatalogusResolver, Zaaktype
 from adapters.zgw.client import ZgwClient
 from adapters.zgw.document_steps import DocumentSteps
-from adapters.zgw.steps import PENDING, UPLOAD
+from adapters.zgw.steps import PENDING, RUN, UPLOAD
 from stam_mapping.errors import StamError
 from stam_mapping.model import Doel, Verzoek
 from stam_mapping.zgw_plan import ZgwPlan, ZgwRol
@@ -89,6 +91,13 @@ _CATALOGUS_CODES = {
 }
 
 
+def _niet_uniek(exc: DeliveryPermanentError) -> bool:
+    return any(
+        p.get("name") == "identificatie" and p.get("code") == "identificatie-niet-uniek"
+        for p in exc.invalid_params
+    )
+
+
 def _catalogus_probleem(exc: DeliveryPermanentError) -> bool:
     if isinstance(exc, CatalogusGap):
         return True
@@ -112,13 +121,19 @@ class ZgwDelivery:
     name = "zgw"
 
     @staticmethod
-    def checkpoint_written_behind(key: str) -> bool:
+    def checkpoint_written_behind(key: str, value: Mapping[str, Any]) -> bool:
         """May the checkpoint `key` wait in memory for the next durable one (or the end of the
-        delivery) instead of being written at once? Every step result may: a crash that loses
-        it is recovered like a lost answer, through the step's ":pending" marker, or the step is
-        safe to repeat (steps.py). A marker, and a bestandsdelen upload's URL and lock (told
-        only in the answer to the POST), must be durable before the request they guard."""
-        return not key.endswith((PENDING, UPLOAD))
+        delivery) instead of being written at once? A step's result and its plain marker may: a
+        crash that loses them leaves the version's run marker, and the next attempt looks up
+        every step without a result (steps.py), or the step is safe to repeat. What must be on
+        disk before the request it guards: the run marker itself, a marker that carries a memo
+        (the value a retry must send again), and a bestandsdelen upload's URL and lock (told
+        only in the answer to its POST)."""
+        if key.endswith((RUN, UPLOAD)):
+            return False
+        if key.endswith(PENDING):
+            return not value
+        return True
 
     def __init__(
         self,
@@ -207,6 +222,13 @@ class _Run(DocumentSteps):
 
     def run(self) -> DeliveryResult:
         plan = self.plan
+        # One durable write per attempt instead of one per step (steps.py): before the first
+        # request that creates anything.
+        run_key = f"v{plan.volgnummer}{RUN}"
+        if self.cp.get(run_key) is not None:
+            self.resumed = True
+        else:
+            self.cp.put(run_key, {"begonnen": self.d._now().isoformat()})
         zaaktype = self.d._resolver.zaaktype(
             plan.catalogus_domein, plan.catalogus_rsin, plan.zaaktype_identificatie, _op_datum(self.verzoek)
         )
@@ -244,20 +266,42 @@ class _Run(DocumentSteps):
         body: dict[str, Any] = {**self.plan.zaak, "zaaktype": zaaktype.url}
         if self.d._prefix is not None:
             body["identificatie"] = f"{self.d._prefix}{self.plan.verzoeknummer}"[:40]
-            # A zaak created before a crash that lost its checkpoint: adopt it.
-            bestaand = list(
+            # After an earlier attempt the zaak is likely there: look before creating.
+            if self.resumed and (bestaand := self.bestaande_zaak(body)) is not None:
+                return bestaand
+        if self.plan.doel in (Doel.AANVULLEN, Doel.INTREKKEN):
+            self.log.warning("zgw.zaak.missing_for_version", doel=self.plan.doel.value)
+        try:
+            created = self.c.post(self.c.zaken("zaken"), body)
+        except DeliveryPermanentError as exc:
+            # identificatie is unique per bronorganisatie (Open Zaak: identificatie-niet-uniek,
+            # openzaak-rules.md rule 10): the zaak exists already, created by an attempt whose
+            # checkpoint was lost, or by `dso-gateway deliver` without checkpoints. Adopt it;
+            # the happy path so needs no lookup.
+            if self.d._prefix is None or not _niet_uniek(exc):
+                raise
+            bestaand = self.bestaande_zaak(body)
+            if bestaand is None:
+                raise
+            return bestaand
+        return {"url": str(created["url"]), "identificatie": str(created["identificatie"])}
+
+    def bestaande_zaak(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        found = next(
+            iter(
                 self.c.list_all(
                     self.c.zaken("zaken"),
                     {"identificatie": body["identificatie"], "bronorganisatie": body["bronorganisatie"]},
                 )
-            )
-            if bestaand:
-                self.log.info("zgw.zaak.adopted")
-                return {"url": str(bestaand[0]["url"]), "identificatie": str(bestaand[0]["identificatie"])}
-        if self.plan.doel in (Doel.AANVULLEN, Doel.INTREKKEN):
-            self.log.warning("zgw.zaak.missing_for_version", doel=self.plan.doel.value)
-        created = self.c.post(self.c.zaken("zaken"), body)
-        return {"url": str(created["url"]), "identificatie": str(created["identificatie"])}
+            ),
+            None,
+        )
+        if found is None:
+            return None
+        self.log.info("zgw.zaak.adopted")
+        # Whoever created it may have done more of this version: look up before every create.
+        self.resumed = True
+        return {"url": str(found["url"]), "identificatie": str(found["identificatie"])}
 
     def rol(self, zaak_url: str, zaaktype: Zaaktype, rol: ZgwRol) -> None:
         roltype = zaaktype.roltype(

@@ -3,9 +3,18 @@
 A POST the provider handled but whose answer never reached us (a timeout, a 5xx after the
 commit, a worker that died before writing the checkpoint) must not create a second object when
 the message is redelivered. Asking the provider before every POST would cost a call per step
-(hundreds for a verzoek with 100 bijlagen), so `create_once` writes a marker "<key>:pending"
-before the POST instead: one local write. Only a run that finds the marker without the step's
-result asks the provider (recovery.py) and adopts what it finds; the happy path never looks up.
+(hundreds for a verzoek with 100 bijlagen), so `create_once` leaves a marker "<key>:pending"
+before the POST instead. Only a run that finds the marker without the step's result asks the
+provider (recovery.py) and adopts what it finds; the happy path never looks up.
+
+Which markers must be on disk before their POST: a store transaction per marker was most of a
+delivery's bookkeeping. The delivery writes one durable marker per attempt instead, "v<n>:run"
+(RUN), before its first request (delivery.py), and the step markers may wait in memory
+(ZgwDelivery.checkpoint_written_behind). A run that finds its version's run marker at the start
+(`resumed`) may follow any earlier attempt, so for a step without a result it looks up first
+whether or not its marker made it to disk; a first attempt POSTs straight away. A marker that
+carries a memo (what a retry must send unchanged, e.g. a status's datumStatusGezet) is written
+before its POST all the same: the lookup needs that value, and it exists nowhere else.
 
 The Checkpoints store keeps the first value written under a key (tests/contract), so every key
 is written once, with its final value; markers and intermediate states get keys of their own.
@@ -21,6 +30,7 @@ from adapters.zgw.client import ZgwClient
 
 PENDING = ":pending"  # suffix: a POST was (about to be) sent, its result not yet recorded
 UPLOAD = ":upload"  # suffix: URL and lock of a bestandsdelen upload in progress
+RUN = ":run"  # suffix of "v<n>:run": an attempt to deliver version n began
 
 Result = dict[str, Any]
 Post = Callable[[Result], Result]
@@ -32,6 +42,9 @@ class Steps:
         self.c = client
         self.cp = checkpoints
         self.log = log
+        # An earlier attempt at this version began (its run marker was there at the start):
+        # any step without a result may have been POSTed by it, marker or not.
+        self.resumed = False
 
     def step(self, key: str, action: Callable[[], Result]) -> Result:
         """A step that is safe to repeat as it is (a lookup-first create, a PATCH)."""
@@ -54,11 +67,11 @@ class Steps:
         if done is not None:
             return done
         marker = self.cp.get(key + PENDING)
+        first = marker is None and not self.resumed  # nothing before us can have sent it
         if marker is None:
             marker = dict(memo or {})
             self.cp.put(key + PENDING, marker)
-            result = post(marker)
-        elif (adopted := find(marker)) is not None:
+        if not first and (adopted := find(marker)) is not None:
             self.log.info("zgw.step.adopted", step=key)
             result = adopted
         else:

@@ -13,13 +13,14 @@ Checkpoints are write-once (the first value under a key stands): a key already l
 needs no write at all, and a key another delivery of the same verzoek wrote since our load (the
 INSERT conflicts) takes the value in the store, as a per-step read would have.
 
-Write-behind (`written_behind`, a predicate the delivery adapter supplies): a checkpoint the
-adapter can do without after a crash (a step's result, found again through its durable
-":pending" marker, or a step that is safe to repeat) is kept in memory and written in the same
-transaction as the next checkpoint that must be durable, or by `flush()` when the delivery ends
-(the translate stage writes them with its DELIVERED transition). A crash loses at most those, and
-the next delivery recovers them the way it recovers a lost answer. With a ZGW delivery this
-halves the store transactions of a delivery; without a predicate every put is written at once.
+Write-behind (`written_behind(key, value)`, a predicate the delivery adapter supplies): a
+checkpoint the adapter can do without after a crash (with a ZGW delivery: a step's result or
+plain marker, found again through the durable run marker of the attempt, or a step that is safe
+to repeat) is kept in memory and written in the same transaction as the next checkpoint that
+must be durable, or by `flush()` when the delivery ends (the translate stage writes them with
+its DELIVERED transition). A crash loses at most those, and the next delivery recovers them the
+way it recovers a lost answer. A ZGW delivery so needs about three store transactions instead of
+one per step; without a predicate every put is written at once.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class StoreCheckpoints:
         self,
         store: SqlStore,
         verzoeknummer: str,
-        written_behind: Callable[[str], bool] | None = None,
+        written_behind: Callable[[str, dict[str, Any]], bool] | None = None,
     ) -> None:
         self._store = store
         self._verzoeknummer = verzoeknummer
@@ -60,7 +61,7 @@ class StoreCheckpoints:
             return
         known[key] = dict(value)
         self._unwritten[key] = dict(value)
-        if self._written_behind is None or not self._written_behind(key):
+        if self._written_behind is None or not self._written_behind(key, value):
             self.flush()  # durable before put returns, with whatever waited for it
 
     def unwritten(self) -> dict[str, dict[str, Any]]:

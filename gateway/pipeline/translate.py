@@ -8,7 +8,6 @@ import structlog
 
 from adapters.base import Delivery
 from gateway import logboek
-from gateway.archive import ArchivedDocuments
 from gateway.errors import RetryableError
 from gateway.events import REPORT, StageJob
 from gateway.pipeline.checkpoints import StoreCheckpoints
@@ -126,12 +125,10 @@ class TranslateStage:
             return
         assert previous is None or isinstance(previous, Verzoek)
 
-        require_archived_documents(self.ctx.archive, verzoek)
+        documents = require_archived_documents(self.ctx.archive, verzoek)
         checkpoints = _checkpoints(store, vnr, self.delivery)
         try:
-            result = self.delivery.deliver(
-                verzoek, previous, ArchivedDocuments(self.ctx.archive, vnr), checkpoints
-            )
+            result = self.delivery.deliver(verzoek, previous, documents, checkpoints)
         except BaseException:
             # The steps that did succeed are kept, so the retry need not look them up again.
             try:

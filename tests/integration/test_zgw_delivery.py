@@ -117,6 +117,38 @@ def test_crash_after_zaak_resumes_without_duplicates(zgw_env: ZgwEnv) -> None:
     assert len(store.calls) == calls
 
 
+def test_a_zaak_that_exists_without_our_checkpoint_is_adopted_not_duplicated(zgw_env: ZgwEnv) -> None:
+    """The first attempt POSTs the zaak without looking it up; the provider's uniqueness rule
+    for identificatie (identificatie-niet-uniek) tells us it exists, and we adopt it. As with
+    `dso-gateway deliver` after a delivery whose checkpoints are gone."""
+    store = zgw_env.store
+    delivery = ZgwDelivery(zgw_env.client, planner, bestandsdelen_threshold=THRESHOLD)
+    first = delivery.deliver(demo_verzoek(), None, _documents(), MemoryCheckpoints())
+    calls = len(store.calls)
+
+    again = delivery.deliver(demo_verzoek(), None, _documents(), MemoryCheckpoints())
+
+    assert again.zaak_url == first.zaak_url
+    # What the adopted zaak holds is looked up, not created again. (A status is not among them:
+    # only its marker's datumStatusGezet tells ours apart, and these checkpoints never had it.)
+    counts = _counts(store)
+    assert {k: counts[k] for k in ("zaken", "rollen", "documenten", "zaakinformatieobjecten")} == {
+        k: EXPECTED[k] for k in ("zaken", "rollen", "documenten", "zaakinformatieobjecten")
+    }
+    zaak_calls = [(m, p) for m, p in store.calls[calls:] if p == "/zaken/api/v1/zaken"]
+    assert zaak_calls == [("POST", "/zaken/api/v1/zaken"), ("GET", "/zaken/api/v1/zaken")]
+
+
+def test_a_refused_zaak_for_another_reason_is_not_adopted(zgw_env: ZgwEnv) -> None:
+    store = zgw_env.store
+    store.inject_fault(400, method="POST", path_contains="/zaken/api/v1/zaken")
+    delivery = ZgwDelivery(zgw_env.client, planner, bestandsdelen_threshold=THRESHOLD)
+    with pytest.raises(DeliveryPermanentError):
+        delivery.deliver(demo_verzoek(), None, _documents(), MemoryCheckpoints())
+    assert [m for m, p in store.calls if p == "/zaken/api/v1/zaken"] == ["POST"]
+    assert store.zaken == {}
+
+
 def test_crash_between_bestandsdelen_resumes_upload(zgw_env: ZgwEnv) -> None:
     store = zgw_env.store
     delivery = ZgwDelivery(zgw_env.client, planner, bestandsdelen_threshold=THRESHOLD)
@@ -229,8 +261,8 @@ def test_failure_before_create_posts_again(zgw_env: ZgwEnv, method: str, path: s
 
 
 def test_happy_path_makes_no_lookups(zgw_env: ZgwEnv) -> None:
-    """Lookups cost a call per step; without a lost answer there are none, only the zaak's
-    (one per verzoek, by its identificatie) and the catalogue's."""
+    """Lookups cost a call per step; without a lost answer there are none but the catalogue's:
+    the zaak is POSTed with its identificatie (adopted on identificatie-niet-uniek)."""
     store = zgw_env.store
     delivery = ZgwDelivery(zgw_env.client, planner, bestandsdelen_threshold=THRESHOLD)
     checkpoints = MemoryCheckpoints()
@@ -241,7 +273,7 @@ def test_happy_path_makes_no_lookups(zgw_env: ZgwEnv) -> None:
 
     _assert_delivered_once(store)
     gets = [path for method, path in store.calls if method == "GET" and not path.startswith("/catalogi/")]
-    assert gets == ["/zaken/api/v1/zaken"]
+    assert gets == []
     assert any(key.endswith(":pending") for key in checkpoints.data)
 
     calls = len(store.calls)

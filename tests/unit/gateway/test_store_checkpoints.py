@@ -102,8 +102,8 @@ def test_nothing_is_read_until_a_checkpoint_is_asked_for(store: SqlStore) -> Non
     assert sent == []
 
 
-def _behind(key: str) -> bool:
-    return not key.endswith(":pending")  # as the ZGW adapter: results wait, markers do not
+def _behind(key: str, value: dict[str, Any]) -> bool:
+    return not key.endswith(":pending")  # results wait, markers do not
 
 
 def transactions(store: SqlStore) -> list[int]:
