@@ -14,7 +14,7 @@ from gateway.pipeline.checkpoints import StoreCheckpoints
 from gateway.pipeline.context import StageContext
 from gateway.pipeline.documents import require_archived_documents, require_same_version
 from gateway.pipeline.waiting import release_waiting
-from gateway.store import DELIVERED_STATES, FINAL_STATES, OutboxMessage, SqlStore, State
+from gateway.store import DELIVERED_STATES, FINAL_STATES, OutboxMessage, SqlStore, State, VersieRecord
 from gateway.zoektermen import bsn_digests, search_text
 from stam_mapping import parse_verzoek
 from stam_mapping.model import Doel, Verzoek
@@ -45,7 +45,9 @@ class TranslateStage:
         vnr, volgnummer = job.verzoeknummer, job.volgnummer
         if volgnummer is None:
             raise RetryableError("translate job without volgnummer")
-        versie = store.get_versie(vnr, volgnummer)
+        # Every version of the verzoek in one read: this one's state, and what it builds on.
+        versies = store.versies_for(vnr)
+        versie = next((v for v in versies if v.volgnummer == volgnummer), None)
         if versie is None or versie.state != State.FETCHED:
             log.info(
                 "translate.skipped",
@@ -102,7 +104,7 @@ class TranslateStage:
             )
             return
 
-        previous = self._previous(verzoek)
+        previous = self._previous(verzoek, versies)
         if isinstance(previous, _Wait):
             # Not an attempt and not a retry: the version rests until the older one settles.
             settle(
@@ -160,12 +162,11 @@ class TranslateStage:
         )
         release_waiting(self.ctx, vnr)  # a newer version waiting for this one goes on at once
 
-    def _previous(self, verzoek: Verzoek) -> Verzoek | object | None:
+    def _previous(self, verzoek: Verzoek, versies: list[VersieRecord]) -> Verzoek | object | None:
         """The version this one builds on, or a decision not to deliver it at all.
 
         Versions may arrive out of order: an older version still in flight makes this one wait
         (gateway/pipeline/waiting.py); a newer version already delivered makes this one superseded."""
-        versies = self.ctx.store.versies_for(verzoek.verzoeknummer)
         if any(v.volgnummer > verzoek.volgnummer and State(v.state) in DELIVERED_STATES for v in versies):
             return _SUPERSEDED
         older = [v for v in versies if v.volgnummer < verzoek.volgnummer]

@@ -61,6 +61,18 @@ def test_translate_writes_the_description_once_and_the_outcome_once(ctx: StageCo
     assert len(writes) == 1 + checkpoints + 1
 
 
+def test_translate_reads_each_thing_it_needs_once(ctx: StageContext) -> None:
+    fetched(ctx, VERBOUWING, 1, example("verbouwing-initieren"))
+    sent = begins(ctx.store)
+
+    TranslateStage(ctx, RecordingDelivery()).handle(StageJob(VERBOUWING, 1))
+
+    # The verzoek's versions (this one's state and the ones it builds on), the STAM's archive
+    # record, the archived documents (checked, then delivered), the checkpoints; and after the
+    # delivery the versions again, for a newer one that began waiting meanwhile. Before: 7.
+    assert len([s for s in sent if s == "BEGIN"]) == 5
+
+
 def test_fetch_writes_its_index_logboek_and_transition_in_one_transaction(ctx: StageContext) -> None:
     from gateway.pipeline.fetch import FetchStage
     from gateway.settings import APELDOORN_OIN
