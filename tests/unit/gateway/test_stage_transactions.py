@@ -69,7 +69,7 @@ def test_translate_reads_each_thing_it_needs_once(ctx: StageContext) -> None:
 
     # The verzoek's versions (this one's state and the ones it builds on), the STAM's archive
     # record, the archived documents (checked, then delivered), the checkpoints; and after the
-    # delivery the versions again, for a newer one that began waiting meanwhile. Before: 7.
+    # delivery the versions again, for a newer one that began waiting meanwhile. Before: 8.
     assert len([s for s in sent if s == "BEGIN"]) == 5
 
 
