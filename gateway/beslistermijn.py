@@ -34,11 +34,12 @@ class Termijn:
 
 
 def record(store: SqlStore, verzoeknummer: str, *, uiterlijk: date, procedure: str, weken: int) -> None:
-    store.checkpoint_put(
-        verzoeknummer,
-        CHECKPOINT,
-        {"uiterlijk": uiterlijk.isoformat(), "procedure": procedure, "weken": weken},
-    )
+    store.checkpoints_put(verzoeknummer, checkpoint(uiterlijk=uiterlijk, procedure=procedure, weken=weken))
+
+
+def checkpoint(*, uiterlijk: date, procedure: str, weken: int) -> dict[str, dict[str, object]]:
+    """The checkpoint as {key: value}, for a caller that writes it with its own commit."""
+    return {CHECKPOINT: {"uiterlijk": uiterlijk.isoformat(), "procedure": procedure, "weken": weken}}
 
 
 def termijn(store: SqlStore, verzoeknummer: str) -> Termijn | None:

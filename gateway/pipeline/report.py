@@ -7,6 +7,10 @@ samenwerking is an opt-in assumption (settings.dso_samenwerking_koppelen)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
 import structlog
 
 from gateway import beslistermijn, doorsturen
@@ -85,8 +89,11 @@ class ReportStage:
 
     def _doorgestuurd(self, vnr: str, volgnummer: int) -> None:
         """Staff handed the verzoek to another bevoegd gezag: tell the initiatiefnemer (once)."""
-        gegevens = self.ctx.store.checkpoint_get(vnr, doorsturen.DOORGESTUURD)
-        if self.berichten is None or self.mapping is None or gegevens is None:
+        if self.berichten is None or self.mapping is None:
+            return
+        bekend = self.ctx.store.checkpoints_for(vnr)  # one read, for the message's steps too
+        gegevens = bekend.get(doorsturen.DOORGESTUURD)
+        if gegevens is None:
             return
         record = self.ctx.store.get_verzoek(vnr)
         bericht = opstellen.doorgestuurd(
@@ -98,39 +105,64 @@ class ReportStage:
             sjablonen=self.sjablonen,
             eerste=self.eerste_versie(vnr, volgnummer),
         )
-        uitkomst = self.berichten.verstuur(vnr, volgnummer, bericht, record.zaak_url if record else None)
+        uitkomst = self.berichten.verstuur(
+            vnr, volgnummer, bericht, record.zaak_url if record else None, bekend=bekend
+        )
         log.info("report.doorgestuurd_gemeld", verzoeknummer=vnr, kanaal=uitkomst.kanaal)
 
     def _report(self, vnr: str, volgnummer: int, oin: str) -> None:
-        """Everything owed once the zaak exists: DSO (opt-in only) and the initiatiefnemer."""
-        verzoek = self.ctx.store.get_verzoek(vnr)
+        """Everything owed once the zaak exists: DSO (opt-in only) and the initiatiefnemer.
+
+        The verzoek's checkpoints are read once, here or by the Berichtendienst. What may wait
+        for the end is written with the REPORTED transition in one commit: the beslistermijn
+        (computed again by a retry) and the message's ":zaak" checkpoint with its event (storing
+        in the zaak may be repeated). What must be durable at once is written where it happens:
+        the DSO link's checkpoint (that call is not known to be repeatable) and the sending's
+        checkpoints (Berichtendienst)."""
+        store = self.ctx.store
+        verzoek = store.get_verzoek(vnr)
         zaak = verzoek.zaak_identificatie if verzoek else None
         if not zaak:
             return
-        details = [self._link_case(vnr, oin, zaak)]
-        bevestiging = self._ontvangstbevestiging(vnr, volgnummer, zaak, verzoek.zaak_url if verzoek else None)
+        bekend = store.checkpoints_for(vnr) if self.ctx.settings.dso_samenwerking_koppelen else None
+        details = [self._link_case(vnr, oin, zaak, bekend)]
+        laatst = _Laatst()
+        try:
+            bevestiging = self._ontvangstbevestiging(
+                vnr, volgnummer, zaak, verzoek.zaak_url if verzoek else None, bekend, laatst
+            )
+        except Exception:
+            # The zaak exists and its termijn runs whatever became of the message: on the status
+            # page even when this verzoek now fails (as when it was written first thing).
+            if laatst.checkpoints:
+                store.checkpoints_put(vnr, laatst.checkpoints)
+            raise
         if bevestiging:
             details.append(bevestiging)
-        self.ctx.store.transition(
-            vnr,
-            volgnummer,
-            to=State.REPORTED,
-            event="reported",
-            detail="; ".join(details),
-            expect={State.DELIVERED},
-        )
+        with store.together():  # one commit: the message's place in the zaak, the transition
+            for kind, detail in laatst.events:
+                store.add_event(vnr, volgnummer, kind, detail)
+            store.transition(
+                vnr,
+                volgnummer,
+                to=State.REPORTED,
+                event="reported",
+                detail="; ".join(details),
+                expect={State.DELIVERED},
+                checkpoints=laatst.checkpoints,
+            )
         log.info("report.done", verzoeknummer=vnr, volgnummer=volgnummer)
 
-    def _link_case(self, vnr: str, oin: str, zaak: str) -> str:
+    def _link_case(self, vnr: str, oin: str, zaak: str, bekend: Mapping[str, object] | None) -> str:
         """Our zaak number at DSO: only on explicit opt-in (an assumption, see settings).
 
         DSO documents no way to record a municipality's case number; without the opt-in nothing is
         called, so the production defaults can never fail here."""
-        if not self.ctx.settings.dso_samenwerking_koppelen:
+        if not self.ctx.settings.dso_samenwerking_koppelen or bekend is None:
             return f"zaak {zaak}: DSO kent geen terugmelding van het zaaknummer, niets aan DSO gemeld"
         # The link is per verzoek, not per version: an aanvulling keeps the same zaak.
         key = f"report:link:{zaak}"
-        if self.ctx.store.checkpoint_get(vnr, key) is not None:
+        if key in bekend:
             return f"zaaknummer {zaak} was al gekoppeld bij DSO"
         self.reporter.link_case(vnr, oin=oin, zaak_identificatie=zaak)
         self.ctx.store.checkpoint_put(vnr, key, {"zaak": zaak})
@@ -143,6 +175,8 @@ class ReportStage:
 
     def eerste_versie(self, vnr: str, volgnummer: int) -> Verzoek | None:
         """The earliest delivered version before this one: its contact details and receipt date."""
+        if volgnummer <= 1:
+            return None  # volgnummers start at 1 (STAM): nothing before it, no query
         eerdere = [
             v.volgnummer
             for v in self.ctx.store.versies_for(vnr)
@@ -150,7 +184,15 @@ class ReportStage:
         ]
         return self._parse(vnr, min(eerdere)) if eerdere else None
 
-    def _ontvangstbevestiging(self, vnr: str, volgnummer: int, zaak: str, zaak_url: str | None) -> str | None:
+    def _ontvangstbevestiging(
+        self,
+        vnr: str,
+        volgnummer: int,
+        zaak: str,
+        zaak_url: str | None,
+        bekend: Mapping[str, Mapping[str, Any]] | None,
+        laatst: _Laatst,
+    ) -> str | None:
         if self.berichten is None or self.mapping is None:
             return None
         verzoek = self._parse(vnr, volgnummer)
@@ -164,12 +206,12 @@ class ReportStage:
         termijn = self.mapping.berichten.beslistermijn(zaaktype) if zaaktype else None
         if termijn is not None:
             # Write-once: the first version's receipt sets it, as on the zaak.
-            beslistermijn.record(
-                self.ctx.store,
-                vnr,
-                uiterlijk=termijn.uiterlijk((eerste or verzoek).indien_datum),
-                procedure=termijn.procedure,
-                weken=termijn.termijn_weken,
+            laatst.checkpoints.update(
+                beslistermijn.checkpoint(
+                    uiterlijk=termijn.uiterlijk((eerste or verzoek).indien_datum),
+                    procedure=termijn.procedure,
+                    weken=termijn.termijn_weken,
+                )
             )
         if not self.ctx.settings.ontvangstbevestiging_versturen:
             return "ontvangstbevestiging uit (het zaaksysteem verstuurt die)"
@@ -181,4 +223,15 @@ class ReportStage:
             sjablonen=self.sjablonen,
             eerste=eerste,
         )
-        return self.berichten.verstuur(vnr, volgnummer, bericht, zaak_url).detail
+        uitkomst = self.berichten.verstuur(vnr, volgnummer, bericht, zaak_url, bekend=bekend, uitstellen=True)
+        laatst.checkpoints.update(uitkomst.checkpoints)
+        laatst.events.extend(uitkomst.events)
+        return uitkomst.detail
+
+
+@dataclass
+class _Laatst:
+    """What the report of one version writes with its REPORTED transition, in one commit."""
+
+    checkpoints: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    events: list[tuple[str, str]] = field(default_factory=list)

@@ -316,3 +316,65 @@ def test_a_catalogue_url_gone_since_it_was_cached_is_looked_up_again(zgw_env: Zg
     laatste = zgw_env.store.statussen[_zaak(zgw_env)["status"].rsplit("/", 1)[-1]]
     assert laatste["statustype"] != aangevuld["url"]
     assert _statustype_of(zgw_env, laatste) == "Aangevuld"
+
+
+def test_the_rules_a_message_stored_in_the_zaak_relies_on(zgw_env: ZgwEnv) -> None:
+    """ZgwZaakDocumenten.voeg_toe makes no lookups before its two POSTs: what exists already,
+    and a closed zaak, it learns from these refusals (rule 10, B7, rule 12, C1 DELETE)."""
+    _deliver(ZgwDelivery(zgw_env.client, planner), V1, MemoryCheckpoints())
+    c, zaak = zgw_env.client, _zaak(zgw_env)
+    iot = next(
+        i
+        for i in zgw_env.store.catalogi["informatieobjecttypen"].values()
+        if i["omschrijving"] == "Statusbericht"
+    )
+    mapping = default_mapping()
+
+    def document(identificatie: str) -> dict[str, Any]:
+        body = {
+            "identificatie": identificatie,
+            "bronorganisatie": mapping.bronorganisatie,
+            "creatiedatum": "2024-03-14",
+            "titel": "Bericht",
+            "auteur": "Gemeente",
+            "taal": "dut",
+            "bestandsomvang": 4,
+            "inhoud": "JVBERg==",
+            "indicatieGebruiksrecht": False,
+            "informatieobjecttype": iot["url"],
+        }
+        return dict(c.post(c.documenten("enkelvoudiginformatieobjecten"), body))
+
+    def refusal(call: Any) -> DeliveryPermanentError:
+        with pytest.raises(DeliveryPermanentError) as refused:
+            call()
+        return refused.value
+
+    def link(doc: dict[str, Any]) -> Any:
+        return c.post(
+            c.zaken("zaakinformatieobjecten"), {"zaak": zaak["url"], "informatieobject": doc["url"]}
+        )
+
+    # Rule 10: the identificatie is unique per bronorganisatie, nothing else is said.
+    eerste = document("BER-regels-1")
+    again = refusal(lambda: document("BER-regels-1"))
+    assert again.status == 400 and again.invalid_params == [
+        {
+            "name": "identificatie",
+            "code": "identificatie-niet-uniek",
+            "reason": again.invalid_params[0]["reason"],
+        }
+    ]
+    # B7: the pair zaak + informatieobject is unique.
+    link(eerste)
+    twice = refusal(lambda: link(eerste))
+    assert twice.status == 400 and [(p["name"], p["code"]) for p in twice.invalid_params] == [
+        ("nonFieldErrors", "unique")
+    ]
+    # Rule 12: a closed zaak takes no new link (without zaken.geforceerd-bijwerken).
+    zgw_env.store.zaken[zaak["url"].rsplit("/", 1)[-1]]["einddatum"] = "2024-03-20"
+    tweede = document("BER-regels-2")
+    assert refusal(lambda: link(tweede)).status == 403
+    # C1: an unlinked, unlocked document can be deleted (a linked one cannot: pending-relations,
+    # a 400 the Documenten spec does not list for DELETE; tests/unit/adapters/test_zgw_testserver.py).
+    assert c.delete(tweede["url"]) is True

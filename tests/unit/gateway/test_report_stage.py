@@ -286,3 +286,99 @@ def test_an_intrekking_waits_until_the_earlier_version_is_reported(tmp_path: Pat
     translate.handle(StageJob(vnr, 2))
     versie = ctx.store.get_versie(vnr, 2)
     assert versie is not None and versie.state == State.DELIVERED
+
+
+# --- what the report costs the store, and what it may leave to its final commit ---------------
+
+
+def _transactions(store: SqlStore) -> list[str]:
+    """Every transaction the store begins from now on: "read" (a read-only connection) or "write"."""
+    import sqlalchemy as sa
+
+    from gateway.store.sql_store import READ_ONLY
+
+    begun: list[str] = []
+
+    @sa.event.listens_for(store.engine, "begin")
+    def _begin(conn: sa.Connection) -> None:
+        begun.append("read" if conn.get_execution_options().get(READ_ONLY, False) else "write")
+
+    return begun
+
+
+def test_an_ontvangstbevestiging_costs_three_commits_and_keeps_the_timeline(tmp_path: Path) -> None:
+    """Three commits: the ":poging" before the mail, the ":verzonden" (with its event and the
+    Logboek's record) after it, and one for the rest: the message's place in the zaak with the
+    REPORTED transition and the beslistermijn. The timeline reads as before."""
+    ctx = _ctx(tmp_path)
+    mail, zaak = RecordingKanaal(), RecordingZaakDocumenten()
+    vnr = _deliver(ctx, "verbouwing-initieren")
+    begun = _transactions(ctx.store)
+    _stage(ctx, mail, zaak).handle(StageJob(vnr, 1, action="link"))
+
+    # Reads: the version, the verzoek, the STAM's archive row, the checkpoints (once).
+    assert begun.count("write") == 3 and begun.count("read") == 4
+    kinds = [e.kind for e in ctx.store.events_for(vnr)]
+    assert kinds[-3:] == ["bericht-verzonden", "bericht-in-zaak", "reported"]
+    checkpoints = ctx.store.checkpoints_for(vnr)
+    assert checkpoints[f"bericht:{vnr}-1-ontvangst:zaak"] == {
+        "url": f"memory://documenten/BER-{vnr}-1-ontvangst"
+    }
+    assert beslistermijn.termijn(ctx.store, vnr) is not None
+    assert len(mail.verzonden) == 1 and len(zaak.documenten) == 1
+
+
+def test_a_failed_message_still_leaves_the_beslistermijn(tmp_path: Path) -> None:
+    """The beslistermijn waits for the final commit, but when the message fails (here: possibly
+    sent already, so never sent again) the zaak exists all the same and its termijn runs."""
+    from gateway.errors import PermanentError
+
+    ctx = _ctx(tmp_path)
+    mail = RecordingKanaal()
+    vnr = _deliver(ctx, "verbouwing-initieren")
+    ctx.store.checkpoint_put(vnr, f"bericht:{vnr}-1-ontvangst:poging:1", {"kanaal": "email"})
+
+    with pytest.raises(PermanentError, match="mogelijk al per e-mail verstuurd"):
+        _stage(ctx, mail, RecordingZaakDocumenten()).handle(StageJob(vnr, 1, action="link"))
+
+    assert mail.verzonden == []
+    termijn = beslistermijn.termijn(ctx.store, vnr)
+    assert termijn is not None and termijn.uiterlijk.isoformat() == "2026-05-05"
+
+
+def test_a_crash_before_the_final_commit_stores_nothing_twice(tmp_path: Path) -> None:
+    """The worker dies after the message was sent and stored in the zaak but before the final
+    commit: what the store then holds is what verstuur(uitstellen=True) wrote itself, its
+    Uitkomst lost with the worker. The next delivery sends nothing again and the zaak gets no
+    second document."""
+    from gateway.berichten import opstellen
+    from stam_mapping import parse_verzoek
+
+    ctx = _ctx(tmp_path)
+    mail, zaak = RecordingKanaal(), RecordingZaakDocumenten()
+    vnr = _deliver(ctx, "verbouwing-initieren")
+    stage = _stage(ctx, mail, zaak)
+    assert stage.berichten is not None and stage.mapping is not None
+    record = ctx.store.get_verzoek(vnr)
+    assert record is not None and record.zaak_url
+    bericht = opstellen.ontvangstbevestiging(
+        parse_verzoek(ctx.archive.stam(vnr, 1)),
+        zaaknummer=str(record.zaak_identificatie),
+        zaaktype=None,
+        berichten=stage.mapping.berichten,
+        sjablonen=stage.sjablonen,
+        eerste=None,
+    )
+    lost = stage.berichten.verstuur(vnr, 1, bericht, record.zaak_url, uitstellen=True)
+    assert lost.checkpoints and lost.events  # left to the commit that never came
+    assert f"bericht:{vnr}-1-ontvangst:zaak" not in ctx.store.checkpoints_for(vnr)
+    assert "bericht-in-zaak" not in [e.kind for e in ctx.store.events_for(vnr)]
+
+    stage.handle(StageJob(vnr, 1, action="link"))
+
+    versie = ctx.store.get_versie(vnr, 1)
+    assert versie is not None and versie.state == State.REPORTED
+    assert len(mail.verzonden) == 1 and len(zaak.documenten) == 1
+    kinds = [e.kind for e in ctx.store.events_for(vnr)]
+    assert kinds.count("bericht-verzonden") == 1 and kinds.count("bericht-in-zaak") == 1
+    assert kinds[-2:] == ["bericht-in-zaak", "reported"]
