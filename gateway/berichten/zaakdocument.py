@@ -3,7 +3,7 @@
 ZgwZaakDocumenten writes through the Documenten and Zaken APIs; RecordingZaakDocumenten is the
 fake for the memory delivery and tests. Both are safe against a lost answer and a crash at any
 point, and a retry creates nothing twice: the provider's own uniqueness rules say what exists
-already (the Open Zaak fact sheet, /work/shared/zgw/openzaak-rules.md, rule 10 and B7), so the
+already (the Open Zaak fact sheet, ../shared/zgw/openzaak-rules.md, rule 10 and B7), so the
 happy path is the two POSTs and nothing is looked up before them."""
 
 from __future__ import annotations
