@@ -531,17 +531,25 @@ class SqlStore:
             if checkpoints:
                 self._put_checkpoints(conn, verzoeknummer, checkpoints)
             key = {"k_verzoeknummer": verzoeknummer, "k_volgnummer": volgnummer}
-            row = conn.execute(self._q.versie_state_locked, key).first()
-            if row is None:
-                raise KeyError(f"unknown version {verzoeknummer}/{volgnummer}")
-            if expect is not None and State(row.state) not in expect:
-                return False
             values: dict[str, Any] = {"state": to.value, "updated_at": _now(), **(versie_values or {})}
             q.check_columns(q.VERSIE_COLUMNS, values)
             if to is not State.FAILED:
                 values.setdefault("last_error", None)
                 values.setdefault("failed_stage", None)
-            conn.execute(q.UPDATE_VERSIE, {**values, **key})
+            # One UPDATE that checks `expect` itself, instead of a locked SELECT before it: it
+            # takes the same row lock on PostgreSQL and sees the row as committed by whoever held
+            # it. Only when it changed nothing does a read tell an unknown version (KeyError)
+            # from one in another state (False).
+            if expect is None:
+                changed = conn.execute(q.UPDATE_VERSIE, {**values, **key}).rowcount
+            else:
+                changed = conn.execute(
+                    q.UPDATE_VERSIE_IN_STATE, {**values, **key, "k_states": [s.value for s in expect]}
+                ).rowcount
+            if changed == 0:
+                if conn.execute(q.VERSIE_STATE, key).first() is None:
+                    raise KeyError(f"unknown version {verzoeknummer}/{volgnummer}")
+                return False
             self._clear_poging(conn, verzoeknummer, volgnummer)
             self._touch_verzoek(conn, verzoeknummer, volgnummer, to, summary)
             self._event(conn, verzoeknummer, volgnummer, event, detail, actor)

@@ -58,6 +58,9 @@ INSERT_CHECKPOINT = _cp.insert()
 
 # Updates: the SET columns are the column keys of the parameter dict, the row its k_ keys.
 UPDATE_VERSIE = _v.update().where(*_VERSIE_KEY)
+UPDATE_VERSIE_IN_STATE = _v.update().where(
+    *_VERSIE_KEY, _v.c.state.in_(bindparam("k_states", expanding=True))
+)
 UPDATE_VERZOEK = _vz.update().where(_VERZOEK_KEY)
 MARK_PUBLISHED = _ob.update().where(_ob.c.id.in_(bindparam("k_ids", expanding=True)))
 
@@ -104,7 +107,6 @@ class Statements:
     """The statements whose SQL differs between SQLite and PostgreSQL."""
 
     # Row locks (FOR UPDATE) on PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the database.
-    versie_state_locked: sa.Select[Any]
     verzoek_volgnummer_locked: sa.Select[Any]
     current_verzoeken_locked: sa.Select[Any]
     # SKIP LOCKED on PostgreSQL: several relays at once never publish a row twice.
@@ -134,7 +136,6 @@ def for_dialect(postgres: bool) -> Statements:
 
         insert = sqlite_insert(_cp)
     return Statements(
-        versie_state_locked=lock(VERSIE_STATE),
         verzoek_volgnummer_locked=lock(sa.select(_vz.c.volgnummer).where(_VERZOEK_KEY)),
         current_verzoeken_locked=lock(
             sa.select(_vz.c.verzoeknummer, _vz.c.volgnummer).where(
