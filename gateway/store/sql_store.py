@@ -49,7 +49,6 @@ def _aware(value: datetime) -> datetime:
 
 
 READ_ONLY = "dsogw_read_only"  # execution option: this connection only reads
-_BEGIN = "dsogw_begin"  # connection info: the BEGIN the next transaction sends (SQLite)
 
 
 def _queue_writers(engine: Engine, lock: WriteLock) -> None:
@@ -120,17 +119,7 @@ def create_engine(url: str, *, sqlite_synchronous: str = "full") -> Engine:
             # upgrade at once. A read (SqlStore.reading) takes none: in WAL mode it neither
             # waits for a writer nor makes one wait.
             read_only = conn.get_execution_options().get(READ_ONLY, False)
-            conn.connection.info[_BEGIN] = "BEGIN" if read_only else "BEGIN IMMEDIATE"
-
-        def do_begin(dbapi_connection: Any) -> None:
-            # Sent here rather than by exec_driver_sql in the event above: that ran the whole
-            # statement machinery (events, execution context, result) for every transaction, as
-            # much CPU as a short query. SQLAlchemy calls do_begin right after the begin event and
-            # wraps what it raises (a BEGIN IMMEDIATE that finds the database locked) as it
-            # wrapped exec_driver_sql's errors. `dbapi_connection` is the pool's proxy.
-            dbapi_connection.driver_connection.execute(dbapi_connection.info.pop(_BEGIN, "BEGIN IMMEDIATE"))
-
-        engine.dialect.do_begin = do_begin  # type: ignore[method-assign]
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         # Let SQLAlchemy's begin events drive transactions instead of pysqlite's own.
         @sa.event.listens_for(engine, "connect")
