@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from gateway.store import schema as t
+from gateway.store import statements as q
 from gateway.store.records import (
     ArchiveRecord,
     EventRecord,
@@ -152,6 +153,7 @@ class SqlStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._postgres = engine.dialect.name == "postgresql"
+        self._q = q.for_dialect(self._postgres)
         self._together = threading.local()  # see together()
 
     @classmethod
@@ -262,9 +264,6 @@ class SqlStore:
             if block.conn is not None:
                 block.conn.close()
 
-    def _lock(self, stmt: sa.Select[Any]) -> sa.Select[Any]:
-        return stmt.with_for_update() if self._postgres else stmt
-
     # -- writing -----------------------------------------------------------------------------
 
     def _event(
@@ -277,25 +276,27 @@ class SqlStore:
         actor: str | None = None,
     ) -> None:
         conn.execute(
-            t.events.insert().values(
-                verzoeknummer=verzoeknummer,
-                volgnummer=volgnummer,
-                at=_now(),
-                kind=kind,
-                detail=detail,
-                actor=actor,
-            )
+            q.INSERT_EVENT,
+            {
+                "verzoeknummer": verzoeknummer,
+                "volgnummer": volgnummer,
+                "at": _now(),
+                "kind": kind,
+                "detail": detail,
+                "actor": actor,
+            },
         )
 
     def _outbox(self, conn: Connection, job: OutboxMessage) -> None:
         conn.execute(
-            t.outbox.insert().values(
-                queue=job.queue,
-                message_id=job.message_id,
-                body=job.body,
-                headers=dict(job.headers),
-                created_at=_now(),
-            )
+            q.INSERT_OUTBOX,
+            {
+                "queue": job.queue,
+                "message_id": job.message_id,
+                "body": job.body,
+                "headers": dict(job.headers),
+                "created_at": _now(),
+            },
         )
 
     def _touch_verzoek(
@@ -307,20 +308,20 @@ class SqlStore:
         summary: Mapping[str, Any] | None = None,
     ) -> None:
         now = _now()
-        current = conn.execute(
-            self._lock(sa.select(t.verzoeken).where(t.verzoeken.c.verzoeknummer == verzoeknummer))
-        ).first()
+        current = conn.execute(self._q.verzoek_volgnummer_locked, {"k_verzoeknummer": verzoeknummer}).first()
         values: dict[str, Any] = {k: v for k, v in (summary or {}).items() if v is not None}
+        q.check_columns(q.VERZOEK_COLUMNS, values)
         if current is None:
             conn.execute(
-                t.verzoeken.insert().values(
-                    verzoeknummer=verzoeknummer,
-                    volgnummer=volgnummer,
-                    state=state.value,
-                    created_at=now,
-                    updated_at=now,
+                q.INSERT_VERZOEK,
+                {
                     **values,
-                )
+                    "verzoeknummer": verzoeknummer,
+                    "volgnummer": volgnummer,
+                    "state": state.value,
+                    "created_at": now,
+                    "updated_at": now,
+                },
             )
             return
         # The summary follows the newest version; an older version's news only adds facts
@@ -332,9 +333,7 @@ class SqlStore:
             if state not in (State.FAILED,):
                 values.setdefault("last_error", None)
         values["updated_at"] = now
-        conn.execute(
-            t.verzoeken.update().where(t.verzoeken.c.verzoeknummer == verzoeknummer).values(**values)
-        )
+        conn.execute(q.UPDATE_VERZOEK, {**values, "k_verzoeknummer": verzoeknummer})
 
     def record_notification(
         self,
@@ -350,24 +349,23 @@ class SqlStore:
         with self._tx() as conn:
             if volgnummer is not None:
                 existing = conn.execute(
-                    sa.select(t.versies.c.state).where(
-                        t.versies.c.verzoeknummer == verzoeknummer, t.versies.c.volgnummer == volgnummer
-                    )
+                    q.VERSIE_STATE, {"k_verzoeknummer": verzoeknummer, "k_volgnummer": volgnummer}
                 ).first()
                 if existing is not None:
                     self._event(conn, verzoeknummer, volgnummer, "duplicate-notification", detail)
                     return False
                 now = _now()
                 conn.execute(
-                    t.versies.insert().values(
-                        verzoeknummer=verzoeknummer,
-                        volgnummer=volgnummer,
-                        state=State.RECEIVED.value,
-                        oin=oin,
-                        attempts=0,
-                        created_at=now,
-                        updated_at=now,
-                    )
+                    q.INSERT_VERSIE,
+                    {
+                        "verzoeknummer": verzoeknummer,
+                        "volgnummer": volgnummer,
+                        "state": State.RECEIVED.value,
+                        "oin": oin,
+                        "attempts": 0,
+                        "created_at": now,
+                        "updated_at": now,
+                    },
                 )
             self._touch_verzoek(conn, verzoeknummer, volgnummer, State.RECEIVED, {"bevoegd_gezag_oin": oin})
             self._event(conn, verzoeknummer, volgnummer, "received", detail)
@@ -379,7 +377,6 @@ class SqlStore:
         statement per table instead of five or six per notification (the intake's group commit,
         gateway/store/grouped.py). The same outcome as one record_notification after another:
         a version known before, or earlier in the list, is a duplicate."""
-        v, vz = t.versies, t.verzoeken
         keys = {(n.verzoeknummer, n.volgnummer) for n in notifications if n.volgnummer is not None}
         nummers = sorted({n.verzoeknummer for n in notifications})
         now = _now()
@@ -392,19 +389,11 @@ class SqlStore:
             if keys:
                 known = {
                     (r.verzoeknummer, r.volgnummer)
-                    for r in conn.execute(
-                        sa.select(v.c.verzoeknummer, v.c.volgnummer).where(
-                            sa.tuple_(v.c.verzoeknummer, v.c.volgnummer).in_(sorted(keys))
-                        )
-                    )
+                    for r in conn.execute(q.KNOWN_VERSIES, {"k_keys": sorted(keys)})
                 }
             current = {
                 r.verzoeknummer: r.volgnummer
-                for r in conn.execute(
-                    self._lock(
-                        sa.select(vz.c.verzoeknummer, vz.c.volgnummer).where(vz.c.verzoeknummer.in_(nummers))
-                    )
-                )
+                for r in conn.execute(self._q.current_verzoeken_locked, {"k_nummers": nummers})
             }
             new_verzoeken: dict[str, dict[str, Any]] = {}
             updates: dict[str, dict[str, Any]] = {}
@@ -471,14 +460,14 @@ class SqlStore:
                 )
                 outcome.append(True)
             if versies:
-                conn.execute(v.insert(), versies)
+                conn.execute(q.INSERT_VERSIE, versies)
             if new_verzoeken:
-                conn.execute(vz.insert(), list(new_verzoeken.values()))
+                conn.execute(q.INSERT_VERZOEK, list(new_verzoeken.values()))
             for nummer, values in updates.items():
-                conn.execute(vz.update().where(vz.c.verzoeknummer == nummer).values(**values))
-            conn.execute(t.events.insert(), events)
+                conn.execute(q.UPDATE_VERZOEK, {**values, "k_verzoeknummer": nummer})
+            conn.execute(q.INSERT_EVENT, events)
             if outbox:
-                conn.execute(t.outbox.insert(), outbox)
+                conn.execute(q.INSERT_OUTBOX, outbox)
         return outcome
 
     def ensure_versie(self, verzoeknummer: str, volgnummer: int, oin: str | None, state: State) -> bool:
@@ -486,23 +475,22 @@ class SqlStore:
         or reconciliation). Returns True if it was created."""
         with self._tx() as conn:
             exists = conn.execute(
-                sa.select(t.versies.c.state).where(
-                    t.versies.c.verzoeknummer == verzoeknummer, t.versies.c.volgnummer == volgnummer
-                )
+                q.VERSIE_STATE, {"k_verzoeknummer": verzoeknummer, "k_volgnummer": volgnummer}
             ).first()
             if exists is not None:
                 return False
             now = _now()
             conn.execute(
-                t.versies.insert().values(
-                    verzoeknummer=verzoeknummer,
-                    volgnummer=volgnummer,
-                    state=state.value,
-                    oin=oin,
-                    attempts=0,
-                    created_at=now,
-                    updated_at=now,
-                )
+                q.INSERT_VERSIE,
+                {
+                    "verzoeknummer": verzoeknummer,
+                    "volgnummer": volgnummer,
+                    "state": state.value,
+                    "oin": oin,
+                    "attempts": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                },
             )
             self._touch_verzoek(conn, verzoeknummer, volgnummer, state, {"bevoegd_gezag_oin": oin})
             return True
@@ -531,26 +519,26 @@ class SqlStore:
         with self._tx() as conn:
             if checkpoints:
                 self._put_checkpoints(conn, verzoeknummer, checkpoints)
-            row = conn.execute(
-                self._lock(
-                    sa.select(t.versies).where(
-                        t.versies.c.verzoeknummer == verzoeknummer, t.versies.c.volgnummer == volgnummer
-                    )
-                )
-            ).first()
-            if row is None:
-                raise KeyError(f"unknown version {verzoeknummer}/{volgnummer}")
-            if expect is not None and State(row.state) not in expect:
-                return False
+            key = {"k_verzoeknummer": verzoeknummer, "k_volgnummer": volgnummer}
             values: dict[str, Any] = {"state": to.value, "updated_at": _now(), **(versie_values or {})}
+            q.check_columns(q.VERSIE_COLUMNS, values)
             if to is not State.FAILED:
                 values.setdefault("last_error", None)
                 values.setdefault("failed_stage", None)
-            conn.execute(
-                t.versies.update()
-                .where(t.versies.c.verzoeknummer == verzoeknummer, t.versies.c.volgnummer == volgnummer)
-                .values(**values)
-            )
+            # One UPDATE that checks `expect` itself, instead of a locked SELECT before it: it
+            # takes the same row lock on PostgreSQL and sees the row as committed by whoever held
+            # it. Only when it changed nothing does a read tell an unknown version (KeyError)
+            # from one in another state (False).
+            if expect is None:
+                changed = conn.execute(q.UPDATE_VERSIE, {**values, **key}).rowcount
+            else:
+                changed = conn.execute(
+                    q.UPDATE_VERSIE_IN_STATE, {**values, **key, "k_states": [s.value for s in expect]}
+                ).rowcount
+            if changed == 0:
+                if conn.execute(q.VERSIE_STATE, key).first() is None:
+                    raise KeyError(f"unknown version {verzoeknummer}/{volgnummer}")
+                return False
             self._clear_poging(conn, verzoeknummer, volgnummer)
             self._touch_verzoek(conn, verzoeknummer, volgnummer, to, summary)
             self._event(conn, verzoeknummer, volgnummer, event, detail, actor)
@@ -575,9 +563,14 @@ class SqlStore:
         with self._tx() as conn:
             if volgnummer is not None:
                 conn.execute(
-                    t.versies.update()
-                    .where(t.versies.c.verzoeknummer == verzoeknummer, t.versies.c.volgnummer == volgnummer)
-                    .values(attempts=attempt, last_error=reason, updated_at=_now())
+                    q.UPDATE_VERSIE,
+                    {
+                        "attempts": attempt,
+                        "last_error": reason,
+                        "updated_at": _now(),
+                        "k_verzoeknummer": verzoeknummer,
+                        "k_volgnummer": volgnummer,
+                    },
                 )
                 if next_at is not None and max_attempts is not None:
                     self._set_poging(conn, verzoeknummer, volgnummer, stage, attempt, max_attempts, next_at)
@@ -601,10 +594,7 @@ class SqlStore:
 
     def _clear_poging(self, conn: Connection, verzoeknummer: str, volgnummer: int | None) -> None:
         if volgnummer is not None:
-            p = t.pogingen.c
-            conn.execute(
-                t.pogingen.delete().where(p.verzoeknummer == verzoeknummer, p.volgnummer == volgnummer)
-            )
+            conn.execute(q.DELETE_POGING, {"k_verzoeknummer": verzoeknummer, "k_volgnummer": volgnummer})
 
     def record_failure(
         self,
@@ -698,11 +688,7 @@ class SqlStore:
 
     def checkpoint_get(self, verzoeknummer: str, key: str) -> dict[str, Any] | None:
         with self.reading() as conn:
-            row = conn.execute(
-                sa.select(t.checkpoints.c.value).where(
-                    t.checkpoints.c.verzoeknummer == verzoeknummer, t.checkpoints.c.key == key
-                )
-            ).first()
+            row = conn.execute(q.CHECKPOINT, {"k_verzoeknummer": verzoeknummer, "k_key": key}).first()
         return None if row is None else dict(row.value)
 
     def checkpoint_put(self, verzoeknummer: str, key: str, value: Mapping[str, Any]) -> dict[str, Any]:
@@ -712,9 +698,8 @@ class SqlStore:
         try:
             with self._tx(isolated=True) as conn:
                 conn.execute(
-                    t.checkpoints.insert().values(
-                        verzoeknummer=verzoeknummer, key=key, value=dict(value), created_at=_now()
-                    )
+                    q.INSERT_CHECKPOINT,
+                    {"verzoeknummer": verzoeknummer, "key": key, "value": dict(value), "created_at": _now()},
                 )
         except IntegrityError:
             # Written by an earlier delivery of the same message: the first result stands.
@@ -734,14 +719,6 @@ class SqlStore:
     def _put_checkpoints(
         self, conn: Connection, verzoeknummer: str, values: Mapping[str, Mapping[str, Any]]
     ) -> dict[str, dict[str, Any]]:
-        if self._postgres:
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            insert: Any = pg_insert(t.checkpoints).on_conflict_do_nothing()
-        else:
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            insert = sqlite_insert(t.checkpoints).on_conflict_do_nothing()
         if not values:
             return {}
         now = _now()
@@ -749,26 +726,24 @@ class SqlStore:
             {"verzoeknummer": verzoeknummer, "key": key, "value": dict(value), "created_at": now}
             for key, value in values.items()
         ]
-        # One statement for all: the keys it inserted come back; any other was written by an
-        # earlier delivery of the same message, and the first result stands.
-        inserted = set(conn.execute(insert.values(rows).returning(t.checkpoints.c.key)).scalars())
+        # The keys it inserted come back; any other was written by an earlier delivery of the
+        # same message, and the first result stands. Several rows go as one executemany, which
+        # SQLAlchemy sends as one multi-row INSERT ("insertmanyvalues") on both dialects.
+        inserted = set(
+            conn.execute(self._q.insert_checkpoints, rows[0] if len(rows) == 1 else rows).scalars()
+        )
         stood = {key: dict(value) for key, value in values.items() if key in inserted}
         if len(stood) < len(values):
-            c = t.checkpoints.c
             taken = [key for key in values if key not in inserted]
             for row in conn.execute(
-                sa.select(c.key, c.value).where(c.verzoeknummer == verzoeknummer, c.key.in_(taken))
+                q.CHECKPOINTS_OF_KEYS, {"k_verzoeknummer": verzoeknummer, "k_keys": taken}
             ):
                 stood[row.key] = dict(row.value)
         return stood
 
     def checkpoints_for(self, verzoeknummer: str) -> dict[str, dict[str, Any]]:
         with self.reading() as conn:
-            rows = conn.execute(
-                sa.select(t.checkpoints.c.key, t.checkpoints.c.value)
-                .where(t.checkpoints.c.verzoeknummer == verzoeknummer)
-                .order_by(t.checkpoints.c.created_at)
-            ).all()
+            rows = conn.execute(q.CHECKPOINTS_FOR, {"k_verzoeknummer": verzoeknummer}).all()
         return {r.key: dict(r.value) for r in rows}
 
     def recent_events(self, kind: str, since: datetime, limit: int = 50) -> list[EventRecord]:
@@ -823,22 +798,12 @@ class SqlStore:
         # Look before locking: every relay polls ten times a second, and on SQLite an empty
         # round in a write transaction still took the database-wide write lock and an fsync.
         with self.reading() as conn:
-            pending = conn.execute(
-                sa.select(t.outbox.c.id).where(t.outbox.c.published_at.is_(None)).limit(1)
-            ).first()
+            pending = conn.execute(q.OUTBOX_ANY_PENDING).first()
         if pending is None:
             return 0
-        published = 0
+        published: list[int] = []
         with self._tx() as conn:
-            stmt = (
-                sa.select(t.outbox)
-                .where(t.outbox.c.published_at.is_(None))
-                .order_by(t.outbox.c.id)
-                .limit(limit)
-            )
-            if self._postgres:
-                stmt = stmt.with_for_update(skip_locked=True)
-            rows = conn.execute(stmt).all()
+            rows = conn.execute(self._q.outbox_pending, {"k_limit": limit}).all()
             failure: Exception | None = None
             for row in rows:
                 try:
@@ -856,11 +821,14 @@ class SqlStore:
                     # twice; the rest stays pending, in order, for the next round.
                     failure = exc
                     break
-                conn.execute(t.outbox.update().where(t.outbox.c.id == row.id).values(published_at=_now()))
-                published += 1
+                published.append(row.id)
+            # One UPDATE for the round instead of one per row; it is in the same transaction as
+            # before, so a crash before the commit still leaves every row of the round pending.
+            if published:
+                conn.execute(q.MARK_PUBLISHED, {"published_at": _now(), "k_ids": published})
         if failure is not None:
             raise failure
-        return published
+        return len(published)
 
     def pending_outbox(self) -> int:
         with self.reading() as conn:
@@ -887,52 +855,49 @@ class SqlStore:
     ) -> int:
         """Index one archived file. A file written again at the same path (a retried fetch
         archives the STAM XML and PDF anew) replaces its row instead of listing it twice."""
-        a = t.archive
         with self._tx() as conn:
             conn.execute(
-                a.delete().where(
-                    a.c.verzoeknummer == verzoeknummer, a.c.volgnummer == volgnummer, a.c.path == path
-                )
+                q.DELETE_ARCHIVE_PATH,
+                {"k_verzoeknummer": verzoeknummer, "k_volgnummer": volgnummer, "k_path": path},
             )
             result = conn.execute(
-                t.archive.insert().values(
-                    verzoeknummer=verzoeknummer,
-                    volgnummer=volgnummer,
-                    kind=kind,
-                    path=path,
-                    size=size,
-                    sha256=sha256,
-                    document_id=document_id,
-                    bestandsnaam=bestandsnaam,
-                    media_type=media_type,
-                    created_at=_now(),
-                )
+                q.INSERT_ARCHIVE,
+                {
+                    "verzoeknummer": verzoeknummer,
+                    "volgnummer": volgnummer,
+                    "kind": kind,
+                    "path": path,
+                    "size": size,
+                    "sha256": sha256,
+                    "document_id": document_id,
+                    "bestandsnaam": bestandsnaam,
+                    "media_type": media_type,
+                    "created_at": _now(),
+                },
             )
             return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def archive_for(self, verzoeknummer: str, volgnummer: int | None = None) -> list[ArchiveRecord]:
-        stmt = sa.select(t.archive).where(t.archive.c.verzoeknummer == verzoeknummer)
-        if volgnummer is not None:
-            stmt = stmt.where(t.archive.c.volgnummer == volgnummer)
         with self.reading() as conn:
-            rows = conn.execute(stmt.order_by(t.archive.c.id)).all()
+            if volgnummer is None:
+                rows = conn.execute(q.ARCHIVE_FOR, {"k_verzoeknummer": verzoeknummer}).all()
+            else:
+                rows = conn.execute(
+                    q.ARCHIVE_FOR_VERSIE, {"k_verzoeknummer": verzoeknummer, "k_volgnummer": volgnummer}
+                ).all()
         return [ArchiveRecord(**{k: v for k, v in row_dict(r).items() if k != "created_at"}) for r in rows]
 
     # -- reading -------------------------------------------------------------------------------
 
     def get_verzoek(self, verzoeknummer: str) -> VerzoekRecord | None:
         with self.reading() as conn:
-            row = conn.execute(
-                sa.select(t.verzoeken).where(t.verzoeken.c.verzoeknummer == verzoeknummer)
-            ).first()
+            row = conn.execute(q.VERZOEK, {"k_verzoeknummer": verzoeknummer}).first()
         return None if row is None else _verzoek(row)
 
     def get_versie(self, verzoeknummer: str, volgnummer: int) -> VersieRecord | None:
         with self.reading() as conn:
             row = conn.execute(
-                sa.select(t.versies).where(
-                    t.versies.c.verzoeknummer == verzoeknummer, t.versies.c.volgnummer == volgnummer
-                )
+                q.VERSIE, {"k_verzoeknummer": verzoeknummer, "k_volgnummer": volgnummer}
             ).first()
         return None if row is None else _versie(row)
 

@@ -201,32 +201,41 @@ class SqliteQueue:
             )
         if next_due is None or next_due > now:
             return None, next_due
-        with self._transaction() as conn:
-            # Oldest due first. A fresh row is due from its publication, so for messages that
-            # were never delayed this is publication order (ties broken by id); a nacked one
-            # queues up again from the moment it becomes due.
-            row = conn.execute(
-                "SELECT id, message_id, body, headers, delivery_count FROM queue_messages"
-                " WHERE queue = ? AND not_before <= ? ORDER BY not_before, id LIMIT 1",
-                (queue, now),
-            ).fetchone()
-            if row is None:
-                (next_due,) = conn.execute(
-                    "SELECT MIN(not_before) FROM queue_messages WHERE queue = ?", (queue,)
-                ).fetchone()
-                return None, next_due
-            row_id, message_id, body, headers, count = row
-            claim = f"{self._owner}:{next(self._claim_ids)}"
-            conn.execute(
-                "UPDATE queue_messages SET claim = ?, delivery_count = ?, not_before = ? WHERE id = ?",
-                (claim, count + 1, now + self.visibility_timeout, row_id),
+        claim = f"{self._owner}:{next(self._claim_ids)}"
+        with self._errors():
+            # One statement instead of BEGIN IMMEDIATE, SELECT, UPDATE, COMMIT: in autocommit a
+            # single UPDATE is its own write transaction, and SQLite begins it holding the write
+            # lock (as BEGIN IMMEDIATE did), so the row it picks cannot be claimed by another
+            # process in between. Oldest due first. A fresh row is due from its publication, so
+            # for messages that were never delayed this is publication order (ties broken by
+            # id); a nacked one queues up again from the moment it becomes due. fetchall(): the
+            # statement, and with it the transaction, ends only once it has been stepped to the
+            # end.
+            rows = (
+                self._conn()
+                .execute(
+                    "UPDATE queue_messages SET claim = ?, delivery_count = delivery_count + 1,"
+                    " not_before = ? WHERE id = (SELECT id FROM queue_messages"
+                    " WHERE queue = ? AND not_before <= ? ORDER BY not_before, id LIMIT 1)"
+                    " RETURNING id, message_id, body, headers, delivery_count",
+                    (claim, now + self.visibility_timeout, queue, now),
+                )
+                .fetchall()
             )
+            if not rows:  # another consumer took it since we looked
+                (next_due,) = (
+                    self._conn()
+                    .execute("SELECT MIN(not_before) FROM queue_messages WHERE queue = ?", (queue,))
+                    .fetchone()
+                )
+                return None, next_due
+        ((row_id, message_id, body, headers, count),) = rows
         message = Message(
             queue=queue,
             body=bytes(body),
             message_id=message_id,
             headers=orjson.loads(headers),
-            delivery_count=count + 1,
+            delivery_count=count,
             token=_Claim(row_id, claim),
         )
         return message, None
@@ -253,8 +262,12 @@ class SqliteQueue:
         claim = message.token
         if not isinstance(claim, _Claim):
             raise QueueError("not a message received from a SqliteQueue")
-        with self._transaction() as conn:
-            changed = conn.execute(sql + " WHERE id = ? AND claim = ?", (*params, claim.row_id, claim.claim))
+        with self._errors():
+            # One statement in autocommit is its own write transaction: no BEGIN IMMEDIATE and
+            # COMMIT around it needed.
+            changed = self._conn().execute(
+                sql + " WHERE id = ? AND claim = ?", (*params, claim.row_id, claim.claim)
+            )
             settled = changed.rowcount == 1
         if not settled:  # visibility timeout passed and someone else has it now, or already settled
             log.warning("queue.stale_delivery", queue=message.queue, message_id=message.message_id)
