@@ -254,6 +254,7 @@ def gateway_rate(backend: str, units: list[Unit], workers: int, workdir: Path) -
             xacts_before = pg_transactions(store_url)
             roles = _roles(procs)
             cpu_before = {role: _cpu_seconds(p.pid) for role, p in roles.items()}
+            machine_before = _machine_cpu_seconds()
             started = time.perf_counter()
             for unit in units:
                 _, xml, sizes = unit.versions[0]
@@ -289,10 +290,12 @@ def gateway_rate(backend: str, units: list[Unit], workers: int, workdir: Path) -
                 role: (_cpu_seconds(p.pid) - cpu_before[role]) * 1000 / len(units)
                 for role, p in roles.items()
             }
+            machine = (_machine_cpu_seconds() - machine_before) * 1000 / len(units)
             print(
                 f"{backend:18} CPU ms per verzoek: "
                 + ", ".join(f"{role} {ms:.1f}" for role, ms in spent.items())
-                + f"; all {sum(spent.values()):.1f}",
+                + f"; all {sum(spent.values()):.1f}; the whole machine {machine:.1f} (the rest: this"
+                " script, the database server and broker, the kernel, anything else running)",
                 flush=True,
             )
             if xacts_before is not None:
@@ -318,6 +321,13 @@ def _cpu_seconds(pid: int) -> float:
     """User + system CPU of a process, all its threads (Linux /proc), so a run shows where CPU goes."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _machine_cpu_seconds() -> float:
+    """CPU time spent by the whole machine so far, all cores (Linux /proc/stat, idle excluded)."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    busy = sum(fields) - fields[3] - fields[4]  # without idle and iowait
+    return busy / os.sysconf("SC_CLK_TCK")
 
 
 def pg_transactions(store_url: str) -> int | None:
