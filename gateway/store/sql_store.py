@@ -202,8 +202,15 @@ class SqlStore:
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
-        """A connection for reads only: on SQLite it takes no write lock."""
-        with self.engine.connect().execution_options(**{READ_ONLY: True}) as conn:
+        """A connection for reads only: on SQLite it takes no write lock. On PostgreSQL it runs
+        in autocommit: no BEGIN before the reads and no ROLLBACK after them, one round trip
+        per statement instead of three for a lookup. Nothing is lost by it: at READ COMMITTED,
+        PostgreSQL's default and ours, every statement takes its own snapshot inside a
+        transaction too."""
+        options: dict[str, Any] = {READ_ONLY: True}
+        if self._postgres:
+            options["isolation_level"] = "AUTOCOMMIT"
+        with self.engine.connect().execution_options(**options) as conn:
             yield conn
 
     @contextmanager
