@@ -51,6 +51,9 @@ class ProblemError(Exception):
         self.detail = detail
 
 
+RETRY_AFTER_SECONDS = 5  # what a 503 for a busy or briefly unreachable store asks callers to wait
+
+
 def problem_response(
     status: int,
     title: str,
@@ -178,6 +181,18 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
         # Named by type only: a foreign message may quote input, and so a BSN.
+        if getattr(type(exc), "retryable", None) is True:
+            # Busy or briefly unreachable (the store's write lock waited past its timeout), not
+            # broken: a 503 with Retry-After tells DSO and other callers to send it again.
+            log.warning("api.unavailable", path=request.url.path, error=type(exc).__name__)
+            headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            if page := _html_page(request):
+                response = page(request, 503, TITLES[503], _page_text(503))
+                response.headers.update(headers)
+                return response
+            return problem_response(
+                503, TITLES[503], _page_text(503), instance=request.url.path, headers=headers
+            )
         log.error("api.unhandled", path=request.url.path, error=type(exc).__name__)
         if page := _html_page(request):
             return page(request, 500, TITLES[500], _page_text(500))
@@ -198,5 +213,7 @@ def _page_text(status: int) -> str:
         405: "Deze actie kan op dit adres niet. Ga terug naar het overzicht en probeer het opnieuw.",
         500: "Er ging iets mis in de gateway. Probeer het later opnieuw; blijft het misgaan, "
         "meld het dan bij technisch beheer.",
+        503: "De gateway is even te druk of kan zijn opslag niet bereiken. Probeer het over enkele "
+        "seconden opnieuw.",
     }
     return texts.get(status, "Dit verzoek kon niet worden uitgevoerd. Ga terug naar het overzicht.")

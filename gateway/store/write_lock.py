@@ -13,6 +13,13 @@ while holding it loses the flock with its file descriptor. The lock is let go af
 ROLLBACK returns, so the BEGIN IMMEDIATE behind it normally finds SQLite's lock free at once.
 SQLite's own lock stays the guarantee; this only orders the waiting. A writer that does not take
 it (another program on the same file) is still safe, it just waits the old way.
+
+A holder that lives on but never lets go (a process stopped with SIGSTOP, hung in a write on a
+dead disk) must not stall every writer for good: the busy timeout bounds the wait, between the
+threads of a process and between processes, and then the write fails as retryable (the stage
+goes back to the queue; the intake answers 503). flock() has no timeout of its own, so a writer
+that finds the file locked asks again after a short sleep, 0.2 ms doubling to 5 ms: a few ms
+after a holder lets go, not the 100 ms steps of SQLite's busy handler.
 """
 
 from __future__ import annotations
@@ -20,11 +27,15 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from pathlib import Path
+
+_FIRST_PAUSE = 0.0002
+_LONGEST_PAUSE = 0.005
 
 
 class WriteLockTimeout(Exception):
-    """Waited longer than the busy timeout for another thread's write transaction."""
+    """Waited longer than the busy timeout for another thread's or process's write transaction."""
 
     retryable = True  # the lock is busy, not broken: the stage goes back to the queue
 
@@ -49,15 +60,32 @@ class WriteLock:
         return self._fd
 
     def acquire(self, connection: object) -> None:
+        deadline = time.monotonic() + self._timeout
         if not self._threads.acquire(timeout=self._timeout):
-            raise WriteLockTimeout(f"no write lock on {self._path} within {self._timeout:.0f} s")
+            raise self._timed_out()
         try:
-            # Blocking: a holder is a transaction of a few ms, and a holder that dies lets go.
-            fcntl.flock(self._file(), fcntl.LOCK_EX)
+            self._flock(deadline)
         except BaseException:
             self._threads.release()
             raise
         self._holder = id(connection)
+
+    def _flock(self, deadline: float) -> None:
+        pause = _FIRST_PAUSE
+        while True:
+            try:
+                fcntl.flock(self._file(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                pass  # another process's write transaction: ask again shortly
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise self._timed_out()
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, _LONGEST_PAUSE)
+
+    def _timed_out(self) -> WriteLockTimeout:
+        return WriteLockTimeout(f"no write lock on {self._path} within {self._timeout:g} s")
 
     def release(self, connection: object) -> None:
         """Let go if `connection` holds the lock; any other connection (a read) is a no-op."""
