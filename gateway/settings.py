@@ -183,6 +183,10 @@ class Settings(BaseSettings):
     stage_consumers: int = Field(default=2, ge=1, le=32)
     """Consumer threads per stage in each worker process (stages mostly wait on HTTP); on a broker
     each gets a prefetch slot."""
+    worker_niceness: int = Field(default=5, ge=0, le=19)
+    """How much lower a worker process's CPU priority is than the api's (Unix nice, added at
+    start): where both share CPUs, DSO's notifications are answered first and the backlog waits.
+    0 keeps the same priority. No effect between containers with CPU limits of their own."""
     retry_base_delay: float = Field(default=2.0, gt=0)
     """Seconds before the first retry; doubles per attempt (with jitter)."""
     retry_max_delay: float = Field(default=300.0, gt=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import signal
 import sys
 import threading
@@ -123,6 +124,11 @@ def _cmd_api(settings: Settings, args: argparse.Namespace) -> int:
 
 def _cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from gateway.bootstrap import bootstrap
+
+    if settings.worker_niceness:
+        # The intake answers DSO while the worker's backlog can wait: under a burst the api
+        # keeps its p99 (bench/bench_intake.py) and the workers take what CPU is left.
+        os.nice(settings.worker_niceness)
 
     container = bootstrap(settings)
     worker = container.worker()
