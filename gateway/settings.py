@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     """SQLite store and queue: "full" syncs the disk at every commit, so what was committed survives
     a power cut or OS crash. "normal" (WAL mode) syncs only at checkpoints: a crash of a process
     loses nothing, but a power cut or OS crash may lose the last commits, and with them the
-    guarantees that rest on them (a sent step's ":pending" marker, a published job). Faster
+    guarantees that rest on them (a delivery's run marker, a published job). Faster
     (bench_end_to_end.py); only on a machine whose losing power you can live with. PostgreSQL is
     not affected."""
     queue_prefix: str = Field(default="", pattern=r"^([A-Za-z0-9][A-Za-z0-9_-]{0,39})?$")
