@@ -106,6 +106,8 @@ STAP_LABELS = {
 
 def event_label(kind: str) -> str:
     """A timeline event in Dutch; failures and retries name the stage they happened in."""
+    if kind in EVENT_LABELS:  # first: "retry-requested" (staff) is no stage's retry
+        return EVENT_LABELS[kind]
     for prefix, text in (
         ("failed-", "Mislukt bij {}"),
         ("retry-", "Mislukt bij {}, wordt opnieuw geprobeerd"),
