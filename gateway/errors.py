@@ -7,7 +7,7 @@ RetryableError; the workers' ack/nack/dead-letter decision rests on that alone.
 
 from __future__ import annotations
 
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 
 
 class GatewayError(Exception):
@@ -40,6 +40,15 @@ def classify(exc: BaseException) -> GatewayError:
         )
     if retryable is False:
         return PermanentError(message)
+    # The database gone for a moment (a PostgreSQL restart or failover, a dropped connection,
+    # SQLite busy past its timeout, a full disk): the same job can succeed once it is back, so
+    # it waits in the queue instead of failing the verzoek for staff to retry by hand.
+    if isinstance(exc, OperationalError | InterfaceError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    ):
+        return RetryableError(
+            f"de database was even niet bereikbaar of bezig ({type(exc).__name__}); wordt opnieuw geprobeerd"
+        )
     # Not one of ours: a bug. Retrying a bug only repeats it, so it is parked as permanent,
     # named by type only, because foreign messages may quote input (and so a BSN).
     if isinstance(exc, DataError):

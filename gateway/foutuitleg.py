@@ -142,6 +142,12 @@ _RULES = (
         TECHNISCH_BEHEER,
     ),
     _Regel(
+        _r(r"de database was even niet bereikbaar"),
+        "De database van de gateway was niet bereikbaar of te druk.",
+        f"Technisch beheer controleert de database (bereikbaarheid, schijfruimte), {_RETRY_AFTER_FIX}.",
+        TECHNISCH_BEHEER,
+    ),
+    _Regel(
         _r(r"^internal error"),
         "Er ging iets mis in de gateway zelf (een programmafout).",
         "Technisch beheer meldt dit met de technische details aan de leverancier; na de oplossing Opnieuw "

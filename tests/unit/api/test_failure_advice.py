@@ -28,6 +28,13 @@ API = {"Authorization": f"Bearer {API_TOKEN}"}
         ("ZGW POST /zaken answered 503 (opgegeven na 6 pogingen)", TECHNISCH_BEHEER, False, True),
         ("GET samenvatting: HTTP 403 (forbidden)", TECHNISCH_BEHEER, True, True),
         ("internal error (ZeroDivisionError)", TECHNISCH_BEHEER, True, True),
+        (
+            "de database was even niet bereikbaar of bezig (OperationalError); wordt opnieuw geprobeerd"
+            " (opgegeven na 6 pogingen)",
+            TECHNISCH_BEHEER,
+            False,
+            True,
+        ),
         ("iets volkomen onbekends", TECHNISCH_BEHEER, True, True),
     ],
 )

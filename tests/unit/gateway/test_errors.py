@@ -42,3 +42,16 @@ def test_a_database_data_error_names_its_cause_without_quoting_input() -> None:
 
     error = classify(DataError("INSERT ... 999993653", {}, Exception("value out of range 999993653")))
     assert not error.retryable and "refused a value" in str(error) and "999993653" not in str(error)
+
+
+def test_a_database_out_of_reach_is_retryable_and_named_without_its_message() -> None:
+    """A PostgreSQL restart or a dropped connection mid-stage must not fail the verzoek for
+    good: the job waits in the queue."""
+    from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+
+    gone = classify(OperationalError("SELECT ... WHERE bsn = '999993653'", {}, Exception("server closed")))
+    assert isinstance(gone, RetryableError)
+    assert "999993653" not in str(gone) and "OperationalError" in str(gone)
+    # A bug in our SQL or a broken constraint stays permanent.
+    assert isinstance(classify(ProgrammingError("SELECT", {}, Exception("syntax"))), PermanentError)
+    assert isinstance(classify(IntegrityError("INSERT", {}, Exception("unique"))), PermanentError)

@@ -165,3 +165,31 @@ def test_broker_outage_is_one_warning_per_backoff() -> None:
     assert waits == [1.0, 1.0, 1.0, 1.0]
     assert [e["event"] for e in logs] == ["queue.unavailable", "queue.available_again"]
     assert all("exc_info" not in e for e in logs)
+
+
+def test_a_database_failure_in_a_stage_is_retried_not_failed(
+    settings: Settings, store: SqlStore, queue: MessageQueue, tmp_path: Path
+) -> None:
+    """A real OperationalError from SQLite (here: a write to a database opened read-only, as
+    after a full disk) goes back to the queue; the verzoek is not failed."""
+    import sqlalchemy as sa
+
+    readonly = sa.create_engine(f"sqlite:///file:{tmp_path / 'gw.db'}?mode=ro&uri=true")
+
+    def write(job: StageJob) -> None:
+        with readonly.begin() as conn:
+            conn.execute(sa.text("UPDATE versies SET attempts = attempts"))
+
+    stage = StageRunner(FETCH, "fetch", write)
+    worker = Worker(settings, store, queue, [stage])
+    _enqueue(store, worker)
+    try:
+        assert _run_once(worker, stage, queue)
+    finally:
+        readonly.dispose()
+    assert queue.dead_letters() == []
+    versie = store.get_versie(VNR, 1)
+    assert versie is not None and versie.state == State.RECEIVED
+    assert store.pogingen_for([VNR])[(VNR, 1)].stap == "fetch"
+    [event] = [e for e in store.events_for(VNR) if e.kind == "retry-fetch"]
+    assert "database" in (event.detail or "")
