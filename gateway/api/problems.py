@@ -12,6 +12,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gateway.errors import classify
+
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger(__name__)
 # How a 401 tells the client what to send (RFC 9110 11.6.1): a Bearer API token.
@@ -181,9 +183,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
         # Named by type only: a foreign message may quote input, and so a BSN.
-        if getattr(type(exc), "retryable", None) is True:
-            # Busy or briefly unreachable (the store's write lock waited past its timeout), not
-            # broken: a 503 with Retry-After tells DSO and other callers to send it again.
+        if classify(exc).retryable:
+            # Busy or briefly unreachable (the store's write lock waited past its timeout, the
+            # database restarting), not broken: a 503 with Retry-After tells DSO and other
+            # callers to send it again.
             log.warning("api.unavailable", path=request.url.path, error=type(exc).__name__)
             headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
             if page := _html_page(request):
