@@ -18,6 +18,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from gateway import telemetry
+from gateway.demo_berichten import zet_statussen
 from gateway.logging import configure_logging
 from gateway.servers import free_port
 from gateway.settings import Settings
@@ -28,6 +29,7 @@ TOKEN = "trace-test-token"
 BSN = "999993653"  # the aanvrager in the example; it reaches the ZGW rol, never a span
 VNR, VOLGNUMMER = "2026031000101", 1
 NOTIFICATION_ROUTE = "/v1/dso/verzoeknotificaties"
+ZGW_CALLBACK_ROUTE = "/v1/zgw/notificaties"
 
 
 @dataclass
@@ -64,6 +66,9 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
             found = stack.wait_final([(VNR, VOLGNUMMER)], timeout=90)
             versie = found[(VNR, VOLGNUMMER)]
             assert versie is not None and versie.state == "reported", versie
+            # A case worker sets a status (as their case system would): our ZGW test server calls
+            # the gateway back, and the status job that follows has a trace of its own.
+            assert zet_statussen(stack, [VNR], aantal=1, timeout=60) == 1
             # A caller who puts a BSN in a URL (the gateway itself never does): the request span
             # records the target, and the exporter must mask it.
             auth = {"Authorization": f"Bearer {TOKEN}"}
@@ -94,10 +99,19 @@ def _url(span: ReadableSpan) -> str:
 
 
 def _stage_spans(run: Run) -> dict[str, list[ReadableSpan]]:
+    """The stage spans of the verzoek's way from DSO's notification to the report. A status the
+    case system sets (our ZGW test server calls the gateway back) is handled by a report job of
+    its own, in the trace of that callback: not part of this one (see the test below)."""
+    root = _notification_span(run).context
     found: dict[str, list[ReadableSpan]] = {}
     for span in run.spans:
         attrs = span.attributes or {}
-        if attrs.get("dsogw.verzoeknummer") == VNR and span.kind == SpanKind.CONSUMER:
+        if (
+            attrs.get("dsogw.verzoeknummer") == VNR
+            and span.kind == SpanKind.CONSUMER
+            and span.context is not None
+            and span.context.trace_id == root.trace_id
+        ):
             found.setdefault(str(attrs["dsogw.stage"]), []).append(span)
     return found
 
@@ -143,10 +157,45 @@ def test_one_connected_trace_from_notification_to_report(run: Run) -> None:
     assert root in ancestors(fetch) and fetch in ancestors(translate) and translate in ancestors(report)
 
 
+def test_a_status_from_the_case_system_is_traced_from_its_callback(run: Run) -> None:
+    """Every stage span of the verzoek outside the notification's trace belongs to a trace that
+    the case system's callback (POST /v1/zgw/notificaties) started; none floats free."""
+    root = _notification_span(run).context
+    callbacks = {
+        s.context.trace_id
+        for s in run.spans
+        if s.kind == SpanKind.SERVER
+        and s.context is not None
+        and str((s.attributes or {}).get("http.route", "")).startswith(ZGW_CALLBACK_ROUTE)
+    }
+    others = [
+        s
+        for s in run.spans
+        if (s.attributes or {}).get("dsogw.verzoeknummer") == VNR
+        and s.kind == SpanKind.CONSUMER
+        and s.context is not None
+        and s.context.trace_id != root.trace_id
+    ]
+    assert others, "the callback's status job was traced"
+    for span in others:
+        assert span.context is not None and span.context.trace_id in callbacks, span.attributes
+
+
 def test_dso_and_zgw_calls_are_client_spans_in_the_same_trace(run: Run) -> None:
     trace_id = _notification_span(run).context.trace_id
     stack = run.stack
     clients = [(s, _url(s)) for s in run.spans if s.kind == SpanKind.CLIENT and _url(s)]
+    # A callback's status job reads the zaak's statussen in the callback's own trace.
+    callback_traces = {
+        s.context.trace_id
+        for s in run.spans
+        if s.kind == SpanKind.SERVER
+        and s.context is not None
+        and str((s.attributes or {}).get("http.route", "")).startswith(ZGW_CALLBACK_ROUTE)
+    }
+    clients = [
+        (s, url) for s, url in clients if s.context is None or s.context.trace_id not in callback_traces
+    ]
     dso = [s for s, url in clients if url.startswith(stack.settings.dso_base_url)]
     zgw = [s for s, url in clients if url.startswith(stack.zgw.url)]
     assert dso and zgw, "the DSO fetch and the ZGW delivery are traced"
@@ -190,7 +239,11 @@ def test_log_lines_in_a_stage_carry_its_trace_and_span_ids(run: Run) -> None:
     lines = [json.loads(line) for line in run.log.splitlines() if line.startswith("{")]
     mine = [line for line in lines if line.get("verzoeknummer") == VNR and "span_id" in line]
     assert mine, "stage log lines name their span"
-    assert all(line["trace_id"] == trace_id for line in mine)
+    # Each line names the trace of its own span: the notification's for the DSO flow, the
+    # callback's for the status job.
+    trace_of = {_hex(s.context.span_id, 16): _hex(s.context.trace_id, 32) for s in run.spans if s.context}
+    assert all(trace_of.get(line["span_id"], line["trace_id"]) == line["trace_id"] for line in mine)
+    assert any(line["trace_id"] == trace_id and line["span_id"] in span_ids for line in mine)
     assert {span_ids.get(line["span_id"]) for line in mine} >= {"fetch"}
     assert BSN not in run.log
 
