@@ -26,11 +26,15 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.base import Checkpoints
+from adapters.errors import DeliveryPermanentError, DeliveryRetryableError
 from adapters.zgw.client import ZgwClient
 
 PENDING = ":pending"  # suffix: a POST was (about to be) sent, its result not yet recorded
 UPLOAD = ":upload"  # suffix: URL and lock of a bestandsdelen upload in progress
 RUN = ":run"  # suffix of "v<n>:run": an attempt to deliver version n began
+# The provider's words for "that exists already" (openzaak-rules.md rules 5 and 10, the unique
+# zaak + informatieobject pair).
+EXISTS_ALREADY = frozenset({"max-occurences", "unique", "identificatie-niet-uniek"})
 
 Result = dict[str, Any]
 Post = Callable[[Result], Result]
@@ -75,10 +79,29 @@ class Steps:
             self.log.info("zgw.step.adopted", step=key)
             result = adopted
         else:
-            result = post(marker)
+            try:
+                result = post(marker)
+            except DeliveryPermanentError as exc:
+                result = self._made_meanwhile(key, exc, find, marker)
         self.cp.put(key, result)
         self.log.info("zgw.step", step=key)
         return result
+
+    def _made_meanwhile(self, key: str, exc: DeliveryPermanentError, find: Find, marker: Result) -> Result:
+        """The provider refuses the create because the object is there already (Open Zaak:
+        `max-occurences` for an initiator rol, `unique`, `identificatie-niet-uniek`): another
+        delivery of this version made it, the one a broker handed the message to when our
+        connection dropped. Adopt it; if it cannot be found, the job comes back later, when that
+        other delivery has recorded it or is gone, instead of failing the verzoek for good."""
+        codes = {str(p.get("code")) for p in exc.invalid_params}
+        if exc.status != 400 or not codes or not codes <= EXISTS_ALREADY:
+            raise exc
+        if (adopted := find(marker)) is not None:
+            self.log.warning("zgw.step.made_meanwhile", step=key)
+            return adopted
+        raise DeliveryRetryableError(
+            f"{exc} (een gelijktijdige aflevering van deze versie maakte het al; wordt opnieuw geprobeerd)"
+        ) from exc
 
     def create_in(
         self,

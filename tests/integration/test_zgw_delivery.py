@@ -139,6 +139,41 @@ def test_a_zaak_that_exists_without_our_checkpoint_is_adopted_not_duplicated(zgw
     assert zaak_calls == [("POST", "/zaken/api/v1/zaken"), ("GET", "/zaken/api/v1/zaken")]
 
 
+def test_objects_another_delivery_made_meanwhile_are_adopted_not_a_failure(zgw_env: ZgwEnv) -> None:
+    """A broker hands the message to a second worker when the first one's connection drops: both
+    deliver the same version at once. The one whose create the provider refuses because the
+    object is there (an initiator rol: max-occurences; a document: identificatie-niet-uniek; a
+    link: unique) adopts it instead of failing the verzoek for good."""
+    store = zgw_env.store
+    delivery = ZgwDelivery(zgw_env.client, planner, bestandsdelen_threshold=THRESHOLD)
+    first = MemoryCheckpoints()
+    delivery.deliver(demo_verzoek(), None, _documents(), first)
+    # The second delivery knows the zaak (the first had recorded it when the second loaded its
+    # checkpoints) and nothing after it: it creates the rest as if nobody had.
+    second = MemoryCheckpoints()
+    second.put("zaak", dict(first.data["zaak"]))
+
+    result = delivery.deliver(demo_verzoek(), None, _documents(), second)
+
+    assert result.zaak_url == first.data["zaak"]["url"]
+    counts = _counts(store)
+    for kind in ("zaken", "documenten", "zaakinformatieobjecten"):
+        assert counts[kind] == EXPECTED[kind], kind
+    # The initiator (one per zaak) is the first delivery's. What the provider allows twice (a
+    # gemachtigde rol, a zaakobject) two simultaneous deliveries can make twice: only one
+    # delivery per version at a time would prevent that (not built; see the README).
+    assert second.data["v1:rol:initiator"] == first.data["v1:rol:initiator"]
+
+
+def test_a_refused_create_whose_object_cannot_be_found_comes_back_later(zgw_env: ZgwEnv) -> None:
+    store = zgw_env.store
+    store.inject_fault(400, method="POST", path_contains="/zaken/api/v1/rollen")
+    delivery = ZgwDelivery(zgw_env.client, planner, bestandsdelen_threshold=THRESHOLD)
+    # A 400 without the provider's "exists already" codes stays permanent.
+    with pytest.raises(DeliveryPermanentError):
+        delivery.deliver(demo_verzoek(), None, _documents(), MemoryCheckpoints())
+
+
 def test_a_refused_zaak_for_another_reason_is_not_adopted(zgw_env: ZgwEnv) -> None:
     store = zgw_env.store
     store.inject_fault(400, method="POST", path_contains="/zaken/api/v1/zaken")
