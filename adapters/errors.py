@@ -15,6 +15,13 @@ class DeliveryError(Exception):
         self.invalid_params = invalid_params or []
         self.status = status  # the target's HTTP status, when it answered
 
+    def refused_only_for(self, *codes: str) -> bool:
+        """A 400 whose every invalid parameter has one of `codes`. The provider's uniqueness
+        rules (identificatie-niet-uniek, unique, max-occurences) run once the fields are valid
+        (DRF serializer validators), so such a refusal says nothing else: "it exists already"."""
+        params = self.invalid_params
+        return self.status == 400 and bool(params) and all(p.get("code") in codes for p in params)
+
 
 class DeliveryPermanentError(DeliveryError):
     """4xx from the target, a catalogue entry that does not exist, a mapping gap."""

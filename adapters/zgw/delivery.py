@@ -91,13 +91,6 @@ _CATALOGUS_CODES = {
 }
 
 
-def _niet_uniek(exc: DeliveryPermanentError) -> bool:
-    return any(
-        p.get("name") == "identificatie" and p.get("code") == "identificatie-niet-uniek"
-        for p in exc.invalid_params
-    )
-
-
 def _catalogus_probleem(exc: DeliveryPermanentError) -> bool:
     if isinstance(exc, CatalogusGap):
         return True
@@ -278,7 +271,7 @@ class _Run(DocumentSteps):
             # openzaak-rules.md rule 10): the zaak exists already, created by an attempt whose
             # checkpoint was lost, or by `dso-gateway deliver` without checkpoints. Adopt it;
             # the happy path so needs no lookup.
-            if self.d._prefix is None or not _niet_uniek(exc):
+            if self.d._prefix is None or not exc.refused_only_for("identificatie-niet-uniek"):
                 raise
             bestaand = self.bestaande_zaak(body)
             if bestaand is None:

@@ -93,8 +93,7 @@ class Steps:
         delivery of this version made it, the one a broker handed the message to when our
         connection dropped. Adopt it; if it cannot be found, the job comes back later, when that
         other delivery has recorded it or is gone, instead of failing the verzoek for good."""
-        codes = {str(p.get("code")) for p in exc.invalid_params}
-        if exc.status != 400 or not codes or not codes <= EXISTS_ALREADY:
+        if not exc.refused_only_for(*EXISTS_ALREADY):
             raise exc
         if (adopted := find(marker)) is not None:
             self.log.warning("zgw.step.made_meanwhile", step=key)

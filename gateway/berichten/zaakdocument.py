@@ -87,7 +87,7 @@ class ZgwZaakDocumenten:
                 {"zaak": zaak_url, "informatieobject": url, "titel": document.titel[:200]},
             )
         except DeliveryPermanentError as exc:
-            if _refused_only_for(exc, "unique"):
+            if exc.refused_only_for("unique"):
                 return url  # linked by an earlier attempt that never heard back
             if exc.status != 403 or not c.get(zaak_url).get("einddatum"):
                 raise
@@ -121,7 +121,7 @@ class ZgwZaakDocumenten:
         try:
             return str(c.post(c.documenten("enkelvoudiginformatieobjecten"), body)["url"])
         except DeliveryPermanentError as exc:
-            if not _refused_only_for(exc, "identificatie-niet-uniek"):
+            if not exc.refused_only_for("identificatie-niet-uniek"):
                 raise
             # Sent with its content inline, so never locked; a locked one is not ours to take.
             bestaand = [d for d in recovery.find_documenten(c, body) if not d.get("locked")]
@@ -147,13 +147,6 @@ class ZgwZaakDocumenten:
         else:
             log.info("zaakdocument.orphan_deleted", url=url)
         return False
-
-
-def _refused_only_for(exc: DeliveryPermanentError, code: str) -> bool:
-    """A 400 whose every invalid parameter has `code`: the provider's uniqueness rules run after
-    the fields are valid (DRF serializer validators), so such a refusal says nothing else."""
-    params = exc.invalid_params
-    return exc.status == 400 and bool(params) and all(p.get("code") == code for p in params)
 
 
 @dataclass

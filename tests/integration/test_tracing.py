@@ -125,6 +125,17 @@ def _notification_span(run: Run) -> ReadableSpan:
     return span
 
 
+def _callback_traces(run: Run) -> set[int]:
+    """The traces the case system's callbacks (POST /v1/zgw/notificaties) started."""
+    return {
+        s.context.trace_id
+        for s in run.spans
+        if s.kind == SpanKind.SERVER
+        and s.context is not None
+        and str((s.attributes or {}).get("http.route", "")).startswith(ZGW_CALLBACK_ROUTE)
+    }
+
+
 def test_one_connected_trace_from_notification_to_report(run: Run) -> None:
     root = _notification_span(run)
     assert root.parent is None, "the notification request starts the trace"
@@ -161,13 +172,7 @@ def test_a_status_from_the_case_system_is_traced_from_its_callback(run: Run) -> 
     """Every stage span of the verzoek outside the notification's trace belongs to a trace that
     the case system's callback (POST /v1/zgw/notificaties) started; none floats free."""
     root = _notification_span(run).context
-    callbacks = {
-        s.context.trace_id
-        for s in run.spans
-        if s.kind == SpanKind.SERVER
-        and s.context is not None
-        and str((s.attributes or {}).get("http.route", "")).startswith(ZGW_CALLBACK_ROUTE)
-    }
+    callbacks = _callback_traces(run)
     others = [
         s
         for s in run.spans
@@ -186,13 +191,7 @@ def test_dso_and_zgw_calls_are_client_spans_in_the_same_trace(run: Run) -> None:
     stack = run.stack
     clients = [(s, _url(s)) for s in run.spans if s.kind == SpanKind.CLIENT and _url(s)]
     # A callback's status job reads the zaak's statussen in the callback's own trace.
-    callback_traces = {
-        s.context.trace_id
-        for s in run.spans
-        if s.kind == SpanKind.SERVER
-        and s.context is not None
-        and str((s.attributes or {}).get("http.route", "")).startswith(ZGW_CALLBACK_ROUTE)
-    }
+    callback_traces = _callback_traces(run)
     clients = [
         (s, url) for s, url in clients if s.context is None or s.context.trace_id not in callback_traces
     ]
