@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from typing import Any
@@ -10,15 +11,36 @@ import uvicorn
 
 from dso_client.sandbox.server import free_port
 
-__all__ = ["ServerThread", "free_port"]
+__all__ = ["ServerThread", "free_port", "reserve_port"]
+
+
+def reserve_port(host: str = "127.0.0.1") -> socket.socket:
+    """A socket bound to a free port, held until a ServerThread serves on it. A port number
+    alone (free_port) is free only when asked: by the time the server binds it, another
+    server or an outgoing connection may have it (seen in CI: "address already in use")."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, 0))
+    return sock
 
 
 class ServerThread:
     def __init__(
-        self, app: Any, host: str = "127.0.0.1", port: int | None = None, **uvicorn_options: Any
+        self,
+        app: Any,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        *,
+        sock: socket.socket | None = None,
+        **uvicorn_options: Any,
     ) -> None:
+        """`sock`: a reserve_port() socket to serve on. Without it and without `port`, one is
+        reserved here; a `port` given is bound when the server starts."""
+        if sock is None and port is None:
+            sock = reserve_port(host)
         self.host = host
-        self.port = port or free_port(host)
+        self._sock = sock
+        self.port = int(sock.getsockname()[1]) if sock is not None else int(port or 0)
         config = uvicorn.Config(
             app,
             host=host,
@@ -29,7 +51,10 @@ class ServerThread:
             **uvicorn_options,
         )
         self.server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self.server.run, name=f"uvicorn-{self.port}", daemon=True)
+        sockets = [sock] if sock is not None else None
+        self._thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": sockets}, name=f"uvicorn-{self.port}", daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -48,6 +73,8 @@ class ServerThread:
     def stop(self, timeout: float = 5.0) -> None:
         self.server.should_exit = True
         self._thread.join(timeout)
+        if self._sock is not None:
+            self._sock.close()
 
     def __enter__(self) -> ServerThread:
         return self.start()

@@ -8,6 +8,7 @@ exercise the same wiring as production (`dso-gateway api` + `dso-gateway worker`
 from __future__ import annotations
 
 import secrets
+import socket
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from gateway.api.app import create_app
 from gateway.berichten.testserver import SmtpTestServer
 from gateway.bootstrap import Container, bootstrap
 from gateway.pipeline.worker import Worker
-from gateway.servers import ServerThread, free_port
+from gateway.servers import ServerThread, reserve_port
 from gateway.settings import Settings
 from gateway.store import FINAL_STATES, VersieRecord
 
@@ -52,8 +53,12 @@ class LocalStack:
 
     def start(self) -> LocalStack:
         data_dir = self.data_dir or Path(tempfile.mkdtemp(prefix="dso-gateway-"))
-        api_port = self.api_port or free_port()
-        sandbox_port, zgw_port, stuf_port = free_port(), free_port(), free_port()
+        # Ports held from here until their server serves on them: the URLs below name them
+        # long before the servers start.
+        api_sock = None if self.api_port else reserve_port()
+        api_port = self.api_port or _port(api_sock)
+        sandbox_sock, zgw_sock, stuf_sock = reserve_port(), reserve_port(), reserve_port()
+        sandbox_port, zgw_port, stuf_port = _port(sandbox_sock), _port(zgw_sock), _port(stuf_sock)
         zgw_url, dso_url = f"http://127.0.0.1:{zgw_port}", f"http://127.0.0.1:{sandbox_port}"
         mail: dict[str, object] = {}
         if self.base_settings.smtp_host is None:
@@ -104,16 +109,18 @@ class LocalStack:
         if not self.external_zgw:
             secret = self.settings.zgw_secret.get_secret_value()
             self.zgw_app = create_zgw_app(ZgwTestServerConfig(secret=secret))
-            self.zgw = ServerThread(self.zgw_app, port=zgw_port).start()
+            self.zgw = ServerThread(self.zgw_app, sock=zgw_sock).start()
+        else:
+            zgw_sock.close()
         # The StUF-ZKN test endpoint runs too, so DSOGW_DELIVERY=stuf-zkn works on the same stack.
         self.stuf_app = FastAPI()
         schemas = self.settings.stuf_zkn_schemas or "default"  # validates as a strict counterpart would
         self.stuf_app.mount("/stuf-zkn", create_stuf_app(schema_dir=schemas))
-        self.stuf = ServerThread(self.stuf_app, port=stuf_port).start()
+        self.stuf = ServerThread(self.stuf_app, sock=stuf_sock).start()
         self.sandbox_app = create_sandbox_app(SandboxConfig(notify_url=notify_url))
-        self.sandbox = ServerThread(self.sandbox_app, port=sandbox_port).start()
+        self.sandbox = ServerThread(self.sandbox_app, sock=sandbox_sock).start()
         self.container = bootstrap(self.settings)
-        self.api = ServerThread(create_app(self.container), port=api_port).start()
+        self.api = ServerThread(create_app(self.container), port=api_port, sock=api_sock).start()
         # Our own ZGW test server calls us back; an external ZGW only when a callback is configured.
         callback = self.settings.zgw_callback_url and self.settings.zgw_callback_auth
         if self.settings.delivery == "zgw" and (not self.external_zgw or callback):
@@ -184,3 +191,8 @@ def external_zgw_settings(settings: Settings, root: str | None) -> Settings:
         return settings
     derived = {k: v for k, v in zgw_api_urls(root).items() if k not in settings.model_fields_set}
     return settings.model_copy(update=derived)
+
+
+def _port(sock: socket.socket | None) -> int:
+    assert sock is not None
+    return int(sock.getsockname()[1])
