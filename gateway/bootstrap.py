@@ -6,6 +6,7 @@ arguments instead of patching anything."""
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -17,6 +18,7 @@ from adapters.base import Delivery
 from adapters.registry import create_delivery
 from adapters.zgw.client import ZgwClient
 from dso_client import DsoClient
+from dso_client.tls import build_ssl_context
 from gateway import logboek, queue_prefix, telemetry
 from gateway.archive import Archive
 from gateway.berichten.afzenden import Berichtendienst
@@ -27,6 +29,7 @@ from gateway.berichten.smtp import SmtpKanaal
 from gateway.berichten.zaakdocument import RecordingZaakDocumenten, ZaakDocumenten, ZgwZaakDocumenten
 from gateway.dead_letter_view import DeadLetterView
 from gateway.events import FETCH, REPORT, STAGES, TRANSLATE
+from gateway.http11 import LeanTransport
 from gateway.metrics import GatewayMetrics, TimedKanaal
 from gateway.pipeline.context import StageContext
 from gateway.pipeline.fetch import FetchStage
@@ -134,23 +137,45 @@ def build_dso_client(settings: Settings, transport: httpx2.BaseTransport | None 
             if settings.dso_client_key
             else str(settings.dso_client_cert)
         )
+    password = (
+        settings.dso_client_cert_password.get_secret_value() if settings.dso_client_cert_password else None
+    )
+    verify = str(settings.dso_ca_bundle) if settings.dso_ca_bundle else True
+    if transport is None:
+        # With the TLS context DsoClient would build.
+        context = build_ssl_context(verify, cert, password)
+        transport = LeanTransport(
+            ssl_context=context if isinstance(context, ssl.SSLContext) else _no_verify()
+        )
     return DsoClient(
         settings.dso_base_url,
         oin_header=settings.dso_oin_header,
         transport=transport,
         cert=cert,
-        verify=str(settings.dso_ca_bundle) if settings.dso_ca_bundle else True,
+        verify=verify,
         timeout=settings.dso_timeout,
         samenwerking_url=settings.dso_samenwerking_url,
         max_stam_bytes=settings.max_stam_bytes,
         max_pdf_bytes=settings.max_pdf_bytes,
         max_bijlage_bytes=settings.max_bijlage_bytes,
-        cert_password=(
-            settings.dso_client_cert_password.get_secret_value()
-            if settings.dso_client_cert_password
-            else None
-        ),
+        cert_password=password,
     )
+
+
+def _transport(tls: ssl.SSLContext) -> httpx2.BaseTransport:
+    """Our HTTP/1.1 transport (gateway/http11.py: half the CPU of httpx's per call); with tracing
+    on, httpx's own, which the OpenTelemetry instrumentation patches to make every call a span."""
+    if telemetry.is_enabled():
+        return httpx2.HTTPTransport(verify=tls)
+    return LeanTransport(ssl_context=tls)
+
+
+def _no_verify() -> ssl.SSLContext:
+    # build_ssl_context's False (no verification, no client certificate) as a context.
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def connect_queue(settings: Settings) -> MessageQueue:
@@ -211,7 +236,8 @@ def build_zgw_client(
         user_id=user_id,
         user_representation=user_representation,
         timeout=settings.zgw_timeout,
-        transport=transport,
+        # With the TLS settings httpx would use.
+        transport=transport or _transport(httpx2.create_ssl_context()),
     )
 
 

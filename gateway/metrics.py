@@ -26,6 +26,7 @@ from prometheus_client import CollectorRegistry, Histogram, generate_latest, sta
 from prometheus_client.registry import Collector
 
 from gateway.berichten.bericht import Bericht, Berichtkanaal, Verzending
+from gateway.http11 import LeanTransport
 
 # Prometheus's 0.0.4 text format, which every Prometheus version scrapes.
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -140,32 +141,38 @@ _installed: list[bool] = []  # non-empty once installed (a flag without a `globa
 
 
 def install_transport_timer() -> None:
-    """Wrap httpx2.HTTPTransport.handle_request once per process. Calls to URLs no GatewayMetrics
-    claims pass through untimed, so other clients (tests, the CLI's checks) are unaffected."""
+    """Wrap handle_request of httpx's transport and of ours (gateway/http11.py) once per process.
+    Calls to URLs no GatewayMetrics claims pass through untimed, so other clients (tests, the
+    CLI's checks) are unaffected."""
     with _lock:
         if _installed:
             return
-        original = httpx2.HTTPTransport.handle_request
-
-        def handle_request(self: httpx2.HTTPTransport, request: httpx2.Request) -> httpx2.Response:
-            url = str(request.url)
-            with _lock:
-                claims = [(m, t) for m in _timed if (t := m.target_of(url)) is not None]
-            if not claims:
-                return original(self, request)
-            started = time.perf_counter()
-            outcome = "error"
-            try:
-                response = original(self, request)
-                outcome = outcome_of_status(response.status_code)
-                return response
-            finally:
-                elapsed = time.perf_counter() - started
-                for metrics, target in claims:
-                    metrics.outbound_duration.labels(target=target, outcome=outcome).observe(elapsed)
-
-        httpx2.HTTPTransport.handle_request = handle_request  # type: ignore[method-assign]
+        for transport in (httpx2.HTTPTransport, LeanTransport):
+            transport.handle_request = _timed_handle(transport.handle_request)  # type: ignore[method-assign,assignment]
         _installed.append(True)
+
+
+def _timed_handle(
+    original: Callable[[Any, httpx2.Request], httpx2.Response],
+) -> Callable[[Any, httpx2.Request], httpx2.Response]:
+    def handle_request(self: Any, request: httpx2.Request) -> httpx2.Response:
+        url = str(request.url)
+        with _lock:
+            claims = [(m, t) for m in _timed if (t := m.target_of(url)) is not None]
+        if not claims:
+            return original(self, request)
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            response = original(self, request)
+            outcome = outcome_of_status(response.status_code)
+            return response
+        finally:
+            elapsed = time.perf_counter() - started
+            for metrics, target in claims:
+                metrics.outbound_duration.labels(target=target, outcome=outcome).observe(elapsed)
+
+    return handle_request
 
 
 class TimedKanaal:

@@ -183,6 +183,13 @@ class Settings(BaseSettings):
     stage_consumers: int = Field(default=2, ge=1, le=32)
     """Consumer threads per stage in each worker process (stages mostly wait on HTTP); on a broker
     each gets a prefetch slot."""
+    stage_handoff: bool = True
+    """A stage's job for the next stage of the same version runs in the same worker thread right
+    away, held in the outbox meanwhile (gateway/pipeline/handoff.py); any failure hands it to the
+    queue. false: every stage goes through the queue."""
+    stage_handoff_hold: float = Field(default=60.0, gt=0)
+    """Seconds a held job stays out of the relay's reach (renewed by the heartbeat while its stage
+    runs, at least three heartbeats): how long a job of a worker that died waits to be queued."""
     worker_niceness: int = Field(default=5, ge=0, le=19)
     """How much lower a worker process's CPU priority is than the api's (Unix nice, added at
     start): where both share CPUs, DSO's notifications are answered first and the backlog waits.

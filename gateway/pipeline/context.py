@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from gateway.archive import Archive
 from gateway.events import StageJob, make_job
+from gateway.pipeline import handoff
 from gateway.settings import Settings
 from gateway.store import OutboxMessage, SqlStore
 
@@ -17,7 +19,13 @@ class StageContext:
     archive: Archive
 
     def job(self, queue: str, job: StageJob) -> OutboxMessage:
-        return make_job(queue, job, source_oin=self.settings.default_oin, system=self.settings.system_name)
+        message = make_job(queue, job, source_oin=self.settings.default_oin, system=self.settings.system_name)
+        offer = handoff.current()
+        if offer is not None and offer.takes(queue, job):
+            # Held for this worker, which runs it next (gateway/pipeline/handoff.py).
+            message = dataclasses.replace(message, held_until=offer.held_until, hands_over=offer.running)
+            offer.message = message
+        return message
 
     def our_oin(self, candidate: str | None) -> str:
         """The OIN to act with: the one DSO addressed, when it is ours; otherwise our default."""

@@ -24,8 +24,9 @@ from gateway.bsn_mask import mask_bsns
 from gateway.errors import classify
 from gateway.events import BadMessage, StageJob, parse_job, trace_context_of
 from gateway.metrics import GatewayMetrics
+from gateway.pipeline import handoff
 from gateway.settings import Settings
-from gateway.store import OutboxRow, SqlStore
+from gateway.store import OutboxMessage, OutboxRow, SqlStore
 from gateway.telemetry import StageSpan
 from message_queue.base import Message, MessageQueue
 from message_queue.errors import QueueError
@@ -101,6 +102,10 @@ class Worker:
         self._outage = BrokerOutage()
         self.metrics = metrics or GatewayMetrics()
         self._stop_metrics_server: Callable[[], None] | None = None
+        self._by_queue = {s.queue: s for s in stages}
+        # Held jobs this worker runs now; the heartbeat renews their holds.
+        self._holding: set[str] = set()
+        self._hold_seconds = max(settings.stage_handoff_hold, 3 * settings.worker_heartbeat_interval)
 
     # -- one message -----------------------------------------------------------------------------
 
@@ -119,9 +124,13 @@ class Worker:
             stage.name, stage.queue, trace_context_of(message.body), job.verzoeknummer, job.volgnummer
         )
         started, outcome = time.perf_counter(), "ok"
+        offer = self._offer(stage, job)
         try:
-            stage.handle(job)
+            with handoff.offering(offer):
+                stage.handle(job)
         except Exception as exc:  # noqa: BLE001 - every failure is classified, none escapes
+            if offer is not None and offer.message is not None:
+                self._release(offer.message)  # committed before the failure: queued at once
             error = classify(exc)
             reason = mask_bsns(str(error))
             try:
@@ -164,6 +173,79 @@ class Worker:
             structlog.contextvars.clear_contextvars()
             span.end(outcome)
             self.metrics.observe_stage(stage.name, outcome, time.perf_counter() - started)
+        if outcome == "ok" and offer is not None and offer.message is not None:
+            self._run_held(offer.message)
+
+    # -- hand-off (gateway/pipeline/handoff.py) ----------------------------------------------------
+
+    def _offer(self, stage: StageRunner, job: StageJob, running: str | None = None) -> handoff.HandOff | None:
+        """What the stage may hold for this thread: the next stage's job of the same version."""
+        queue = handoff.NEXT_STAGE.get(stage.queue)
+        if not self.settings.stage_handoff or queue not in self._by_queue:
+            return None
+        until = datetime.now(UTC) + timedelta(seconds=self._hold_seconds)
+        return handoff.HandOff(queue, job.verzoeknummer, job.volgnummer, until, running)
+
+    def _run_held(self, first: OutboxMessage) -> None:
+        """Run the job a stage held for this thread, then the one that job holds, and so on. Any
+        failure gives the job to the queue (its retries and dead letters are the queue's)."""
+        message: OutboxMessage | None = first
+        checked = False  # whether `message` is known to be committed and still held
+        while message is not None:
+            held, message = message, None
+            self._holding.add(held.message_id)
+            try:
+                if not checked and not self.store.outbox_held(held.message_id):
+                    continue  # its transaction did not commit it, or the relay has it now
+                stage = self._by_queue[held.queue]
+                _, job = parse_job(held.body)
+                structlog.contextvars.bind_contextvars(
+                    verzoeknummer=job.verzoeknummer, message_id=held.message_id
+                )
+                span = StageSpan(
+                    stage.name, stage.queue, trace_context_of(held.body), job.verzoeknummer, job.volgnummer
+                )
+                started, outcome = time.perf_counter(), "ok"
+                offer = self._offer(stage, job, running=held.message_id)
+                try:
+                    with handoff.offering(offer):
+                        stage.handle(job)
+                except Exception as exc:  # noqa: BLE001 - the queue's retry decides, as for any job
+                    outcome = "queued"
+                    log.info("stage.handed_to_queue", stage=stage.name, reason=mask_bsns(str(classify(exc))))
+                    if offer is not None and offer.message is not None:
+                        self._release(offer.message)
+                    self._release(held)
+                    continue
+                finally:
+                    structlog.contextvars.clear_contextvars()
+                    span.end(outcome)
+                    self.metrics.observe_stage(stage.name, outcome, time.perf_counter() - started)
+                following = offer.message if offer is not None else None
+                if following is not None and self.store.outbox_held(following.message_id):
+                    # Committed: the same transaction marked this job handed over.
+                    message, checked = following, True
+                else:
+                    # As published: a crash before this line leaves the hold to run out, and the
+                    # relay's message finds the version moved on (a redelivery).
+                    self.store.outbox_handed_over(held.message_id)
+            except Exception:
+                log.exception("stage.handoff_failed", message_id=held.message_id)
+                self._release(held)
+            finally:
+                self._holding.discard(held.message_id)
+
+    def _release(self, message: OutboxMessage) -> None:
+        try:
+            self.store.outbox_release(message.message_id)
+        except Exception:  # the hold runs out, and the relay publishes the job then
+            log.warning("stage.handoff_not_released", message_id=message.message_id, exc_info=True)
+
+    def _renew_holds(self) -> None:
+        holding = list(self._holding)
+        if holding:
+            until = datetime.now(UTC) + timedelta(seconds=self._hold_seconds)
+            self.store.outbox_renew_holds(holding, until)
 
     # -- loops -----------------------------------------------------------------------------------
 
@@ -214,6 +296,7 @@ class Worker:
         while True:
             try:
                 heartbeat.beat(self.store, self.name, started)
+                self._renew_holds()
             except Exception:
                 log.exception("heartbeat.failed")
             if self.stop_event.wait(self.settings.worker_heartbeat_interval):

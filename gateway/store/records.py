@@ -13,6 +13,10 @@ class OutboxMessage:
     message_id: str
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    # Set: the relay leaves the job alone until then (a hand-off, gateway/pipeline/handoff.py).
+    held_until: datetime | None = None
+    # A held job this one follows: marked handed over in the transaction that writes this one.
+    hands_over: str | None = None
 
 
 @dataclass(frozen=True)

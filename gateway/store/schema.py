@@ -117,6 +117,10 @@ outbox = Table(
     Column("headers", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("published_at", DateTime(timezone=True)),
+    # Held for the worker whose stage queued it and runs it in the same thread (hand-off,
+    # gateway/pipeline/handoff.py): the relay leaves it alone until then, so a worker that dies
+    # mid-stage leaves a job the relay publishes once the hold runs out.
+    Column("held_until", DateTime(timezone=True)),
 )
 Index("ix_outbox_pending", outbox.c.published_at, outbox.c.id)
 

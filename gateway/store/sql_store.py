@@ -303,8 +303,14 @@ class SqlStore:
                 "body": job.body,
                 "headers": dict(job.headers),
                 "created_at": _now(),
+                "held_until": job.held_until,
             },
         )
+        if job.hands_over is not None:
+            conn.execute(
+                q.OUTBOX_HANDED_OVER,
+                {"published_at": _now(), "held_until": None, "k_message_id": job.hands_over},
+            )
 
     def _touch_verzoek(
         self,
@@ -805,12 +811,12 @@ class SqlStore:
         # Look before locking: every relay polls ten times a second, and on SQLite an empty
         # round in a write transaction still took the database-wide write lock and an fsync.
         with self.reading() as conn:
-            pending = conn.execute(q.OUTBOX_ANY_PENDING).first()
+            pending = conn.execute(q.OUTBOX_ANY_PENDING, {"k_now": _now()}).first()
         if pending is None:
             return 0
         published: list[int] = []
         with self._tx() as conn:
-            rows = conn.execute(self._q.outbox_pending, {"k_limit": limit}).all()
+            rows = conn.execute(self._q.outbox_pending, {"k_limit": limit, "k_now": _now()}).all()
             failure: Exception | None = None
             for row in rows:
                 try:
@@ -836,6 +842,34 @@ class SqlStore:
         if failure is not None:
             raise failure
         return len(published)
+
+    # -- hand-off (gateway/pipeline/handoff.py) ---------------------------------------------------
+
+    def outbox_held(self, message_id: str) -> bool:
+        """Whether the job is in the outbox, unpublished and held: committed with its stage's
+        transition, and not yet given to the relay."""
+        with self.reading() as conn:
+            return conn.execute(q.OUTBOX_HELD, {"k_message_id": message_id}).first() is not None
+
+    def outbox_handed_over(self, message_id: str) -> bool:
+        """The worker ran the held job itself: it is done as if published (False: it was not
+        held any more, the relay had it)."""
+        with self._tx() as conn:
+            changed = conn.execute(
+                q.OUTBOX_HANDED_OVER, {"published_at": _now(), "held_until": None, "k_message_id": message_id}
+            ).rowcount
+        return bool(changed)
+
+    def outbox_release(self, message_id: str) -> None:
+        """Give a held job to the relay now (its worker did not run it to the end)."""
+        with self._tx() as conn:
+            conn.execute(q.OUTBOX_HANDED_OVER, {"held_until": None, "k_message_id": message_id})
+
+    def outbox_renew_holds(self, message_ids: Collection[str], until: datetime) -> None:
+        if not message_ids:
+            return
+        with self._tx() as conn:
+            conn.execute(q.RENEW_HOLDS, {"held_until": until, "k_message_ids": list(message_ids)})
 
     def pending_outbox(self) -> int:
         with self.reading() as conn:

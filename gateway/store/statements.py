@@ -99,7 +99,21 @@ ARCHIVE_FOR_VERSIE = (
     .order_by(_ar.c.id)
 )
 
-OUTBOX_ANY_PENDING = sa.select(_ob.c.id).where(_ob.c.published_at.is_(None)).limit(1)
+# Pending: not published, and not held by a worker that runs it itself (or its hold ran out).
+_OUTBOX_DUE = (
+    _ob.c.published_at.is_(None),
+    sa.or_(_ob.c.held_until.is_(None), _ob.c.held_until <= bindparam("k_now")),
+)
+OUTBOX_ANY_PENDING = sa.select(_ob.c.id).where(*_OUTBOX_DUE).limit(1)
+_HELD = (_ob.c.message_id == bindparam("k_message_id"), _ob.c.published_at.is_(None))
+OUTBOX_HELD = sa.select(_ob.c.held_until).where(*_HELD, _ob.c.held_until.is_not(None))
+# The worker ran the held job: as published, without the broker.
+OUTBOX_HANDED_OVER = _ob.update().where(*_HELD)
+RENEW_HOLDS = _ob.update().where(
+    _ob.c.message_id.in_(bindparam("k_message_ids", expanding=True)),
+    _ob.c.published_at.is_(None),
+    _ob.c.held_until.is_not(None),
+)
 
 
 @dataclass(frozen=True)
@@ -121,10 +135,7 @@ def for_dialect(postgres: bool) -> Statements:
         return stmt.with_for_update() if postgres else stmt
 
     outbox_pending = (
-        sa.select(_ob)
-        .where(_ob.c.published_at.is_(None))
-        .order_by(_ob.c.id)
-        .limit(bindparam("k_limit", type_=sa.Integer))
+        sa.select(_ob).where(*_OUTBOX_DUE).order_by(_ob.c.id).limit(bindparam("k_limit", type_=sa.Integer))
     )
     if postgres:
         from sqlalchemy.dialects.postgresql import insert as pg_insert

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator
 
@@ -117,6 +118,34 @@ def test_outbox_relay_marks_only_what_was_published(store: SqlStore) -> None:
     # ...and nothing is lost: m-1 and m-2 are still to be published, in order.
     assert published == ["m-1", "m-2"]
     assert store.pending_outbox() == 0
+
+
+def test_a_held_job_waits_for_its_worker_or_for_its_hold_to_run_out(store: SqlStore) -> None:
+    """Hand-off (gateway/pipeline/handoff.py): the relay leaves a held row alone; the worker marks
+    it handed over, or releases it, or dies and the hold runs out."""
+    from datetime import UTC, datetime, timedelta
+
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    store.record_notification(VNR, 1, OIN, job(1))
+    relayed: list[str] = []
+    assert store.relay_outbox(lambda row: relayed.append(row.message_id)) == 1
+    for n, held_until in ((2, later), (3, later), (4, later), (5, datetime.now(UTC) - timedelta(seconds=1))):
+        store.enqueue(dataclasses.replace(job(n, "dso.translate"), held_until=held_until))
+    # Held: not for the relay; a hold that ran out (m-5, a worker that died) is.
+    assert [n for n in ("m-2", "m-3", "m-4", "m-5") if store.outbox_held(n)] == ["m-2", "m-3", "m-4", "m-5"]
+    assert store.relay_outbox(lambda row: relayed.append(row.message_id)) == 1
+    assert relayed == ["m-1", "m-5"] and not store.outbox_held("m-5")
+    # Run by its worker: as published.
+    assert store.outbox_handed_over("m-2")
+    assert not store.outbox_held("m-2") and not store.outbox_handed_over("m-2")
+    # Given back: the relay publishes it on its next round.
+    store.outbox_release("m-3")
+    assert store.relay_outbox(lambda row: relayed.append(row.message_id)) == 1
+    assert relayed[-1] == "m-3"
+    # A renewal moves the hold (here into the past, as if the worker had stopped renewing it).
+    store.outbox_renew_holds(["m-4"], datetime.now(UTC) - timedelta(seconds=1))
+    assert store.relay_outbox(lambda row: relayed.append(row.message_id)) == 1
+    assert relayed[-1] == "m-4" and store.pending_outbox() == 0
 
 
 def test_concurrent_relays_publish_each_row_once(store: SqlStore) -> None:

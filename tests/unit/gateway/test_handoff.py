@@ -1,0 +1,186 @@
+"""Hand-off (gateway/pipeline/handoff.py): the next stage of a version runs in the thread that
+finished this one, its job held in the outbox meanwhile; any failure gives it to the queue."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import message_queue
+from gateway.archive import Archive
+from gateway.events import FETCH, REPORT, TRANSLATE, StageJob, make_job
+from gateway.pipeline import handoff
+from gateway.pipeline.context import StageContext
+from gateway.pipeline.worker import StageRunner, Worker
+from gateway.settings import Settings
+from gateway.store import SqlStore, State, schema
+from message_queue.base import MessageQueue
+
+VNR = "2024031400042"
+OTHER = "2024031400043"
+OIN = "00000001001600820000"
+
+
+class ZgwDown(Exception):
+    retryable = True
+
+
+class Pipeline:
+    """Three stages that move a version through the store as the real ones do."""
+
+    def __init__(self, tmp_path: Path, **settings: Any) -> None:
+        self.settings = Settings(data_dir=tmp_path, retry_base_delay=0.01, retry_max_delay=0.02, **settings)
+        self.store = SqlStore.from_url(f"sqlite:///{tmp_path / 'gw.db'}")
+        self.queue: MessageQueue = message_queue.connect("memory://")
+        self.ctx = StageContext(self.settings, self.store, Archive(tmp_path / "archive", self.store))
+        self.ran: list[str] = []
+        self.translate_failures = 0
+        self.stages = [
+            StageRunner(FETCH, "fetch", self.fetch),
+            StageRunner(TRANSLATE, "translate", self.translate),
+            StageRunner(REPORT, "report", self.report),
+        ]
+        self.worker = Worker(self.settings, self.store, self.queue, self.stages)
+
+    def fetch(self, job: StageJob) -> None:
+        self.ran.append("fetch")
+        self.store.transition(
+            job.verzoeknummer,
+            1,
+            to=State.FETCHED,
+            event="fetched",
+            expect={State.RECEIVED},
+            job=self.ctx.job(TRANSLATE, StageJob(job.verzoeknummer, 1, OIN)),
+        )
+        # Another verzoek's job (as release_waiting queues): never held, always the queue's.
+        self.store.enqueue(self.ctx.job(FETCH, StageJob(OTHER, 1, OIN)))
+
+    def translate(self, job: StageJob) -> None:
+        self.ran.append("translate")
+        if self.translate_failures:
+            self.translate_failures -= 1
+            raise ZgwDown("ZGW answered 503")
+        self.store.transition(
+            job.verzoeknummer,
+            1,
+            to=State.DELIVERED,
+            event="delivered",
+            expect={State.FETCHED},
+            job=self.ctx.job(REPORT, StageJob(job.verzoeknummer, 1, OIN, action="link")),
+        )
+
+    def report(self, job: StageJob) -> None:
+        self.ran.append("report")
+        self.store.transition(
+            job.verzoeknummer, 1, to=State.REPORTED, event="reported", expect={State.DELIVERED}
+        )
+
+    def notify(self) -> None:
+        job = make_job(FETCH, StageJob(VNR, 1, OIN), source_oin=OIN, system="test")
+        self.store.record_notification(VNR, 1, OIN, job)
+        assert self.worker.relay_once() == 1
+
+    def run_from(self, queue: str) -> bool:
+        message = self.queue.receive(queue, timeout=0.5)
+        if message is None:
+            return False
+        self.worker.process(next(s for s in self.stages if s.queue == queue), message)
+        return True
+
+    def state(self) -> str:
+        versie = self.store.get_versie(VNR, 1)
+        assert versie is not None
+        return str(versie.state)
+
+
+@pytest.fixture
+def pipeline(tmp_path: Path) -> Pipeline:
+    return Pipeline(tmp_path)
+
+
+def test_one_fetch_message_takes_the_version_to_the_end(pipeline: Pipeline) -> None:
+    pipeline.notify()
+    assert pipeline.run_from(FETCH)
+    assert pipeline.ran == ["fetch", "translate", "report"]
+    assert pipeline.state() == "reported"
+    # The held jobs were handed over, not published; only the other verzoek's job is pending.
+    published: list[str] = []
+    assert pipeline.store.relay_outbox(lambda row: published.append(row.queue)) == 1
+    assert published == [FETCH]
+    assert pipeline.queue.receive(TRANSLATE, timeout=0.1) is None
+    assert pipeline.queue.receive(REPORT, timeout=0.1) is None
+
+
+def test_a_failing_next_stage_goes_to_the_queue_with_its_retries(pipeline: Pipeline) -> None:
+    pipeline.translate_failures = 1
+    pipeline.notify()
+    assert pipeline.run_from(FETCH)
+    assert pipeline.ran == ["fetch", "translate"] and pipeline.state() == "fetched"
+    # Released: the relay publishes it at once, and the queue's consumer finishes the version.
+    assert pipeline.worker.relay_once() == 2
+    assert pipeline.run_from(TRANSLATE)
+    assert pipeline.ran == ["fetch", "translate", "translate", "report"]
+    assert pipeline.state() == "reported"
+    assert pipeline.queue.dead_letters() == []
+
+
+def test_a_job_of_a_worker_that_died_is_queued_when_its_hold_runs_out(pipeline: Pipeline) -> None:
+    pipeline.notify()
+    message = pipeline.queue.receive(FETCH, timeout=0.5)
+    assert message is not None
+    # The fetch stage of a worker that dies before it runs the job it held.
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    with handoff.offering(handoff.HandOff(TRANSLATE, VNR, 1, later)):
+        pipeline.fetch(StageJob(VNR, 1, OIN))
+    pipeline.queue.ack(message)
+    published: list[str] = []
+    pipeline.store.relay_outbox(lambda row: published.append(row.queue))
+    assert published == [FETCH]  # the other verzoek's; the held job waits while the hold lasts
+    with pipeline.store.transaction() as conn:
+        conn.execute(schema.outbox.update().values(held_until=datetime.now(UTC) - timedelta(seconds=1)))
+    assert pipeline.worker.relay_once() == 1
+    assert pipeline.run_from(TRANSLATE)
+    assert pipeline.state() == "reported"
+
+
+def test_off_every_stage_goes_through_the_queue(tmp_path: Path) -> None:
+    pipeline = Pipeline(tmp_path, stage_handoff=False)
+    pipeline.notify()
+    assert pipeline.run_from(FETCH)
+    assert pipeline.ran == ["fetch"]
+    assert pipeline.worker.relay_once() == 2
+    assert pipeline.run_from(TRANSLATE)
+    assert pipeline.worker.relay_once() == 1
+    assert pipeline.run_from(REPORT)
+    assert pipeline.ran == ["fetch", "translate", "report"] and pipeline.state() == "reported"
+
+
+def test_the_heartbeat_renews_the_hold_of_a_running_stage(pipeline: Pipeline) -> None:
+    pipeline.notify()
+    seen: list[bool] = []
+
+    def slow_translate(job: StageJob) -> None:
+        # While it runs, the hold is renewed past the first one (the heartbeat's work).
+        before = _hold(pipeline)
+        pipeline.worker._renew_holds()
+        seen.append(_hold(pipeline) > before)
+        Pipeline.translate(pipeline, job)
+
+    pipeline.stages[1] = StageRunner(TRANSLATE, "translate", slow_translate)
+    pipeline.worker = Worker(pipeline.settings, pipeline.store, pipeline.queue, pipeline.stages)
+    assert pipeline.run_from(FETCH)
+    assert seen == [True] and pipeline.state() == "reported"
+
+
+def _hold(pipeline: Pipeline) -> datetime:
+    with pipeline.store.reading() as conn:
+        value = conn.execute(
+            schema.outbox.select()
+            .with_only_columns(schema.outbox.c.held_until)
+            .where(schema.outbox.c.queue == TRANSLATE)
+        ).scalar_one()
+    assert isinstance(value, datetime)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
