@@ -141,12 +141,10 @@ def build_dso_client(settings: Settings, transport: httpx2.BaseTransport | None 
         settings.dso_client_cert_password.get_secret_value() if settings.dso_client_cert_password else None
     )
     verify = str(settings.dso_ca_bundle) if settings.dso_ca_bundle else True
-    if transport is None:
+    if transport is None and settings.http_transport == "lean":
         # With the TLS context DsoClient would build.
         context = build_ssl_context(verify, cert, password)
-        transport = LeanTransport(
-            ssl_context=context if isinstance(context, ssl.SSLContext) else _no_verify()
-        )
+        transport = _transport(settings, context if isinstance(context, ssl.SSLContext) else _no_verify())
     return DsoClient(
         settings.dso_base_url,
         oin_header=settings.dso_oin_header,
@@ -162,11 +160,11 @@ def build_dso_client(settings: Settings, transport: httpx2.BaseTransport | None 
     )
 
 
-def _transport(tls: ssl.SSLContext) -> httpx2.BaseTransport:
-    """Our HTTP/1.1 transport (gateway/http11.py: half the CPU of httpx's per call); with tracing
-    on, httpx's own, which the OpenTelemetry instrumentation patches to make every call a span."""
-    if telemetry.is_enabled():
-        return httpx2.HTTPTransport(verify=tls)
+def _transport(settings: Settings, tls: ssl.SSLContext) -> httpx2.BaseTransport | None:
+    """Our HTTP/1.1 transport (gateway/http11.py: half the CPU of httpx's per call) when chosen;
+    else None: the client builds httpx's own, which the OpenTelemetry instrumentation traces."""
+    if settings.http_transport != "lean" or telemetry.is_enabled():
+        return None
     return LeanTransport(ssl_context=tls)
 
 
@@ -237,7 +235,7 @@ def build_zgw_client(
         user_representation=user_representation,
         timeout=settings.zgw_timeout,
         # With the TLS settings httpx would use.
-        transport=transport or _transport(httpx2.create_ssl_context()),
+        transport=transport or _transport(settings, httpx2.create_ssl_context()),
     )
 
 

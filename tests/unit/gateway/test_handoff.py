@@ -32,6 +32,7 @@ class Pipeline:
     """Three stages that move a version through the store as the real ones do."""
 
     def __init__(self, tmp_path: Path, **settings: Any) -> None:
+        settings.setdefault("stage_handoff", True)
         self.settings = Settings(data_dir=tmp_path, retry_base_delay=0.01, retry_max_delay=0.02, **settings)
         self.store = SqlStore.from_url(f"sqlite:///{tmp_path / 'gw.db'}")
         self.queue: MessageQueue = message_queue.connect("memory://")
