@@ -215,9 +215,6 @@ def gateway_rate(backend: str, units: list[Unit], workers: int, workdir: Path) -
         "DSOGW_ZGW_SECRET": ZGW_SECRET,
         "DSOGW_API_PORT": str(api_port),
         "DSOGW_LOG_LEVEL": "WARNING",
-        # The opt-in throughput settings (README, Configuration); the environment may override.
-        "DSOGW_STAGE_HANDOFF": os.environ.get("DSOGW_STAGE_HANDOFF", "true"),
-        "DSOGW_HTTP_TRANSPORT": os.environ.get("DSOGW_HTTP_TRANSPORT", "lean"),
     }
     with fresh_database() as pg_url:
         if backend == "postgres-rabbitmq":

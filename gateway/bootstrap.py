@@ -162,8 +162,8 @@ def build_dso_client(settings: Settings, transport: httpx2.BaseTransport | None 
 
 def _transport(settings: Settings, tls: ssl.SSLContext) -> httpx2.BaseTransport | None:
     """Our HTTP/1.1 transport (gateway/http11.py: half the CPU of httpx's per call) when chosen;
-    else None: the client builds httpx's own, which the OpenTelemetry instrumentation traces."""
-    if settings.http_transport != "lean" or telemetry.is_enabled():
+    else None: the client builds httpx's own."""
+    if settings.http_transport != "lean":
         return None
     return LeanTransport(ssl_context=tls)
 

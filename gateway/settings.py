@@ -183,14 +183,13 @@ class Settings(BaseSettings):
     stage_consumers: int = Field(default=2, ge=1, le=32)
     """Consumer threads per stage in each worker process (stages mostly wait on HTTP); on a broker
     each gets a prefetch slot."""
-    stage_handoff: bool = False
-    """true: a stage's job for the next stage of the same version runs in the same worker thread
-    right away, held in the outbox meanwhile (gateway/pipeline/handoff.py); any failure hands it
-    to the queue. Off by default for now: a failed run in the thread is not yet counted as one of
-    DSOGW_MAX_ATTEMPTS (the queue's attempts follow it), so max_attempts=1 would still retry."""
-    http_transport: Literal["httpx", "lean"] = "httpx"
-    """lean: outbound HTTP through our HTTP/1.1 transport (gateway/http11.py, half the CPU per call
-    of httpx's); opt-in for now, and not used while tracing is on (OpenTelemetry traces httpx's)."""
+    stage_handoff: bool = True
+    """A stage's job for the next stage of the same version runs in the same worker thread right
+    away, held in the outbox meanwhile (gateway/pipeline/handoff.py); a failure there is the job's
+    first attempt and hands it to the queue. false: every stage goes through the queue."""
+    http_transport: Literal["httpx", "lean"] = "lean"
+    """Outbound HTTP (DSO, ZGW) through our HTTP/1.1 transport under httpx's client (lean:
+    gateway/http11.py, half the CPU per call), or httpx's own (httpx)."""
     stage_handoff_hold: float = Field(default=60.0, gt=0)
     """Seconds a held job stays out of the relay's reach (renewed by the heartbeat while its stage
     runs, at least three heartbeats): how long a job of a worker that died waits to be queued."""

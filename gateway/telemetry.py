@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
@@ -56,6 +56,7 @@ _lock = threading.Lock()
 class _State:
     provider: TracerProvider | None = None
     previous_textmap: TextMapPropagator | None = None
+    lean_original: Callable[..., Any] | None = None  # LeanTransport.handle_request, untraced
 
 
 _state = _State()
@@ -132,6 +133,7 @@ def shutdown() -> None:
         from opentelemetry.propagate import set_global_textmap
 
         HTTPX2ClientInstrumentor().uninstrument()
+        _untrace_lean_transport()
         SQLAlchemyInstrumentor().uninstrument()
         if _state.previous_textmap is not None:
             set_global_textmap(_state.previous_textmap)
@@ -158,11 +160,40 @@ def _instrument(provider: TracerProvider) -> None:
     _state.previous_textmap = get_global_textmap()
     set_global_textmap(_OutboundOnly())
     HTTPX2ClientInstrumentor().instrument(tracer_provider=provider)
+    _trace_lean_transport()
     # The instrumentation declares SQLAlchemy < 2.1 and would silently do nothing on 2.1; it only
     # listens to the engine's cursor events, which 2.1 keeps (the tracing test proves the spans).
     SQLAlchemyInstrumentor().instrument(tracer_provider=provider, skip_dep_check=True)
     # Deliberately not the global tracer provider: FastAPI's own telemetry would then trace every
     # FastAPI app in the process a second time (and the test servers beside ours in the stack).
+
+
+def _trace_lean_transport() -> None:
+    """Our HTTP transport (gateway/http11.py) gets the span wrapper the instrumentation put on
+    httpx's transport class (a wrapt wrapper: wrapper(wrapped, instance, args, kwargs)), so a call
+    through it is the same client span. The tracing test proves it."""
+    import httpx2
+
+    from gateway.http11 import LeanTransport
+
+    wrapper = getattr(httpx2.HTTPTransport.__dict__["handle_request"], "_self_wrapper", None)
+    if wrapper is None or _state.lean_original is not None:
+        return
+    original = LeanTransport.handle_request
+
+    def handle_request(self: LeanTransport, request: httpx2.Request) -> httpx2.Response:
+        return wrapper(original.__get__(self), self, (request,), {})  # type: ignore[no-any-return]
+
+    _state.lean_original = original
+    LeanTransport.handle_request = handle_request  # type: ignore[method-assign]
+
+
+def _untrace_lean_transport() -> None:
+    from gateway.http11 import LeanTransport
+
+    if _state.lean_original is not None:
+        LeanTransport.handle_request = _state.lean_original  # type: ignore[method-assign]
+        _state.lean_original = None
 
 
 def _resource(settings: Settings) -> Resource:

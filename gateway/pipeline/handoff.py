@@ -8,8 +8,10 @@ alone while the worker runs it itself, right away (gateway/pipeline/worker.py).
 
 Nothing is lost and nothing changes for the guarantees: the held row is as durable as any job.
 - The next stage succeeds: its row is marked published, as the relay would have done.
-- It fails in any way: the hold is released and the relay publishes the job at once, so retries,
-  backoff and dead-lettering are the queue's, as without hand-off.
+- It fails: the failure is recorded as the job's first attempt (a retry with its backoff while
+  attempts are left, else FAILED), and the job goes to the queue: released with a hold until the
+  backoff is over, counted there as the second attempt; or, failed for good, only to be
+  dead-lettered by the consumer. Retries, backoff and dead letters stay as without hand-off.
 - The worker dies: the hold runs out (the heartbeat renews it while the stage runs) and the
   relay publishes the job then.
 A stage run twice (a hold that ran out under a stage that was still running) is a redelivery,
@@ -29,6 +31,11 @@ from gateway.events import FETCH, REPORT, TRANSLATE, StageJob
 from gateway.store import OutboxMessage
 
 NEXT_STAGE = {FETCH: TRANSLATE, TRANSLATE: REPORT}
+# Headers of a job given to the queue after its hand-off failed: the attempt made in the thread
+# counts (the consumer's first attempt is the second), or the job failed for good and is only
+# dead-lettered. Not "dsogw-": the STOMP queue's own headers use that prefix.
+PRIOR_ATTEMPTS = "gw-prior-attempts"
+FAILED = "gw-failed-in-handoff"
 
 
 @dataclass

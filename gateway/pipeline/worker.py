@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import structlog
 
@@ -110,12 +111,17 @@ class Worker:
     # -- one message -----------------------------------------------------------------------------
 
     def process(self, stage: StageRunner, message: Message) -> None:
-        bound = log.bind(stage=stage.name, message_id=message.message_id, attempt=message.delivery_count)
+        # Attempts made in a hand-off before the job came to the queue count too.
+        attempt = message.delivery_count + _int(message.headers.get(handoff.PRIOR_ATTEMPTS))
+        bound = log.bind(stage=stage.name, message_id=message.message_id, attempt=attempt)
         try:
             _, job = parse_job(message.body)
         except BadMessage as exc:
             bound.error("message.unreadable", error=str(exc))
             self.queue.dead_letter(message, str(exc))
+            return
+        if message.headers.get(handoff.FAILED):
+            self._dead_letter_failed(message, job)
             return
         bound = bound.bind(verzoeknummer=job.verzoeknummer, volgnummer=job.volgnummer)
         structlog.contextvars.bind_contextvars(verzoeknummer=job.verzoeknummer, message_id=message.message_id)
@@ -131,41 +137,14 @@ class Worker:
         except Exception as exc:  # noqa: BLE001 - every failure is classified, none escapes
             if offer is not None and offer.message is not None:
                 self._release(offer.message)  # committed before the failure: queued at once
-            error = classify(exc)
-            reason = mask_bsns(str(error))
             try:
-                if error.retryable and message.delivery_count < self.settings.max_attempts:
-                    outcome = "retry"
-                    delay = backoff_delay(self.settings, message.delivery_count, error.retry_after)
-                    self.store.record_attempt(
-                        job.verzoeknummer,
-                        job.volgnummer,
-                        stage=stage.name,
-                        reason=reason,
-                        attempt=message.delivery_count,
-                        max_attempts=self.settings.max_attempts,
-                        next_at=datetime.now(UTC) + timedelta(seconds=delay),
-                    )
-                    bound.warning("stage.retry", reason=reason, delay=round(delay, 2))
+                outcome, delay, reason = self._record_failed_attempt(stage, job, exc, attempt, bound)
+                if outcome == "retry":
                     self.queue.nack(message, delay=delay)
                 else:
-                    outcome = "failed"
-                    if error.retryable:
-                        reason = f"{reason} (opgegeven na {message.delivery_count} pogingen)"
-                    # This attempt counts too: "Pogingen" and "opgegeven na N" agree.
-                    self.store.record_failure(
-                        job.verzoeknummer,
-                        job.volgnummer,
-                        stage=stage.name,
-                        reason=reason,
-                        attempts=message.delivery_count,
-                    )
-                    # An exception no client translated is a bug: keep its traceback for whoever
-                    # fixes it (the BSN scrubber runs over the rendered traceback too).
-                    unexpected = getattr(type(exc), "retryable", None) is None and error is not exc
-                    bound.error("stage.failed", reason=reason, exc_info=exc if unexpected else None)
                     self.queue.dead_letter(message, reason)
             except Exception:  # noqa: BLE001 - store or broker down: leave it unacked, it comes back
+                outcome = "retry"
                 bound.exception("stage.bookkeeping_failed")
         else:
             self.queue.ack(message)
@@ -175,6 +154,47 @@ class Worker:
             self.metrics.observe_stage(stage.name, outcome, time.perf_counter() - started)
         if outcome == "ok" and offer is not None and offer.message is not None:
             self._run_held(offer.message)
+
+    def _record_failed_attempt(
+        self, stage: StageRunner, job: StageJob, exc: Exception, attempt: int, bound: Any
+    ) -> tuple[str, float, str]:
+        """Record a failed attempt in the store: ("retry", delay, reason) while attempts are left
+        for a retryable error, else ("failed", 0, reason) with the version FAILED."""
+        error = classify(exc)
+        reason = mask_bsns(str(error))
+        if error.retryable and attempt < self.settings.max_attempts:
+            delay = backoff_delay(self.settings, attempt, error.retry_after)
+            self.store.record_attempt(
+                job.verzoeknummer,
+                job.volgnummer,
+                stage=stage.name,
+                reason=reason,
+                attempt=attempt,
+                max_attempts=self.settings.max_attempts,
+                next_at=datetime.now(UTC) + timedelta(seconds=delay),
+            )
+            bound.warning("stage.retry", reason=reason, delay=round(delay, 2))
+            return "retry", delay, reason
+        if error.retryable:
+            reason = f"{reason} (opgegeven na {attempt} pogingen)"
+        # This attempt counts too: "Pogingen" and "opgegeven na N" agree.
+        self.store.record_failure(
+            job.verzoeknummer, job.volgnummer, stage=stage.name, reason=reason, attempts=attempt
+        )
+        # An exception no client translated is a bug: keep its traceback for whoever fixes it
+        # (the BSN scrubber runs over the rendered traceback too).
+        unexpected = getattr(type(exc), "retryable", None) is None and error is not exc
+        bound.error("stage.failed", reason=reason, exc_info=exc if unexpected else None)
+        return "failed", 0.0, reason
+
+    def _dead_letter_failed(self, message: Message, job: StageJob) -> None:
+        """A job whose hand-off failed for good: recorded FAILED then, dead-lettered now (its
+        reason from the store), so the dead letters are the same as without hand-off."""
+        versie = self.store.get_versie(job.verzoeknummer, job.volgnummer) if job.volgnummer else None
+        if versie is None or versie.state != "failed":
+            self.queue.ack(message)  # retried or handled meanwhile: nothing left to tell
+            return
+        self.queue.dead_letter(message, versie.last_error or "mislukt")
 
     # -- hand-off (gateway/pipeline/handoff.py) ----------------------------------------------------
 
@@ -210,12 +230,16 @@ class Worker:
                 try:
                     with handoff.offering(offer):
                         stage.handle(job)
-                except Exception as exc:  # noqa: BLE001 - the queue's retry decides, as for any job
-                    outcome = "queued"
-                    log.info("stage.handed_to_queue", stage=stage.name, reason=mask_bsns(str(classify(exc))))
+                except Exception as exc:  # noqa: BLE001 - recorded as the queue's first attempt
                     if offer is not None and offer.message is not None:
                         self._release(offer.message)
-                    self._release(held)
+                    bound = log.bind(stage=stage.name, message_id=held.message_id, attempt=1)
+                    outcome, delay, _ = self._record_failed_attempt(stage, job, exc, 1, bound)
+                    # To the queue: a retry when its backoff is over, counted as the second
+                    # attempt; a failure at once, for the consumer to dead-letter.
+                    marks = {handoff.PRIOR_ATTEMPTS: "1"} if outcome == "retry" else {handoff.FAILED: "1"}
+                    until = datetime.now(UTC) + timedelta(seconds=delay) if delay else None
+                    self._release(held, until=until, headers={**held.headers, **marks})
                     continue
                 finally:
                     structlog.contextvars.clear_contextvars()
@@ -235,9 +259,11 @@ class Worker:
             finally:
                 self._holding.discard(held.message_id)
 
-    def _release(self, message: OutboxMessage) -> None:
+    def _release(
+        self, message: OutboxMessage, *, until: datetime | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         try:
-            self.store.outbox_release(message.message_id)
+            self.store.outbox_release(message.message_id, until=until, headers=headers)
         except Exception:  # the hold runs out, and the relay publishes the job then
             log.warning("stage.handoff_not_released", message_id=message.message_id, exc_info=True)
 
@@ -334,3 +360,7 @@ class Worker:
         if self._stop_metrics_server is not None:
             self._stop_metrics_server()
             self._stop_metrics_server = None
+
+
+def _int(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else 0

@@ -860,10 +860,16 @@ class SqlStore:
             ).rowcount
         return bool(changed)
 
-    def outbox_release(self, message_id: str) -> None:
-        """Give a held job to the relay now (its worker did not run it to the end)."""
+    def outbox_release(
+        self, message_id: str, *, until: datetime | None = None, headers: Mapping[str, str] | None = None
+    ) -> None:
+        """Give a held job to the relay (its worker did not run it to the end): now, or at
+        `until`; `headers` replace the job's headers."""
+        values: dict[str, Any] = {"held_until": until, "k_message_id": message_id}
+        if headers is not None:
+            values["headers"] = dict(headers)
         with self._tx() as conn:
-            conn.execute(q.OUTBOX_HANDED_OVER, {"held_until": None, "k_message_id": message_id})
+            conn.execute(q.OUTBOX_HANDED_OVER, values)
 
     def outbox_renew_holds(self, message_ids: Collection[str], until: datetime) -> None:
         if not message_ids:

@@ -3,6 +3,7 @@ finished this one, its job held in the outbox meanwhile; any failure gives it to
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,10 @@ class ZgwDown(Exception):
     retryable = True
 
 
+class MappingGap(Exception):
+    retryable = False
+
+
 class Pipeline:
     """Three stages that move a version through the store as the real ones do."""
 
@@ -39,6 +44,7 @@ class Pipeline:
         self.ctx = StageContext(self.settings, self.store, Archive(tmp_path / "archive", self.store))
         self.ran: list[str] = []
         self.translate_failures = 0
+        self.translate_error: type[Exception] = ZgwDown
         self.stages = [
             StageRunner(FETCH, "fetch", self.fetch),
             StageRunner(TRANSLATE, "translate", self.translate),
@@ -63,7 +69,7 @@ class Pipeline:
         self.ran.append("translate")
         if self.translate_failures:
             self.translate_failures -= 1
-            raise ZgwDown("ZGW answered 503")
+            raise self.translate_error("ZGW answered 503")
         self.store.transition(
             job.verzoeknummer,
             1,
@@ -115,17 +121,60 @@ def test_one_fetch_message_takes_the_version_to_the_end(pipeline: Pipeline) -> N
     assert pipeline.queue.receive(REPORT, timeout=0.1) is None
 
 
-def test_a_failing_next_stage_goes_to_the_queue_with_its_retries(pipeline: Pipeline) -> None:
+def test_a_failing_next_stage_counts_as_the_first_attempt_and_retries_from_the_queue(
+    pipeline: Pipeline,
+) -> None:
     pipeline.translate_failures = 1
     pipeline.notify()
     assert pipeline.run_from(FETCH)
     assert pipeline.ran == ["fetch", "translate"] and pipeline.state() == "fetched"
-    # Released: the relay publishes it at once, and the queue's consumer finishes the version.
+    assert [e.detail for e in pipeline.store.events_for(VNR) if e.kind == "retry-translate"] == [
+        "poging 1 van 6: ZGW answered 503"
+    ]
+    # Released with a hold until its backoff is over; then the queue's consumer finishes it,
+    # and its attempt is the second.
+    time.sleep(0.05)
     assert pipeline.worker.relay_once() == 2
-    assert pipeline.run_from(TRANSLATE)
+    message = pipeline.queue.receive(TRANSLATE, timeout=0.5)
+    assert message is not None and message.headers[handoff.PRIOR_ATTEMPTS] == "1"
+    pipeline.worker.process(pipeline.stages[1], message)
     assert pipeline.ran == ["fetch", "translate", "translate", "report"]
     assert pipeline.state() == "reported"
     assert pipeline.queue.dead_letters() == []
+
+
+def test_attempts_in_the_thread_and_from_the_queue_add_up_to_max_attempts(tmp_path: Path) -> None:
+    pipeline = Pipeline(tmp_path, max_attempts=2)
+    pipeline.translate_failures = 5
+    pipeline.notify()
+    assert pipeline.run_from(FETCH)
+    time.sleep(0.05)
+    pipeline.worker.relay_once()
+    assert pipeline.run_from(TRANSLATE)
+    versie = pipeline.store.get_versie(VNR, 1)
+    assert versie is not None and versie.state == "failed"
+    assert versie.last_error == "ZGW answered 503 (opgegeven na 2 pogingen)"
+    assert pipeline.ran == ["fetch", "translate", "translate"]
+    assert [d.queue for d in pipeline.queue.dead_letters()] == [TRANSLATE]
+
+
+@pytest.mark.parametrize("max_attempts", [1, 3])
+def test_a_hand_off_that_fails_for_good_is_failed_at_once_and_dead_lettered(
+    tmp_path: Path, max_attempts: int
+) -> None:
+    pipeline = Pipeline(tmp_path, max_attempts=max_attempts)
+    pipeline.translate_failures = 1
+    pipeline.translate_error = MappingGap if max_attempts == 3 else ZgwDown
+    pipeline.notify()
+    assert pipeline.run_from(FETCH)
+    versie = pipeline.store.get_versie(VNR, 1)
+    assert versie is not None and versie.state == "failed" and versie.failed_stage == "translate"
+    # To the queue only to be dead-lettered, as a failed job is without hand-off: not run again.
+    assert pipeline.worker.relay_once() == 2
+    assert pipeline.run_from(TRANSLATE)
+    assert pipeline.ran == ["fetch", "translate"]
+    letters = pipeline.queue.dead_letters()
+    assert [d.queue for d in letters] == [TRANSLATE] and letters[0].reason == versie.last_error
 
 
 def test_a_job_of_a_worker_that_died_is_queued_when_its_hold_runs_out(pipeline: Pipeline) -> None:
