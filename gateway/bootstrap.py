@@ -6,6 +6,7 @@ arguments instead of patching anything."""
 
 from __future__ import annotations
 
+import os
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -160,10 +161,18 @@ def build_dso_client(settings: Settings, transport: httpx2.BaseTransport | None 
     )
 
 
+_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
+
+
 def _transport(settings: Settings, tls: ssl.SSLContext) -> httpx2.BaseTransport | None:
     """Our HTTP/1.1 transport (gateway/http11.py: half the CPU of httpx's per call) when chosen;
-    else None: the client builds httpx's own."""
+    else None: the client builds httpx's own. Ours connects to the server itself, and httpx
+    ignores the environment's proxies for a client given a transport: with a proxy in the
+    environment (HTTPS_PROXY and the like, as many municipal networks need), httpx's own is
+    used, which honours them and NO_PROXY as before."""
     if settings.http_transport != "lean":
+        return None
+    if any(os.environ.get(name) or os.environ.get(name.upper()) for name in _PROXY_VARIABLES):
         return None
     return LeanTransport(ssl_context=tls)
 

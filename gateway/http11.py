@@ -52,10 +52,12 @@ class _Connection:
         if isinstance(self.sock, ssl.SSLSocket) and self.sock.pending():
             return True
         try:
-            readable, _, _ = select.select([self.sock], [], [], 0)
+            # poll, not select: select refuses a descriptor above 1023 in a busy process.
+            poller = select.poll()
+            poller.register(self.sock, select.POLLIN)
+            return bool(poller.poll(0))
         except (OSError, ValueError):
             return True
-        return bool(readable)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):

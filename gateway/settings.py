@@ -189,7 +189,8 @@ class Settings(BaseSettings):
     first attempt and hands it to the queue. false: every stage goes through the queue."""
     http_transport: Literal["httpx", "lean"] = "lean"
     """Outbound HTTP (DSO, ZGW) through our HTTP/1.1 transport under httpx's client (lean:
-    gateway/http11.py, half the CPU per call), or httpx's own (httpx)."""
+    gateway/http11.py, half the CPU per call), or httpx's own (httpx). With HTTPS_PROXY or the
+    like in the environment, httpx's own is used: ours does not go through a proxy."""
     stage_handoff_hold: float = Field(default=60.0, gt=0)
     """Seconds a held job stays out of the relay's reach (renewed by the heartbeat while its stage
     runs, at least three heartbeats): how long a job of a worker that died waits to be queued."""

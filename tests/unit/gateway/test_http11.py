@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx2
 import pytest
@@ -296,3 +297,33 @@ def test_interim_answers_are_skipped(client: httpx2.Client) -> None:
         assert client.get(server.url).text == "final"
     finally:
         server.close()
+
+
+def test_a_proxy_in_the_environment_is_still_used(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Our transport does not go through proxies, and httpx ignores the environment's for a
+    client given a transport: with HTTP(S)_PROXY set, the gateway's clients take httpx's own."""
+    from gateway.bootstrap import build_zgw_client
+    from gateway.settings import Settings
+
+    proxy = serve(lambda seen: ok(b'{"results": [], "next": null}'))
+    try:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        settings = Settings(
+            _env_file=None,
+            data_dir=tmp_path,
+            zgw_zaken_url="http://zgw.invalid/zaken/api/v1",
+            zgw_documenten_url="http://zgw.invalid/documenten/api/v1",
+            zgw_catalogi_url="http://zgw.invalid/catalogi/api/v1",
+        )
+        assert settings.http_transport == "lean"
+        with build_zgw_client(settings) as client:
+            assert client.request("GET", "http://zgw.invalid/catalogi/api/v1/catalogussen") == {
+                "results": [],
+                "next": None,
+            }
+        # The proxy got the request in absolute form: it went through the proxy.
+        assert [s.path for s in proxy.seen] == ["http://zgw.invalid/catalogi/api/v1/catalogussen"]
+    finally:
+        proxy.close()
