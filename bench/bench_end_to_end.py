@@ -1,21 +1,24 @@
 """End-to-end throughput next to what the case system itself can take.
 
-    .venv/bin/python bench/bench_end_to_end.py [--verzoeken 150] [--workers 2]
+    .venv/bin/python bench/bench_end_to_end.py [--verzoeken 150] [--workers 2] [--rounds 3]
                                                [--backends sqlite,postgres-rabbitmq]
 
 The gateway: the DSO sandbox and the ZGW test server as their own processes, `dso-gateway api`
 and --workers `dso-gateway worker` processes; every verzoek is the sandbox's `verbouwing-initieren`
-(two bijlagen, 310 KB and 95 KB) with a fresh verzoeknummer, all filed at once. Measured: filed
-until every version is reported, in verzoeken/s.
+(two bijlagen, 310 KB and 95 KB) with a fresh verzoeknummer, filed at once per round. Measured:
+filed until every version is reported, in verzoeken/s.
 
 The limit of the case system: every ZGW call the gateway makes for one such verzoek (the
 delivery's, and the report stage's that store the ontvangstbevestiging in the zaak; recorded
 once by our own code, with warm catalogue caches) replayed with plain httpx against the same ZGW
-test server,
-with as many threads as the gateway has translate consumers, each replay with its own
-verzoeknummer and the URLs and locks of its own answers. Prints both rates and the ratio
-(target >= 0.6 on SQLite and on PostgreSQL + RabbitMQ), and the CPU each process spent per
-verzoek in both runs, so a run shows where the time goes."""
+test server process, with as many threads as the gateway has translate consumers, each replay
+with its own verzoeknummer and the URLs and locks of its own answers.
+
+The two alternate in --rounds rounds (gateway, then replay, on the same running servers; the
+gateway's processes idle during a replay), so a machine whose speed drifts during the run
+affects both alike. Prints both rates over all rounds and their ratio (target >= 0.6 on SQLite
+and on PostgreSQL + RabbitMQ), the ratio per round, and the CPU each process spent per verzoek
+in both, so a run shows where the time goes."""
 
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -168,8 +171,8 @@ def replay_one(client: httpx2.Client, calls: list[Call], recorded_nr: str, nr: s
         _learn(call.answer, response.json() if response.content else None, mapping)
 
 
-def replay_rate(calls: list[Call], recorded_nr: str, count: int, threads: int) -> float:
-    numbers = [f"2098{i:09d}" for i in range(count)]
+def replay_seconds(calls: list[Call], recorded_nr: str, numbers: list[str], threads: int) -> float:
+    """Replay the recorded calls once per number, `threads` at a time; the seconds it took."""
     local = threading.local()
 
     def one(nr: str) -> None:
@@ -180,11 +183,7 @@ def replay_rate(calls: list[Call], recorded_nr: str, count: int, threads: int) -
     started = time.perf_counter()
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(one, numbers))
-    return count / (time.perf_counter() - started)
-
-
-def zgw_server(procs: Processes, port: int) -> subprocess.Popen[bytes]:
-    return procs.spawn("sandbox", "zgw", "--port", str(port), "--secret", ZGW_SECRET)
+    return time.perf_counter() - started
 
 
 def template_units(count: int) -> list[Unit]:
@@ -199,10 +198,28 @@ def template_units(count: int) -> list[Unit]:
     return units
 
 
-# -- the gateway ---------------------------------------------------------------------------------------
+# -- one backend: gateway and replay rounds on the same servers ---------------------------------------
 
 
-def gateway_rate(backend: str, units: list[Unit], workers: int, workdir: Path) -> tuple[float, Settings]:
+@dataclass
+class Totals:
+    """What the gateway's rounds and the replay's rounds added up to."""
+
+    gateway_seconds: float = 0.0
+    replay_seconds: float = 0.0
+    gateway_cpu: dict[str, float] = field(default_factory=dict)  # role -> CPU seconds in gateway rounds
+    machine_cpu: float = 0.0
+    replay_zgw_cpu: float = 0.0
+    replay_client_cpu: float = 0.0
+    ratios: list[float] = field(default_factory=list)
+    transactions: int | None = None
+    calls: int = 0
+    threads: int = 0
+
+
+def run_backend(backend: str, units: list[Unit], workers: int, rounds: int, workdir: Path) -> Totals:
+    """The gateway and the replay in alternating rounds against one ZGW test server process.
+    `units[:2]` are recorded for the replay; the rest are filed in `rounds` rounds."""
     sandbox_port, zgw_port, api_port = free_port(), free_port(), free_port()
     zgw = f"http://127.0.0.1:{zgw_port}"
     env = {
@@ -216,6 +233,7 @@ def gateway_rate(backend: str, units: list[Unit], workers: int, workdir: Path) -
         "DSOGW_API_PORT": str(api_port),
         "DSOGW_LOG_LEVEL": "WARNING",
     }
+    totals = Totals()
     with fresh_database() as pg_url:
         if backend == "postgres-rabbitmq":
             env["DSOGW_STORE_URL"] = pg_url
@@ -249,66 +267,77 @@ def gateway_rate(backend: str, units: list[Unit], workers: int, workdir: Path) -
                 zgw_catalogi_url=f"{zgw}/catalogi/api/v1",
                 zgw_secret=ZGW_SECRET,
             )
+            recorded_nr, calls = record(settings, units[:2])
+            totals.calls = len(calls)
+            # As many replay threads as the gateway has threads that deliver (translate consumers;
+            # with hand-off the fetch consumers carry the chain, and there are as many).
+            totals.threads = threads = workers * int(
+                env.get("DSOGW_STAGE_CONSUMERS", settings.stage_consumers)
+            )
             control = httpx2.Client(base_url=f"http://127.0.0.1:{sandbox_port}/_sandbox", timeout=30)
             time.sleep(2.0)  # workers connected
             xacts_before = pg_transactions(store_url)
             roles = _roles(procs)
-            cpu_before = {role: _cpu_seconds(p.pid) for role, p in roles.items()}
-            machine_before = _machine_cpu_seconds()
-            started = time.perf_counter()
-            for unit in units:
-                _, xml, sizes = unit.versions[0]
-                control.post(
-                    "/verzoeken", content=xml, params=[("bijlage", f"{k}={v}") for k, v in sizes.items()]
-                ).raise_for_status()
+            zgw_pid = roles["zgw"].pid
+            filed = units[2:]
+            size = -(-len(filed) // rounds)
             store = SqlStore.from_url(store_url)
-            wanted = {u.verzoeknummer for u in units}
             polls = 0
             try:
-                while True:
-                    polls += 1
-                    states = {
-                        v.verzoeknummer: str(v.state)
-                        for v in store.all_versies()
-                        if v.verzoeknummer in wanted
-                    }
-                    done = {nr for nr, state in states.items() if state == "reported"}
-                    failed = sorted(nr for nr, state in states.items() if state == "failed")
-                    if failed:
-                        raise SystemExit(
-                            f"bench: {len(failed)} verzoeken failed, e.g. {failed[0]}: see {logs}"
-                        )
-                    if len(done) == len(wanted):
+                for r in range(rounds):
+                    batch = filed[r * size : (r + 1) * size]
+                    if not batch:
                         break
-                    if time.perf_counter() - started > 900:
-                        raise SystemExit(f"bench: only {len(done)} of {len(wanted)} reported after 900 s")
-                    time.sleep(0.2)
+                    cpu_before = {role: _cpu_seconds(p.pid) for role, p in roles.items()}
+                    machine_before = _machine_cpu_seconds()
+                    started = time.perf_counter()
+                    for unit in batch:
+                        _, xml, sizes = unit.versions[0]
+                        control.post(
+                            "/verzoeken",
+                            content=xml,
+                            params=[("bijlage", f"{k}={v}") for k, v in sizes.items()],
+                        ).raise_for_status()
+                    polls += _wait_reported(store, {u.verzoeknummer for u in batch}, started, logs)
+                    gateway_seconds = time.perf_counter() - started
+                    totals.gateway_seconds += gateway_seconds
+                    totals.machine_cpu += _machine_cpu_seconds() - machine_before
+                    for role, p in roles.items():
+                        spent = _cpu_seconds(p.pid) - cpu_before[role]
+                        totals.gateway_cpu[role] = totals.gateway_cpu.get(role, 0.0) + spent
+                    # The replay of as many verzoeken, against the same ZGW server process.
+                    time.sleep(0.5)  # the workers' last commits and acks
+                    numbers = [f"209{r}{i:09d}" for i in range(len(batch))]
+                    zgw_before, client_before = _cpu_seconds(zgw_pid), time.process_time()
+                    replay = replay_seconds(calls, recorded_nr, numbers, threads)
+                    totals.replay_seconds += replay
+                    totals.replay_zgw_cpu += _cpu_seconds(zgw_pid) - zgw_before
+                    totals.replay_client_cpu += time.process_time() - client_before
+                    totals.ratios.append((len(batch) / gateway_seconds) / (len(batch) / replay))
             finally:
                 store.close()
-            rate = len(units) / (time.perf_counter() - started)
-            spent = {
-                role: (_cpu_seconds(p.pid) - cpu_before[role]) * 1000 / len(units)
-                for role, p in roles.items()
-            }
-            machine = (_machine_cpu_seconds() - machine_before) * 1000 / len(units)
-            print(
-                f"{backend:18} CPU ms per verzoek: "
-                + ", ".join(f"{role} {ms:.1f}" for role, ms in spent.items())
-                + f"; all {sum(spent.values()):.1f}; the whole machine {machine:.1f} (the rest: this"
-                " script, the database server and broker, the kernel, anything else running)",
-                flush=True,
-            )
             if xacts_before is not None:
                 time.sleep(1.5)  # backends report their statistics at most once a second
-                xacts = (pg_transactions(store_url) or 0) - xacts_before - polls
-                print(
-                    f"{backend:18} PostgreSQL transactions (commits + rollbacks) per verzoek:"
-                    f" {xacts / len(units):.1f} (all of the run, idle outbox and queue polling included)",
-                    flush=True,
-                )
-            return rate, settings
+                totals.transactions = (pg_transactions(store_url) or 0) - xacts_before - polls
+            return totals
         finally:
             procs.stop()
+
+
+def _wait_reported(store: SqlStore, wanted: set[str], started: float, logs: Path) -> int:
+    """Poll the store until every wanted verzoek is reported; the number of polls."""
+    polls = 0
+    while True:
+        polls += 1
+        states = {v.verzoeknummer: str(v.state) for v in store.all_versies() if v.verzoeknummer in wanted}
+        failed = sorted(nr for nr, state in states.items() if state == "failed")
+        if failed:
+            raise SystemExit(f"bench: {len(failed)} verzoeken failed, e.g. {failed[0]}: see {logs}")
+        if sum(state == "reported" for state in states.values()) == len(wanted):
+            return polls
+        if time.perf_counter() - started > 900:
+            raise SystemExit(f"bench: not every verzoek reported after 900 s: see {logs}")
+        time.sleep(0.2)
 
 
 def _roles(procs: Processes) -> dict[str, subprocess.Popen[bytes]]:
@@ -347,6 +376,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verzoeken", type=int, default=150)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--backends", default="sqlite,postgres-rabbitmq")
     args = parser.parse_args()
     configure_logging("WARNING")
@@ -354,42 +384,35 @@ def main() -> int:
     for backend in args.backends.split(","):
         workdir = ROOT / "var" / "bench-e2e" / f"{backend}-{int(time.time())}"
         units = template_units(args.verzoeken + 2)  # two more: recorded for the baseline
-        rate, settings = gateway_rate(backend, units[2:], args.workers, workdir)
-        # The ZGW test server is gone with the gateway's processes: start one for the baseline.
-        zgw_port = free_port()
-        zgw = f"http://127.0.0.1:{zgw_port}"
-        settings = settings.model_copy(
-            update={
-                "zgw_zaken_url": f"{zgw}/zaken/api/v1",
-                "zgw_documenten_url": f"{zgw}/documenten/api/v1",
-                "zgw_catalogi_url": f"{zgw}/catalogi/api/v1",
-            }
+        t = run_backend(backend, units, args.workers, max(1, args.rounds), workdir)
+        n = args.verzoeken
+        print(
+            f"{backend:18} CPU ms per verzoek: "
+            + ", ".join(f"{role} {sec * 1000 / n:.1f}" for role, sec in t.gateway_cpu.items())
+            + f"; all {sum(t.gateway_cpu.values()) * 1000 / n:.1f}; the whole machine"
+            f" {t.machine_cpu * 1000 / n:.1f} (the rest: this script, the database server and broker,"
+            " the kernel, anything else running)",
+            flush=True,
         )
-        procs = Processes(dict(os.environ), workdir / "logs")
-        try:
-            procs.others.append(
-                procs.spawn("sandbox", "zgw", "--port", str(zgw_port), "--secret", ZGW_SECRET)
-            )
-            wait_port(zgw_port, 60, "the ZGW test server")
-            recorded_nr, calls = record(settings, units[:2])
-            threads = args.workers * settings.stage_consumers
-            zgw_cpu = _cpu_seconds(procs.others[0].pid)
-            replay_cpu = time.process_time()
-            limit = replay_rate(calls, recorded_nr, args.verzoeken, threads)
+        if t.transactions is not None:
             print(
-                f"{backend:18} CPU ms per verzoek in the replay: zgw"
-                f" {(_cpu_seconds(procs.others[0].pid) - zgw_cpu) * 1000 / args.verzoeken:.1f},"
-                f" replay client {(time.process_time() - replay_cpu) * 1000 / args.verzoeken:.1f}",
+                f"{backend:18} PostgreSQL transactions (commits + rollbacks) per verzoek:"
+                f" {t.transactions / n:.1f} (all of the run, idle outbox and queue polling included)",
                 flush=True,
             )
-        finally:
-            procs.stop()
+        print(
+            f"{backend:18} CPU ms per verzoek in the replay: zgw {t.replay_zgw_cpu * 1000 / n:.1f},"
+            f" replay client {t.replay_client_cpu * 1000 / n:.1f}",
+            flush=True,
+        )
+        rate, limit = n / t.gateway_seconds, n / t.replay_seconds
         ratio = rate / limit
         ok = ok and ratio >= 0.6
         print(
             f"{backend:18} gateway {rate:6.2f} verzoeken/s with {args.workers} workers;"
-            f" plain-httpx replay of its {len(calls)} ZGW calls/verzoek {limit:6.2f}/s"
-            f" ({threads} threads); ratio {ratio:.2f} (target >= 0.6)",
+            f" plain-httpx replay of its {t.calls} ZGW calls/verzoek {limit:6.2f}/s"
+            f" ({t.threads} threads); ratio {ratio:.2f} (target >= 0.6); per round"
+            f" {', '.join(f'{r:.2f}' for r in t.ratios)}",
             flush=True,
         )
     print("end-to-end target:", "met" if ok else "MISSED")
