@@ -9,6 +9,7 @@ import hashlib
 import os
 import re
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -20,6 +21,19 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 def safe_name(name: str) -> str:
     cleaned = _UNSAFE.sub("_", name).lstrip(".")
     return cleaned[:120] or "document"
+
+
+@dataclass(frozen=True)
+class ArchivedFile:
+    """A file written to the archive, for its index row."""
+
+    kind: str
+    path: Path
+    size: int
+    sha256: str
+    document_id: str | None
+    bestandsnaam: str | None
+    media_type: str | None
 
 
 class Archive:
@@ -91,6 +105,25 @@ class Archive:
             document_id=document_id,
             bestandsnaam=bestandsnaam,
             media_type=media_type,
+        )
+
+    def register_files(self, verzoeknummer: str, volgnummer: int, files: list[ArchivedFile]) -> None:
+        """register_file for several files, in one write (gateway/store: add_archive_files)."""
+        self.store.add_archive_files(
+            verzoeknummer,
+            volgnummer,
+            [
+                {
+                    "kind": f.kind,
+                    "path": str(f.path),
+                    "size": f.size,
+                    "sha256": f.sha256,
+                    "document_id": f.document_id,
+                    "bestandsnaam": f.bestandsnaam,
+                    "media_type": f.media_type,
+                }
+                for f in files
+            ],
         )
 
     def _latest(

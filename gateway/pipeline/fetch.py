@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-
 import structlog
 
 from dso_client import DsoClient
@@ -13,6 +10,7 @@ from dso_client.download import DsoTooLargeError
 from dso_client.errors import DsoError, DsoNotAvailableError
 from dso_client.models import Verzoekreferenties
 from gateway import logboek
+from gateway.archive import ArchivedFile
 from gateway.events import TRANSLATE, StageJob
 from gateway.pipeline.context import StageContext
 from gateway.store import State
@@ -50,15 +48,12 @@ class FetchStage:
 
         # The archive index rows are written at the end, with the transition (below): files
         # archived by a fetch that dies half-way are fetched again, and overwritten, by its retry.
-        index: list[Callable[[], None]] = []
+        index: list[ArchivedFile] = []
         # Streamed to disk under max_stam_bytes: an oversized STAM is refused before it is archived.
         dest = archive.version_dir(job.verzoeknummer, volgnummer) / "samenvatting.xml"
         stam = self.dso.samenvatting_to(job.verzoeknummer, volgnummer, dest, oin=oin)
         index.append(
-            partial(
-                archive.register_file,
-                job.verzoeknummer,
-                volgnummer,
+            ArchivedFile(
                 kind="stam",
                 path=stam.path,
                 size=stam.size,
@@ -85,10 +80,7 @@ class FetchStage:
             dest = archive.document_path(job.verzoeknummer, volgnummer, ref.document_id)
             result = self.dso.download_document(ref, dest, oin=oin)
             index.append(
-                partial(
-                    archive.register_file,
-                    job.verzoeknummer,
-                    volgnummer,
+                ArchivedFile(
                     kind="document",
                     path=result.path,
                     size=result.size,
@@ -104,8 +96,7 @@ class FetchStage:
         # Logboek's record of the fetch and the transition with its translate job: all or none.
         with store.together():
             logboek.opgehaald(store, job.verzoeknummer, volgnummer, stam.path, fetched)
-            for register in index:
-                register()
+            archive.register_files(job.verzoeknummer, volgnummer, index)
             store.transition(
                 job.verzoeknummer,
                 volgnummer,
@@ -117,7 +108,7 @@ class FetchStage:
             )
         log.info("fetch.done", verzoeknummer=job.verzoeknummer, volgnummer=volgnummer, documents=fetched)
 
-    def _archive_pdf(self, refs: Verzoekreferenties, oin: str, index: list[Callable[[], None]]) -> str:
+    def _archive_pdf(self, refs: Verzoekreferenties, oin: str, index: list[ArchivedFile]) -> str:
         """Archive DSO's PDF rendition; returns a note for the event. The PDF is for people, the
         zaak is made from the STAM XML: a PDF DSO does not have (404) or refuses is noted and
         the verzoek goes on; any other retryable failure retries the stage as usual."""
@@ -138,10 +129,7 @@ class FetchStage:
         if pdf is None:
             return ""
         index.append(
-            partial(
-                archive.register_file,
-                refs.verzoeknummer,
-                refs.volgnummer,
+            ArchivedFile(
                 kind="pdf",
                 path=pdf.path,
                 size=pdf.size,

@@ -924,6 +924,30 @@ class SqlStore:
             )
             return int(result.inserted_primary_key[0])  # type: ignore[index]
 
+    def add_archive_files(
+        self, verzoeknummer: str, volgnummer: int, files: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """add_archive for several files of one version: one DELETE of their paths and one
+        executemany INSERT, instead of both per file (a fetch indexes five files or more).
+        Each file is a mapping of the archive columns kind, path, size, sha256, document_id,
+        bestandsnaam and media_type."""
+        if not files:
+            return
+        now = _now()
+        rows = [
+            {**f, "verzoeknummer": verzoeknummer, "volgnummer": volgnummer, "created_at": now} for f in files
+        ]
+        with self._tx() as conn:
+            conn.execute(
+                q.DELETE_ARCHIVE_PATHS,
+                {
+                    "k_verzoeknummer": verzoeknummer,
+                    "k_volgnummer": volgnummer,
+                    "k_paths": [f["path"] for f in files],
+                },
+            )
+            conn.execute(q.INSERT_ARCHIVE, rows)
+
     def archive_for(self, verzoeknummer: str, volgnummer: int | None = None) -> list[ArchiveRecord]:
         with self.reading() as conn:
             if volgnummer is None:

@@ -67,6 +67,11 @@ MARK_PUBLISHED = _ob.update().where(_ob.c.id.in_(bindparam("k_ids", expanding=Tr
 DELETE_POGING = _pg.delete().where(
     _pg.c.verzoeknummer == bindparam("k_verzoeknummer"), _pg.c.volgnummer == bindparam("k_volgnummer")
 )
+DELETE_ARCHIVE_PATHS = _ar.delete().where(
+    _ar.c.verzoeknummer == bindparam("k_verzoeknummer"),
+    _ar.c.volgnummer == bindparam("k_volgnummer"),
+    _ar.c.path.in_(bindparam("k_paths", expanding=True)),
+)
 DELETE_ARCHIVE_PATH = _ar.delete().where(
     _ar.c.verzoeknummer == bindparam("k_verzoeknummer"),
     _ar.c.volgnummer == bindparam("k_volgnummer"),

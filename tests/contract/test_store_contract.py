@@ -197,3 +197,37 @@ def test_a_file_archived_again_at_the_same_path_replaces_its_row(store: SqlStore
     store.add_archive(VNR, 1, kind="stam", path="/a/x.xml", size=12, sha256="2" * 64)
     store.add_archive(VNR, 2, kind="stam", path="/a/v2.xml", size=11, sha256="3" * 64)
     assert [(a.volgnummer, a.size) for a in store.archive_for(VNR)] == [(1, 12), (2, 11)]
+
+
+def test_several_files_indexed_at_once_replace_their_rows_as_one_by_one_would(store: SqlStore) -> None:
+    # A fetch indexes its files in one write; a retried fetch's files replace the first one's.
+    def files(size: int) -> list[dict[str, object]]:
+        return [
+            {
+                "kind": kind,
+                "path": f"/a/{name}",
+                "size": size,
+                "sha256": "0" * 64,
+                "document_id": document_id,
+                "bestandsnaam": name,
+                "media_type": None,
+            }
+            for kind, name, document_id in (
+                ("stam", "x.xml", None),
+                ("pdf", "v.pdf", None),
+                ("document", "d", "D1"),
+            )
+        ]
+
+    store.add_archive(VNR, 1, kind="document", path="/a/other", size=1, sha256="1" * 64, document_id="D0")
+    store.add_archive_files(VNR, 1, files(10))
+    store.add_archive_files(VNR, 1, files(12))
+    store.add_archive_files(VNR, 1, [])
+    index = store.archive_for(VNR, 1)
+    assert sorted((a.path, a.size) for a in index) == [
+        ("/a/d", 12),
+        ("/a/other", 1),
+        ("/a/v.pdf", 12),
+        ("/a/x.xml", 12),
+    ]
+    assert {a.path: a.document_id for a in index}["/a/d"] == "D1"
