@@ -5,6 +5,7 @@ partial file that looks archived."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -95,35 +96,16 @@ class Archive:
         bestandsnaam: str | None,
         media_type: str | None,
     ) -> None:
-        self.store.add_archive(
+        self.register_files(
             verzoeknummer,
             volgnummer,
-            kind=kind,
-            path=str(path),
-            size=size,
-            sha256=sha256,
-            document_id=document_id,
-            bestandsnaam=bestandsnaam,
-            media_type=media_type,
+            [ArchivedFile(kind, path, size, sha256, document_id, bestandsnaam, media_type)],
         )
 
     def register_files(self, verzoeknummer: str, volgnummer: int, files: list[ArchivedFile]) -> None:
         """register_file for several files, in one write (gateway/store: add_archive_files)."""
         self.store.add_archive_files(
-            verzoeknummer,
-            volgnummer,
-            [
-                {
-                    "kind": f.kind,
-                    "path": str(f.path),
-                    "size": f.size,
-                    "sha256": f.sha256,
-                    "document_id": f.document_id,
-                    "bestandsnaam": f.bestandsnaam,
-                    "media_type": f.media_type,
-                }
-                for f in files
-            ],
+            verzoeknummer, volgnummer, [{**dataclasses.asdict(f), "path": str(f.path)} for f in files]
         )
 
     def _latest(

@@ -13,7 +13,8 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,7 +28,7 @@ from gateway.events import BadMessage, StageJob, parse_job, trace_context_of
 from gateway.metrics import GatewayMetrics
 from gateway.pipeline import handoff
 from gateway.settings import Settings
-from gateway.store import OutboxMessage, OutboxRow, SqlStore
+from gateway.store import OutboxMessage, OutboxRow, SqlStore, State
 from gateway.telemetry import StageSpan
 from message_queue.base import Message, MessageQueue
 from message_queue.errors import QueueError
@@ -124,36 +125,45 @@ class Worker:
             self._dead_letter_failed(message, job)
             return
         bound = bound.bind(verzoeknummer=job.verzoeknummer, volgnummer=job.volgnummer)
-        structlog.contextvars.bind_contextvars(verzoeknummer=job.verzoeknummer, message_id=message.message_id)
-        # A span per stage, child of the trace the message carries; timed for the histogram.
-        span = StageSpan(
-            stage.name, stage.queue, trace_context_of(message.body), job.verzoeknummer, job.volgnummer
-        )
-        started, outcome = time.perf_counter(), "ok"
         offer = self._offer(stage, job)
-        try:
-            with handoff.offering(offer):
-                stage.handle(job)
-        except Exception as exc:  # noqa: BLE001 - every failure is classified, none escapes
-            if offer is not None and offer.message is not None:
-                self._release(offer.message)  # committed before the failure: queued at once
+        with self._observed(stage, job, message.message_id, message.body) as outcome:
             try:
-                outcome, delay, reason = self._record_failed_attempt(stage, job, exc, attempt, bound)
-                if outcome == "retry":
-                    self.queue.nack(message, delay=delay)
-                else:
-                    self.queue.dead_letter(message, reason)
-            except Exception:  # noqa: BLE001 - store or broker down: leave it unacked, it comes back
-                outcome = "retry"
-                bound.exception("stage.bookkeeping_failed")
-        else:
-            self.queue.ack(message)
+                with handoff.offering(offer):
+                    stage.handle(job)
+            except Exception as exc:  # noqa: BLE001 - every failure is classified, none escapes
+                if offer is not None and offer.message is not None:
+                    self._release(offer.message)  # committed before the failure: queued at once
+                outcome.value = "retry"  # unless the bookkeeping below says otherwise
+                try:
+                    outcome.value, delay, reason = self._record_failed_attempt(
+                        stage, job, exc, attempt, bound
+                    )
+                    if outcome.value == "retry":
+                        self.queue.nack(message, delay=delay)
+                    else:
+                        self.queue.dead_letter(message, reason)
+                except Exception:  # noqa: BLE001 - store or broker down: leave it unacked, it comes back
+                    bound.exception("stage.bookkeeping_failed")
+            else:
+                self.queue.ack(message)
+        if outcome.value == "ok" and offer is not None and offer.message is not None:
+            self._run_held(offer.message)
+
+    @contextmanager
+    def _observed(
+        self, stage: StageRunner, job: StageJob, message_id: str, body: bytes
+    ) -> Iterator[_Outcome]:
+        """One stage run, queued or held: the verzoeknummer bound to its log lines, a span that is
+        a child of the trace the job carries, and its time in the stage histogram."""
+        structlog.contextvars.bind_contextvars(verzoeknummer=job.verzoeknummer, message_id=message_id)
+        span = StageSpan(stage.name, stage.queue, trace_context_of(body), job.verzoeknummer, job.volgnummer)
+        outcome, started = _Outcome(), time.perf_counter()
+        try:
+            yield outcome
         finally:
             structlog.contextvars.clear_contextvars()
-            span.end(outcome)
-            self.metrics.observe_stage(stage.name, outcome, time.perf_counter() - started)
-        if outcome == "ok" and offer is not None and offer.message is not None:
-            self._run_held(offer.message)
+            span.end(outcome.value)
+            self.metrics.observe_stage(stage.name, outcome.value, time.perf_counter() - started)
 
     def _record_failed_attempt(
         self, stage: StageRunner, job: StageJob, exc: Exception, attempt: int, bound: Any
@@ -191,7 +201,7 @@ class Worker:
         """A job whose hand-off failed for good: recorded FAILED then, dead-lettered now (its
         reason from the store), so the dead letters are the same as without hand-off."""
         versie = self.store.get_versie(job.verzoeknummer, job.volgnummer) if job.volgnummer else None
-        if versie is None or versie.state != "failed":
+        if versie is None or versie.state != State.FAILED:
             self.queue.ack(message)  # retried or handled meanwhile: nothing left to tell
             return
         self.queue.dead_letter(message, versie.last_error or "mislukt")
@@ -219,32 +229,28 @@ class Worker:
                     continue  # its transaction did not commit it, or the relay has it now
                 stage = self._by_queue[held.queue]
                 _, job = parse_job(held.body)
-                structlog.contextvars.bind_contextvars(
-                    verzoeknummer=job.verzoeknummer, message_id=held.message_id
-                )
-                span = StageSpan(
-                    stage.name, stage.queue, trace_context_of(held.body), job.verzoeknummer, job.volgnummer
-                )
-                started, outcome = time.perf_counter(), "ok"
                 offer = self._offer(stage, job, running=held.message_id)
-                try:
-                    with handoff.offering(offer):
-                        stage.handle(job)
-                except Exception as exc:  # noqa: BLE001 - recorded as the queue's first attempt
-                    if offer is not None and offer.message is not None:
-                        self._release(offer.message)
-                    bound = log.bind(stage=stage.name, message_id=held.message_id, attempt=1)
-                    outcome, delay, _ = self._record_failed_attempt(stage, job, exc, 1, bound)
-                    # To the queue: a retry when its backoff is over, counted as the second
-                    # attempt; a failure at once, for the consumer to dead-letter.
-                    marks = {handoff.PRIOR_ATTEMPTS: "1"} if outcome == "retry" else {handoff.FAILED: "1"}
-                    until = datetime.now(UTC) + timedelta(seconds=delay) if delay else None
-                    self._release(held, until=until, headers={**held.headers, **marks})
+                with self._observed(stage, job, held.message_id, held.body) as outcome:
+                    try:
+                        with handoff.offering(offer):
+                            stage.handle(job)
+                    except Exception as exc:  # noqa: BLE001 - recorded as the queue's first attempt
+                        if offer is not None and offer.message is not None:
+                            self._release(offer.message)
+                        outcome.value = "retry"  # if the store is down: the outer except releases it
+                        bound = log.bind(stage=stage.name, message_id=held.message_id, attempt=1)
+                        outcome.value, delay, _ = self._record_failed_attempt(stage, job, exc, 1, bound)
+                        # To the queue: a retry when its backoff is over, counted as the second
+                        # attempt; a failure at once, for the consumer to dead-letter.
+                        marks = (
+                            {handoff.PRIOR_ATTEMPTS: "1"}
+                            if outcome.value == "retry"
+                            else {handoff.FAILED: "1"}
+                        )
+                        until = datetime.now(UTC) + timedelta(seconds=delay) if delay else None
+                        self._release(held, until=until, headers={**held.headers, **marks})
+                if outcome.value != "ok":
                     continue
-                finally:
-                    structlog.contextvars.clear_contextvars()
-                    span.end(outcome)
-                    self.metrics.observe_stage(stage.name, outcome, time.perf_counter() - started)
                 following = offer.message if offer is not None else None
                 if following is not None and self.store.outbox_held(following.message_id):
                     # Committed: the same transaction marked this job handed over.
@@ -364,3 +370,12 @@ class Worker:
 
 def _int(value: str | None) -> int:
     return int(value) if value and value.isdigit() else 0
+
+
+class _Outcome:
+    """How a stage run ended, for its span and the histogram: ok, retry or failed."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = "ok"

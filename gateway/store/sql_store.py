@@ -308,7 +308,7 @@ class SqlStore:
         )
         if job.hands_over is not None:
             conn.execute(
-                q.OUTBOX_HANDED_OVER,
+                q.UPDATE_HELD,
                 {"published_at": _now(), "held_until": None, "k_message_id": job.hands_over},
             )
 
@@ -856,7 +856,7 @@ class SqlStore:
         held any more, the relay had it)."""
         with self._tx() as conn:
             changed = conn.execute(
-                q.OUTBOX_HANDED_OVER, {"published_at": _now(), "held_until": None, "k_message_id": message_id}
+                q.UPDATE_HELD, {"published_at": _now(), "held_until": None, "k_message_id": message_id}
             ).rowcount
         return bool(changed)
 
@@ -869,7 +869,7 @@ class SqlStore:
         if headers is not None:
             values["headers"] = dict(headers)
         with self._tx() as conn:
-            conn.execute(q.OUTBOX_HANDED_OVER, values)
+            conn.execute(q.UPDATE_HELD, values)
 
     def outbox_renew_holds(self, message_ids: Collection[str], until: datetime) -> None:
         if not message_ids:

@@ -112,8 +112,9 @@ _OUTBOX_DUE = (
 OUTBOX_ANY_PENDING = sa.select(_ob.c.id).where(*_OUTBOX_DUE).limit(1)
 _HELD = (_ob.c.message_id == bindparam("k_message_id"), _ob.c.published_at.is_(None))
 OUTBOX_HELD = sa.select(_ob.c.held_until).where(*_HELD, _ob.c.held_until.is_not(None))
-# The worker ran the held job: as published, without the broker.
-OUTBOX_HANDED_OVER = _ob.update().where(*_HELD)
+# A held job, still unpublished: handed over (published_at set: the worker ran it) or released
+# to the relay (held_until moved or cleared), its SET columns from the parameter dict.
+UPDATE_HELD = _ob.update().where(*_HELD)
 RENEW_HOLDS = _ob.update().where(
     _ob.c.message_id.in_(bindparam("k_message_ids", expanding=True)),
     _ob.c.published_at.is_(None),
