@@ -28,7 +28,9 @@ import httpx2
 _MAX_LINE = 64 * 1024  # a status or header line longer than this is not HTTP we want to read
 _MAX_HEADERS = 200
 _READ_SIZE = 64 * 1024
-_KEEPALIVE_EXPIRY = 5.0  # as httpcore: a server closes idle connections after a few seconds
+# Below uvicorn's 5 s (and most servers' idle timeouts): a connection the server is about to
+# close is not taken; one it closed anyway is caught by the stale check or the one retry.
+_KEEPALIVE_EXPIRY = 4.0
 _MAX_IDLE_PER_HOST = 20
 _NO_BODY_STATUS = frozenset({204, 304})
 # A request that did not reach the server can be sent again on a fresh connection; for these

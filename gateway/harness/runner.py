@@ -26,6 +26,7 @@ from gateway.harness.checks import check
 from gateway.harness.numbers import VerzoeknummerGenerator
 from gateway.harness.scenario import Scenario
 from gateway.harness.steps import ScenarioRun, StepError, run_step
+from gateway.http11 import LeanTransport
 from gateway.settings import APELDOORN_OIN, OMGEVINGSDIENST_OIN, Settings
 from gateway.stack import LocalStack
 
@@ -128,9 +129,15 @@ def _run_all(
     settings = base.model_copy(update={"data_dir": data_dir})
     with (
         LocalStack(settings, data_dir=data_dir, external_zgw=external_zgw) as stack,
-        httpx2.Client(base_url=stack.sandbox.url, timeout=30) as sandbox,
+        # Our transport: a scenario that waits about as long as the servers keep an idle
+        # connection (uvicorn: 5 s) met a connection reset on httpx's, which never tries again;
+        # ours tries a GET once more on a fresh connection (gateway/http11.py).
+        httpx2.Client(base_url=stack.sandbox.url, timeout=30, transport=LeanTransport()) as sandbox,
         httpx2.Client(
-            base_url=stack.api.url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+            base_url=stack.api.url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+            transport=LeanTransport(),
         ) as api,
         build_zgw_client(
             stack.settings, user_id="dso-gateway-harness", user_representation="DSO gateway test harness"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +17,8 @@ import httpx2
 import pytest
 
 from gateway.http11 import LeanTransport
+
+RESET = b"<reset>"
 
 
 @dataclass
@@ -77,6 +80,9 @@ class ScriptedServer:
                 self.seen.append(seen)
                 reply = self.answer(seen)
                 if reply is None:
+                    return
+                if reply == RESET:  # abort: the client reads "connection reset by peer"
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     return
                 # Decided before sending: a test may change the flag once it has the answer.
                 close = self.close_after_answer or b"connection: close" in reply.lower()
@@ -327,3 +333,20 @@ def test_a_proxy_in_the_environment_is_still_used(monkeypatch: pytest.MonkeyPatc
         assert [s.path for s in proxy.seen] == ["http://zgw.invalid/catalogi/api/v1/catalogussen"]
     finally:
         proxy.close()
+
+
+def test_a_get_reset_on_a_kept_connection_is_tried_once_more(client: httpx2.Client) -> None:
+    # A server that drops an idle connection as the next request arrives resets it (RST).
+    calls: list[str] = []
+
+    def answer(seen: Seen) -> bytes:
+        calls.append(seen.path)
+        return RESET if len(calls) == 2 else ok(b"ok")
+
+    server = serve(answer)
+    try:
+        assert client.get(f"{server.url}/1").text == "ok"
+        assert client.get(f"{server.url}/2").text == "ok"
+        assert calls == ["/1", "/2", "/2"]
+    finally:
+        server.close()
