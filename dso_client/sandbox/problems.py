@@ -21,7 +21,7 @@ class ProblemError(Exception):
         self.headers = headers or {}
 
 
-def caller_oin(request: Request) -> str:
+async def caller_oin(request: Request) -> str:
     config: SandboxConfig = request.app.state.sandbox.config
     oin = request.headers.get(config.oin_header)
     if not oin:

@@ -9,7 +9,7 @@ from gateway.archive import Archive
 from gateway.events import StageJob, make_job
 from gateway.pipeline import handoff
 from gateway.settings import Settings
-from gateway.store import OutboxMessage, SqlStore
+from gateway.store import CommitReceipt, OutboxMessage, SqlStore
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,9 @@ class StageContext:
         offer = handoff.current()
         if offer is not None and offer.takes(queue, job):
             # Held for this worker, which runs it next (gateway/pipeline/handoff.py).
-            message = dataclasses.replace(message, held_until=offer.held_until, hands_over=offer.running)
+            message = dataclasses.replace(
+                message, held_until=offer.held_until, hands_over=offer.running, receipt=CommitReceipt()
+            )
             offer.message = message
         return message
 

@@ -225,7 +225,7 @@ class Worker:
             held, message = message, None
             self._holding.add(held.message_id)
             try:
-                if not checked and not self.store.outbox_held(held.message_id):
+                if not checked and not self._committed(held):
                     continue  # its transaction did not commit it, or the relay has it now
                 stage = self._by_queue[held.queue]
                 _, job = parse_job(held.body)
@@ -252,7 +252,7 @@ class Worker:
                 if outcome.value != "ok":
                     continue
                 following = offer.message if offer is not None else None
-                if following is not None and self.store.outbox_held(following.message_id):
+                if following is not None and self._committed(following):
                     # Committed: the same transaction marked this job handed over.
                     message, checked = following, True
                 else:
@@ -264,6 +264,14 @@ class Worker:
                 self._release(held)
             finally:
                 self._holding.discard(held.message_id)
+
+    def _committed(self, message: OutboxMessage) -> bool:
+        """Whether a job the stage held is in the outbox, held: its transaction's receipt says
+        so (no read), else the outbox is asked. Just committed, it is still held: the hold
+        (DSOGW_STAGE_HANDOFF_HOLD) outlasts the moment until the next stage starts."""
+        if message.receipt is not None and message.receipt.committed:
+            return True
+        return self.store.outbox_held(message.message_id)
 
     def _release(
         self, message: OutboxMessage, *, until: datetime | None = None, headers: dict[str, str] | None = None

@@ -2,6 +2,7 @@
 
 from gateway.store.records import (
     ArchiveRecord,
+    CommitReceipt,
     EventRecord,
     OutboxMessage,
     OutboxRow,
@@ -18,6 +19,7 @@ __all__ = [
     "DELIVERED_STATES",
     "FINAL_STATES",
     "ArchiveRecord",
+    "CommitReceipt",
     "EventRecord",
     "Notification",
     "OutboxMessage",

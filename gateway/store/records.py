@@ -7,6 +7,17 @@ from datetime import datetime
 from typing import Any
 
 
+class CommitReceipt:
+    """Given with a job to write: set by the store once the transaction that wrote it has
+    committed, so the writer knows the row is there without reading it back (the hand-off,
+    gateway/pipeline/worker.py). Never set for a write that was rolled back."""
+
+    __slots__ = ("committed",)
+
+    def __init__(self) -> None:
+        self.committed = False
+
+
 @dataclass(frozen=True)
 class OutboxMessage:
     queue: str
@@ -17,6 +28,7 @@ class OutboxMessage:
     held_until: datetime | None = None
     # A held job this one follows: marked handed over in the transaction that writes this one.
     hands_over: str | None = None
+    receipt: CommitReceipt | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

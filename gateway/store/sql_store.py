@@ -25,6 +25,7 @@ from gateway.store import schema as t
 from gateway.store import statements as q
 from gateway.store.records import (
     ArchiveRecord,
+    CommitReceipt,
     EventRecord,
     OutboxMessage,
     OutboxRow,
@@ -221,9 +222,16 @@ class SqlStore:
         whole transaction). Any other failure inside together() rolls the block back whole, so
         those writes need none, and on PostgreSQL a savepoint costs two round trips."""
         together: _Together | None = getattr(self._together, "block", None)
+        pending = self._receipts()
+        mark = len(pending)
         if together is None:
-            with self.engine.begin() as conn:
-                yield conn
+            try:
+                with self.engine.begin() as conn:
+                    yield conn
+                for receipt in pending[mark:]:
+                    receipt.committed = True
+            finally:
+                del pending[mark:]
             return
         if together.conn is None:
             # Begun at the first write, not at the start of the block: on SQLite the write lock
@@ -231,10 +239,21 @@ class SqlStore:
             together.conn = self.engine.connect()
             together.conn.begin()
         if isolated:
-            with together.conn.begin_nested():
-                yield together.conn
+            try:
+                with together.conn.begin_nested():
+                    yield together.conn
+            except BaseException:
+                del pending[mark:]  # its savepoint was rolled back, and its jobs with it
+                raise
         else:
             yield together.conn
+
+    def _receipts(self) -> list[CommitReceipt]:
+        """The receipts of jobs this thread wrote in its open transaction (see CommitReceipt)."""
+        pending: list[CommitReceipt] | None = getattr(self._together, "receipts", None)
+        if pending is None:
+            pending = self._together.receipts = []
+        return pending
 
     def transaction(self) -> AbstractContextManager[Connection]:
         """A write transaction for writers outside this class (the Logboek, heartbeats):
@@ -257,6 +276,8 @@ class SqlStore:
             return
         block = _Together()
         self._together.block = block
+        pending = self._receipts()
+        mark = len(pending)
         try:
             yield
         except BaseException:
@@ -266,7 +287,10 @@ class SqlStore:
         else:
             if block.conn is not None:
                 block.conn.commit()
+            for receipt in pending[mark:]:
+                receipt.committed = True
         finally:
+            del pending[mark:]
             self._together.block = None
             if block.conn is not None:
                 block.conn.close()
@@ -306,6 +330,8 @@ class SqlStore:
                 "held_until": job.held_until,
             },
         )
+        if job.receipt is not None:
+            self._receipts().append(job.receipt)
         if job.hands_over is not None:
             conn.execute(
                 q.UPDATE_HELD,

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from gateway.store import OutboxMessage, OutboxRow, SqlStore, State
+from gateway.store import CommitReceipt, OutboxMessage, OutboxRow, SqlStore, State
 from gateway.store.queries import VerzoekFilter, search_verzoeken
 
 VNR = "2024031400042"
@@ -146,6 +146,32 @@ def test_a_held_job_waits_for_its_worker_or_for_its_hold_to_run_out(store: SqlSt
     store.outbox_renew_holds(["m-4"], datetime.now(UTC) - timedelta(seconds=1))
     assert store.relay_outbox(lambda row: relayed.append(row.message_id)) == 1
     assert relayed[-1] == "m-4" and store.pending_outbox() == 0
+
+
+def _with_receipt(n: int) -> tuple[OutboxMessage, CommitReceipt]:
+    receipt = CommitReceipt()
+    return dataclasses.replace(job(n, "dso.translate"), receipt=receipt), receipt
+
+
+def test_a_jobs_receipt_is_set_when_its_transaction_commits_and_only_then(store: SqlStore) -> None:
+    """The hand-off trusts a job's receipt instead of reading the row back (gateway/pipeline/worker.py)."""
+    alone, alone_receipt = _with_receipt(1)
+    store.enqueue(alone)
+    assert alone_receipt.committed
+    grouped, grouped_receipt = _with_receipt(2)
+    with store.together():
+        store.enqueue(grouped)
+        assert not grouped_receipt.committed  # written, not committed yet
+    assert grouped_receipt.committed
+    undone, undone_receipt = _with_receipt(3)
+    with pytest.raises(RuntimeError), store.together():
+        store.enqueue(undone)
+        raise RuntimeError("the stage failed after its write")
+    assert not undone_receipt.committed and store.pending_outbox() == 2
+    # The rolled-back receipt is forgotten: a later commit does not set it.
+    later, later_receipt = _with_receipt(4)
+    store.enqueue(later)
+    assert later_receipt.committed and not undone_receipt.committed and store.pending_outbox() == 3
 
 
 def test_concurrent_relays_publish_each_row_once(store: SqlStore) -> None:

@@ -121,16 +121,18 @@ def _decode(body: dict[str, Any], invalid: Invalid) -> bytes | None:
     return inhoud
 
 
+def _unindex(store: ZgwStore, doc: dict[str, Any]) -> None:
+    key = (doc["bronorganisatie"], doc["identificatie"])
+    if store.document_identificaties.get(key) == doc["uuid"]:
+        del store.document_identificaties[key]
+
+
 def _new_identificatie(store: ZgwStore, body: dict[str, Any]) -> str:
     """Open Zaak's generator: DOCUMENT-<year of creatiedatum>-<10 digits>."""
     year = str(body.get("creatiedatum", ""))[:4]
-    taken = {
-        d["identificatie"]
-        for d in store.documenten.values()
-        if d["bronorganisatie"] == body["bronorganisatie"]
-    }
+    taken, bron = store.document_identificaties, body["bronorganisatie"]
     number = len(store.documenten) + 1
-    while f"DOCUMENT-{year}-{number:010d}" in taken:
+    while (bron, f"DOCUMENT-{year}-{number:010d}") in taken:
         number += 1
     return f"DOCUMENT-{year}-{number:010d}"
 
@@ -151,10 +153,8 @@ async def create_document(request: Request) -> JSONResponse:
             "dit kan niet direct op deze resource.",
         )
     identificatie = body.get("identificatie")
-    if identificatie and any(
-        d["identificatie"] == identificatie and d["bronorganisatie"] == body.get("bronorganisatie")
-        for d in store.documenten.values()
-    ):
+    key = (str(body.get("bronorganisatie")), str(identificatie))
+    if identificatie and key in store.document_identificaties:
         invalid.add(
             "identificatie",
             "identificatie-niet-uniek",
@@ -210,6 +210,7 @@ async def create_document(request: Request) -> JSONResponse:
                 "voltooid": False,
             }
     store.documenten[doc_uuid] = doc
+    store.document_identificaties[(doc["bronorganisatie"], doc["identificatie"])] = doc_uuid
     answer = _public(store, doc)
     if lock is not None:
         answer["lock"] = lock
@@ -259,6 +260,7 @@ async def delete_document(request: Request, uuid: str) -> Response:
             del store.gebruiksrechten[recht_uuid]
     store.blob_path(uuid).unlink(missing_ok=True)
     del store.documenten[uuid]
+    _unindex(store, doc)
     return Response(status_code=204)
 
 
@@ -287,7 +289,9 @@ async def update_document(request: Request, uuid: str) -> JSONResponse:
             "indicatieGebruiksrecht", "existing-gebruiksrechten", "Er zijn nog gebruiksrechten gedefinieerd."
         )
     invalid.raise_if_any()
+    _unindex(store, doc)
     doc.update({k: val for k, val in body.items() if k not in ("lock", "inhoud", "url", "uuid")})
+    store.document_identificaties.setdefault((doc["bronorganisatie"], doc["identificatie"]), uuid)
     doc["versie"] += 1
     doc["beginRegistratie"] = now_iso()
     return ok(_public(store, doc))

@@ -93,9 +93,8 @@ def set_status(
 ) -> dict[str, Any]:
     """Store a checked status and apply Open Zaak's side effects on the zaak. The one place a
     status comes into being (a hook for notifications belongs here)."""
-    for earlier in store.statussen.values():
-        if earlier["zaak"] == zaak["url"]:
-            earlier["indicatieLaatstGezetteStatus"] = False
+    for earlier in store.of_zaak("statussen", zaak["url"]):
+        earlier["indicatieLaatstGezetteStatus"] = False
     status_uuid = new_uuid()
     status = {
         "statustoelichting": "",
@@ -107,6 +106,7 @@ def set_status(
         "zaakinformatieobjecten": [],
     }
     store.statussen[status_uuid] = status
+    store.attach("statussen", status)
     zaak["status"] = status["url"]
     eind = store.eindstatustype(zaak["zaaktype"])
     if eind is not None and eind["url"] == statustype["url"]:
@@ -153,9 +153,7 @@ async def create_status(request: Request) -> JSONResponse:
             "nonFieldErrors", "zaaktype-mismatch", "De referentie hoort niet bij het zaaktype van de zaak."
         )
     if zaak is not None and moment is not None:
-        earlier = [
-            _moment(s["datumStatusGezet"]) for s in store.statussen.values() if s["zaak"] == zaak["url"]
-        ]
+        earlier = [_moment(s["datumStatusGezet"]) for s in store.of_zaak("statussen", zaak["url"])]
         if moment in earlier:
             invalid.add(
                 "nonFieldErrors", "unique", "De velden zaak, datumStatusGezet moeten een unieke set zijn."
@@ -173,7 +171,7 @@ async def create_status(request: Request) -> JSONResponse:
     if eind is not None and eind["url"] == statustype["url"]:
         _closing_errors(store, zaak, moment.date(), invalid)
         invalid.raise_if_any()
-    has_status = any(s["zaak"] == zaak["url"] for s in store.statussen.values())
+    has_status = bool(store.of_zaak("statussen", zaak["url"]))
     if has_status and not has_scope(request, "zaken.statussen.toevoegen", "zaken.heropenen"):
         raise Problem(
             403, "permission_denied", "Met de 'zaken.aanmaken' scope mag je slechts 1 status zetten"

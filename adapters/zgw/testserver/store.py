@@ -82,6 +82,16 @@ class ZgwStore:
     documenten: dict[str, dict[str, Any]] = field(default_factory=dict)
     locks: dict[str, str] = field(default_factory=dict)  # document uuid -> lock
     bestandsdelen: dict[str, dict[str, Any]] = field(default_factory=dict)  # deel uuid -> {document, ...}
+    # Open Zaak answers its uniqueness rules from database indexes. Scanning every object here
+    # instead made each request slower with every zaak the server held, and a benchmark against
+    # this server measure its size. (bronorganisatie, identificatie) -> uuid; (zaak, informatieobject)
+    # url pair -> zaakinformatieobject uuid.
+    zaak_identificaties: dict[tuple[str, str], str] = field(default_factory=dict)
+    document_identificaties: dict[tuple[str, str], str] = field(default_factory=dict)
+    zio_paren: dict[tuple[str, str], str] = field(default_factory=dict)
+    # ("rollen" or "statussen", zaak url) -> the uuids of that zaak's objects, in order of creation:
+    # the per-zaak rules look at one zaak's objects, not at every object the server holds.
+    per_zaak: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
     calls: list[tuple[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -95,6 +105,15 @@ class ZgwStore:
             # remove the files when the store is collected (TemporaryDirectory would warn).
             self.blob_dir = Path(tempfile.mkdtemp(prefix="zgw-testserver-"))
             weakref.finalize(self, shutil.rmtree, self.blob_dir, True)
+
+    def attach(self, kind: str, item: dict[str, Any]) -> None:
+        """Index a new rol or status under its zaak (see per_zaak)."""
+        self.per_zaak.setdefault((kind, str(item["zaak"])), []).append(item["uuid"])
+
+    def of_zaak(self, kind: str, zaak_url: str) -> list[dict[str, Any]]:
+        """The zaak's rollen or statussen that still exist, in order of creation."""
+        items: dict[str, dict[str, Any]] = getattr(self, kind)
+        return [items[u] for u in self.per_zaak.get((kind, zaak_url), ()) if u in items]
 
     # --- faults and inspection ------------------------------------------------------------------
 

@@ -193,12 +193,10 @@ def _new_identificatie(store: ZgwStore, body: dict[str, Any]) -> str:
         year = date.fromisoformat(str(body.get("startdatum"))).year
     except ValueError:
         year = date.today().year
-    taken = {
-        z["identificatie"] for z in store.zaken.values() if z["bronorganisatie"] == body["bronorganisatie"]
-    }
+    taken, bron = store.zaak_identificaties, body["bronorganisatie"]
     with store.lock:
         number = len(store.zaken) + 1
-        while f"ZAAK-{year}-{number:010d}" in taken:
+        while (bron, f"ZAAK-{year}-{number:010d}") in taken:
             number += 1
     return f"ZAAK-{year}-{number:010d}"
 
@@ -207,12 +205,8 @@ def _identificatie_uniek(
     store: ZgwStore, body: dict[str, Any], invalid: Invalid, own: str | None = None
 ) -> None:
     identificatie = body.get("identificatie")
-    if identificatie and any(
-        z["identificatie"] == identificatie
-        and z["bronorganisatie"] == body.get("bronorganisatie")
-        and z["uuid"] != own
-        for z in store.zaken.values()
-    ):
+    holder = store.zaak_identificaties.get((str(body.get("bronorganisatie")), str(identificatie)))
+    if identificatie and holder is not None and holder != own:
         invalid.add(
             "identificatie",
             "identificatie-niet-uniek",
@@ -291,6 +285,7 @@ async def create_zaak(request: Request) -> JSONResponse:
         "resultaat": None,
     }
     store.zaken[zaak_uuid] = zaak
+    store.zaak_identificaties[(zaak["bronorganisatie"], zaak["identificatie"])] = zaak_uuid
     return ok(_public(store, zaak), 201, {"Location": zaak["url"], **_CRS})
 
 
@@ -437,8 +432,8 @@ async def create_rol(request: Request) -> JSONResponse:
                 "De referentie hoort niet bij het zaaktype van de zaak.",
             )
         elif roltype["omschrijvingGeneriek"] in _EENMALIGE_ROLLEN and any(
-            r["zaak"] == zaak["url"] and r["omschrijvingGeneriek"] == roltype["omschrijvingGeneriek"]
-            for r in store.rollen.values()
+            r["omschrijvingGeneriek"] == roltype["omschrijvingGeneriek"]
+            for r in store.of_zaak("rollen", zaak["url"])
         ):
             invalid.add(
                 "roltype",
@@ -462,6 +457,7 @@ async def create_rol(request: Request) -> JSONResponse:
         "statussen": [],
     }
     store.rollen[rol_uuid] = rol
+    store.attach("rollen", rol)
     return ok(rol, 201, {"Location": rol["url"]})
 
 
@@ -648,10 +644,7 @@ async def create_zaakinformatieobject(request: Request) -> JSONResponse:
     zaak = zaak_ref(request, store, body, invalid)
     document = local_object(store, store.documenten, body, invalid, "informatieobject")
     if zaak is not None and document is not None:
-        if any(
-            z["zaak"] == zaak["url"] and z["informatieobject"] == document["url"]
-            for z in store.zaakinformatieobjecten.values()
-        ):
+        if (zaak["url"], document["url"]) in store.zio_paren:
             invalid.add(
                 "nonFieldErrors", "unique", "De velden zaak, informatieobject moeten een unieke set zijn."
             )
@@ -662,6 +655,7 @@ async def create_zaakinformatieobject(request: Request) -> JSONResponse:
                 "Het informatieobjecttype hoort niet bij het zaaktype van de zaak.",
             )
     invalid.raise_if_any()
+    assert zaak is not None and document is not None  # raise_if_any: both were found
     zio_uuid = new_uuid()
     zio = {
         "titel": "",
@@ -675,6 +669,7 @@ async def create_zaakinformatieobject(request: Request) -> JSONResponse:
         "registratiedatum": now_iso(),
     }
     store.zaakinformatieobjecten[zio_uuid] = zio
+    store.zio_paren[(zaak["url"], document["url"])] = zio_uuid
     return ok(zio, 201, {"Location": zio["url"]})
 
 

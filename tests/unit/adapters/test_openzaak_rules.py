@@ -705,6 +705,23 @@ def test_identificatie_unique_per_bronorganisatie_and_generated(oz: Oz) -> None:
     refused(dup, 400, "identificatie-niet-uniek", "identificatie")
 
 
+def test_a_document_identificatie_follows_its_changes_and_deletion(oz: Oz) -> None:
+    # The server answers uniqueness from an index (as Open Zaak does from its database): the
+    # index follows a changed identificatie and a deleted document.
+    document = oz.document(identificatie="DOC-OUD")
+    url = document["url"]
+    lock = oz.client.post(f"{url}/lock").json()["lock"]
+    assert oz.client.patch(url, json={"identificatie": "DOC-NIEUW", "lock": lock}).status_code == 200
+    assert oz.client.post(f"{url}/unlock", json={"lock": lock}).status_code == 204
+    taken = oz.client.post(
+        f"{D}/enkelvoudiginformatieobjecten", json=oz.document_body(identificatie="DOC-NIEUW")
+    )
+    refused(taken, 400, "identificatie-niet-uniek", "identificatie")
+    assert oz.document(identificatie="DOC-OUD")["identificatie"] == "DOC-OUD"  # free again
+    assert oz.client.delete(url).status_code == 204
+    assert oz.document(identificatie="DOC-NIEUW")["identificatie"] == "DOC-NIEUW"
+
+
 # --- A.13 published types -----------------------------------------------------------------------
 
 

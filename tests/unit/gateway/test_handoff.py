@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 import message_queue
 from gateway.archive import Archive
@@ -119,6 +120,37 @@ def test_one_fetch_message_takes_the_version_to_the_end(pipeline: Pipeline) -> N
     assert published == [FETCH]
     assert pipeline.queue.receive(TRANSLATE, timeout=0.1) is None
     assert pipeline.queue.receive(REPORT, timeout=0.1) is None
+
+
+def test_a_committed_hand_off_is_not_read_back(pipeline: Pipeline) -> None:
+    # The transaction's receipt says the held job is there: no read of the outbox per stage.
+    pipeline.notify()
+    statements: list[str] = []
+    sa.event.listen(pipeline.store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    assert pipeline.run_from(FETCH)
+    assert pipeline.ran == ["fetch", "translate", "report"]
+    outbox_reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "outbox" in s]
+    assert outbox_reads == []
+
+
+def test_a_job_whose_transaction_rolled_back_is_not_run(pipeline: Pipeline) -> None:
+    # A stage that wrote the next job in a transaction that rolled back, and then ended well:
+    # its job does not exist, so the next stage must not run.
+    def translate(job: StageJob) -> None:
+        pipeline.ran.append("translate")
+        try:
+            with pipeline.store.together():
+                pipeline.store.enqueue(pipeline.ctx.job(REPORT, StageJob(job.verzoeknummer, 1, OIN)))
+                raise RuntimeError("undone")
+        except RuntimeError:
+            pass
+
+    pipeline.stages[1] = StageRunner(TRANSLATE, "translate", translate)
+    pipeline.worker = Worker(pipeline.settings, pipeline.store, pipeline.queue, pipeline.stages)
+    pipeline.notify()
+    assert pipeline.run_from(FETCH)
+    assert pipeline.ran == ["fetch", "translate"]
+    assert pipeline.store.pending_outbox() == 1  # the other verzoek's fetch job only
 
 
 def test_a_failing_next_stage_counts_as_the_first_attempt_and_retries_from_the_queue(
