@@ -49,18 +49,40 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-READ_ONLY = "dsogw_read_only"  # execution option: this connection only reads
+# SQLite: the DBAPI connections (by id) that SqlStore.reading() holds now; they begin no transaction.
+_READERS: set[int] = set()
+
+
+def _sqlite_begin(engine: Engine, lock: WriteLock | None) -> None:
+    """How a SQLite transaction begins. One that may write takes the write lock (a file's,
+    gateway/store/write_lock.py) and BEGIN IMMEDIATE: read-then-write transactions would
+    otherwise fail with "database is locked" when two threads upgrade at once. A read
+    (SqlStore.reading) begins none: each statement is its own snapshot, as on PostgreSQL where
+    reads run in autocommit, and in WAL mode it neither waits for a writer nor makes one wait.
+
+    The dialect's do_begin, not a "begin" event listener: an engine with any connection event
+    listener dispatches before_execute, before_cursor_execute and the rest for every statement,
+    about a tenth of the store's CPU; BEGIN through the execute path cost as much again."""
+
+    def do_begin(connection: Any) -> None:  # the pool's proxy of the DBAPI connection
+        raw = connection.dbapi_connection
+        if id(raw) in _READERS:
+            return
+        if lock is not None:
+            lock.acquire(raw)
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            if lock is not None:
+                lock.release(raw)
+            raise
+
+    engine.dialect.do_begin = do_begin  # type: ignore[method-assign,assignment]
 
 
 def _queue_writers(engine: Engine, lock: WriteLock) -> None:
     """Writers of a SQLite file wait in line for its write lock (gateway/store/write_lock.py):
-    taken before BEGIN IMMEDIATE, let go once COMMIT or ROLLBACK has returned."""
-
-    @sa.event.listens_for(engine, "begin")
-    def _take(conn: Connection) -> None:
-        if not conn.get_execution_options().get(READ_ONLY, False):
-            lock.acquire(conn.connection.dbapi_connection)
-
+    taken before BEGIN IMMEDIATE (_sqlite_begin), let go once COMMIT or ROLLBACK has returned."""
     dialect = engine.dialect
     commit, rollback, close = dialect.do_commit, dialect.do_rollback, dialect.do_close
 
@@ -93,6 +115,7 @@ def create_engine(url: str, *, sqlite_synchronous: str = "full") -> Engine:
     if sqlite_synchronous not in ("full", "normal"):
         raise ValueError(f"sqlite_synchronous: full or normal, not {sqlite_synchronous!r}")
     if url.startswith("sqlite"):
+        lock: WriteLock | None = None
         if url in ("sqlite://", "sqlite:///:memory:"):
             engine = sa.create_engine(
                 "sqlite://", connect_args={"check_same_thread": False}, poolclass=sa.pool.StaticPool
@@ -103,7 +126,9 @@ def create_engine(url: str, *, sqlite_synchronous: str = "full") -> Engine:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
             if path:
-                _queue_writers(engine, WriteLock(Path(path).resolve(), timeout=30))
+                lock = WriteLock(Path(path).resolve(), timeout=30)
+                _queue_writers(engine, lock)
+        _sqlite_begin(engine, lock)
 
         @sa.event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -113,16 +138,7 @@ def create_engine(url: str, *, sqlite_synchronous: str = "full") -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
-        @sa.event.listens_for(engine, "begin")
-        def _begin(conn: Connection) -> None:
-            # A transaction that may write takes the write lock at BEGIN: read-then-write
-            # transactions would otherwise fail with "database is locked" when two threads
-            # upgrade at once. A read (SqlStore.reading) takes none: in WAL mode it neither
-            # waits for a writer nor makes one wait.
-            read_only = conn.get_execution_options().get(READ_ONLY, False)
-            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
-
-        # Let SQLAlchemy's begin events drive transactions instead of pysqlite's own.
+        # Let our do_begin (_sqlite_begin) drive transactions instead of pysqlite's own.
         @sa.event.listens_for(engine, "connect")
         def _no_autobegin(dbapi_connection: Any, _: Any) -> None:
             dbapi_connection.isolation_level = None
@@ -203,16 +219,22 @@ class SqlStore:
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
-        """A connection for reads only: on SQLite it takes no write lock. On PostgreSQL it runs
-        in autocommit: no BEGIN before the reads and no ROLLBACK after them, one round trip
-        per statement instead of three for a lookup. Nothing is lost by it: at READ COMMITTED,
+        """A connection for reads only, in autocommit: on SQLite no BEGIN and no write lock; on
+        PostgreSQL no BEGIN before the reads and no ROLLBACK after them, one round trip per
+        statement instead of three for a lookup. Nothing is lost by it: at READ COMMITTED,
         PostgreSQL's default and ours, every statement takes its own snapshot inside a
         transaction too."""
-        options: dict[str, Any] = {READ_ONLY: True}
         if self._postgres:
-            options["isolation_level"] = "AUTOCOMMIT"
-        with self.engine.connect().execution_options(**options) as conn:
-            yield conn
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                yield conn
+            return
+        with self.engine.connect() as conn:
+            raw = id(conn.connection.dbapi_connection)
+            _READERS.add(raw)
+            try:
+                yield conn
+            finally:
+                _READERS.discard(raw)
 
     @contextmanager
     def _tx(self, *, isolated: bool = False) -> Iterator[Connection]:

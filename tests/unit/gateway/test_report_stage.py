@@ -17,6 +17,7 @@ from gateway.reporting import RecordingStatusReporter
 from gateway.settings import Settings
 from gateway.store import SqlStore, State
 from tests.unit.gateway.test_translate_stage import VERBOUWING, example, fetched
+from tests.unit.gateway.transactions import transactions
 
 
 def _ctx(tmp_path: Path, **settings: object) -> StageContext:
@@ -291,21 +292,6 @@ def test_an_intrekking_waits_until_the_earlier_version_is_reported(tmp_path: Pat
 # --- what the report costs the store, and what it may leave to its final commit ---------------
 
 
-def _transactions(store: SqlStore) -> list[str]:
-    """Every transaction the store begins from now on: "read" (a read-only connection) or "write"."""
-    import sqlalchemy as sa
-
-    from gateway.store.sql_store import READ_ONLY
-
-    begun: list[str] = []
-
-    @sa.event.listens_for(store.engine, "begin")
-    def _begin(conn: sa.Connection) -> None:
-        begun.append("read" if conn.get_execution_options().get(READ_ONLY, False) else "write")
-
-    return begun
-
-
 def test_an_ontvangstbevestiging_costs_three_commits_and_keeps_the_timeline(tmp_path: Path) -> None:
     """Three commits: the ":poging" before the mail, the ":verzonden" (with its event and the
     Logboek's record) after it, and one for the rest: the message's place in the zaak with the
@@ -313,7 +299,7 @@ def test_an_ontvangstbevestiging_costs_three_commits_and_keeps_the_timeline(tmp_
     ctx = _ctx(tmp_path)
     mail, zaak = RecordingKanaal(), RecordingZaakDocumenten()
     vnr = _deliver(ctx, "verbouwing-initieren")
-    begun = _transactions(ctx.store)
+    begun = transactions(ctx.store)
     _stage(ctx, mail, zaak).handle(StageJob(vnr, 1, action="link"))
 
     # Reads: the version, the verzoek, the STAM's archive row, the checkpoints (once).

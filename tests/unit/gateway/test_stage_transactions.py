@@ -6,7 +6,6 @@ all consumer threads and workers share: bookkeeping that can be one write must b
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +18,7 @@ from gateway.pipeline.translate import TranslateStage
 from gateway.settings import Settings
 from gateway.store import SqlStore, State, schema
 from tests.unit.gateway.test_translate_stage import VERBOUWING, example, fetched
+from tests.unit.gateway.transactions import transactions
 
 
 @pytest.fixture
@@ -27,24 +27,12 @@ def ctx(tmp_path: Path) -> StageContext:
     return StageContext(Settings(data_dir=tmp_path), store, Archive(tmp_path / "archive", store))
 
 
-def begins(store: SqlStore) -> list[str]:
-    """The BEGIN statements sent from now on: "BEGIN IMMEDIATE" writes, "BEGIN" only reads."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.startswith("BEGIN"):
-            seen.append(statement)
-
-    sa.event.listen(store.engine, "before_cursor_execute", record)
-    return seen
-
-
 def test_translate_writes_the_description_once_and_the_outcome_once(ctx: StageContext) -> None:
     fetched(ctx, VERBOUWING, 1, example("verbouwing-initieren"))
-    sent = begins(ctx.store)
+    sent = transactions(ctx.store)
 
     TranslateStage(ctx, RecordingDelivery()).handle(StageJob(VERBOUWING, 1))
-    writes = [s for s in sent if s == "BEGIN IMMEDIATE"]
+    writes = [s for s in sent if s == "write"]
 
     versie = ctx.store.get_versie(VERBOUWING, 1)
     assert versie is not None and versie.state == State.DELIVERED
@@ -63,14 +51,14 @@ def test_translate_writes_the_description_once_and_the_outcome_once(ctx: StageCo
 
 def test_translate_reads_each_thing_it_needs_once(ctx: StageContext) -> None:
     fetched(ctx, VERBOUWING, 1, example("verbouwing-initieren"))
-    sent = begins(ctx.store)
+    sent = transactions(ctx.store)
 
     TranslateStage(ctx, RecordingDelivery()).handle(StageJob(VERBOUWING, 1))
 
     # The verzoek's versions (this one's state and the ones it builds on), the STAM's archive
     # record, the archived documents (checked, then delivered), the checkpoints; and after the
     # delivery the versions again, for a newer one that began waiting meanwhile. Before: 8.
-    assert len([s for s in sent if s == "BEGIN"]) == 5
+    assert len([s for s in sent if s == "read"]) == 5
 
 
 def test_fetch_writes_its_index_logboek_and_transition_in_one_transaction(ctx: StageContext) -> None:
@@ -80,13 +68,13 @@ def test_fetch_writes_its_index_logboek_and_transition_in_one_transaction(ctx: S
     from tests.unit.gateway.test_fetch_stage import VNR, dso
 
     ctx.store.record_notification(VNR, 1, APELDOORN_OIN, OutboxMessage("dso.fetch", "n-1", b"{}"))
-    sent = begins(ctx.store)
+    sent = transactions(ctx.store)
 
     FetchStage(ctx, dso(200)).handle(StageJob(VNR, 1, APELDOORN_OIN))
 
     # Before: one write per archived file (STAM, PDF, bijlage), one for the Logboek, one for
     # the transition.
-    assert [s for s in sent if s == "BEGIN IMMEDIATE"] == ["BEGIN IMMEDIATE"]
+    assert [s for s in sent if s == "write"] == ["write"]
     assert {r.kind for r in ctx.store.archive_for(VNR, 1)} == {"stam", "pdf", "document"}
     with ctx.store.engine.connect() as conn:
         logged = conn.execute(sa.select(sa.func.count()).select_from(schema.logboek)).scalar_one()
