@@ -114,13 +114,15 @@ def create_app(config: SandboxConfig | None = None, *, sandbox: Sandbox | None =
             ],
         }
 
+    # async where the answer is in memory: FastAPI runs a plain `def` in the thread pool, two
+    # thread hand-overs per request (the referenties stay sync: a first sha256 may be long).
     @api.get("/verzoeken/{verzoeknummer}/samenvatting")
-    def samenvatting(verzoeknummer: str, oin: Oin, volgnummer: int | None = None) -> Response:
+    async def samenvatting(verzoeknummer: str, oin: Oin, volgnummer: int | None = None) -> Response:
         versie = versie_for(verzoeknummer, volgnummer, oin)
         return Response(versie.xml, media_type="application/xml")
 
     @api.get("/verzoeken/{verzoeknummer}/pdf")
-    def pdf(verzoeknummer: str, oin: Oin, volgnummer: int | None = None) -> Response:
+    async def pdf(verzoeknummer: str, oin: Oin, volgnummer: int | None = None) -> Response:
         versie = versie_for(verzoeknummer, volgnummer, oin)
         lines = [
             f"Verzoek {versie.verzoeknummer}, volgnummer {versie.volgnummer}",
@@ -130,7 +132,7 @@ def create_app(config: SandboxConfig | None = None, *, sandbox: Sandbox | None =
         return Response(summary_pdf(lines), media_type="application/pdf")
 
     @api.get("/verzoeken/{verzoeknummer}/documenten/{document_id}")
-    def document(
+    async def document(
         verzoeknummer: str,
         document_id: str,
         request: Request,

@@ -19,11 +19,11 @@ from gateway.berichten.afzenden import Berichtendienst
 from gateway.doorsturen import ACTION as DOORGESTUURD
 from gateway.events import StageJob
 from gateway.pipeline.context import StageContext
+from gateway.pipeline.parsed import parse_stam
 from gateway.reporting import StatusReporter
 from gateway.store import DELIVERED_STATES, State
 from gateway.zaakstatus import ACTION as ZAAKSTATUS
 from gateway.zaakstatus import ZaakstatusVolger
-from stam_mapping import parse_verzoek
 from stam_mapping.errors import MappingGap
 from stam_mapping.mapping import MunicipalMapping
 from stam_mapping.model import Doel, Verzoek
@@ -169,9 +169,7 @@ class ReportStage:
         return f"zaaknummer {zaak} gekoppeld bij DSO (samenwerking, optioneel)"
 
     def _parse(self, vnr: str, volgnummer: int) -> Verzoek:
-        return parse_verzoek(
-            self.ctx.archive.stam(vnr, volgnummer), max_bytes=self.ctx.settings.max_stam_bytes
-        )
+        return parse_stam(self.ctx.archive.stam(vnr, volgnummer), max_bytes=self.ctx.settings.max_stam_bytes)
 
     def eerste_versie(self, vnr: str, volgnummer: int) -> Verzoek | None:
         """The earliest delivered version before this one: its contact details and receipt date."""

@@ -13,10 +13,10 @@ from gateway.events import REPORT, StageJob
 from gateway.pipeline.checkpoints import StoreCheckpoints
 from gateway.pipeline.context import StageContext
 from gateway.pipeline.documents import require_archived_documents, require_same_version
+from gateway.pipeline.parsed import parse_stam
 from gateway.pipeline.waiting import release_waiting
 from gateway.store import DELIVERED_STATES, FINAL_STATES, OutboxMessage, SqlStore, State, VersieRecord
 from gateway.zoektermen import bsn_digests, search_text
-from stam_mapping import parse_verzoek
 from stam_mapping.model import Doel, Verzoek
 
 log = structlog.get_logger(__name__)
@@ -38,7 +38,7 @@ class TranslateStage:
 
     def _parse(self, verzoeknummer: str, volgnummer: int) -> Verzoek:
         raw = self.ctx.archive.stam(verzoeknummer, volgnummer)
-        return parse_verzoek(raw, max_bytes=self.ctx.settings.max_stam_bytes)
+        return parse_stam(raw, max_bytes=self.ctx.settings.max_stam_bytes)
 
     def handle(self, job: StageJob) -> None:
         store = self.ctx.store
