@@ -591,16 +591,19 @@ class SqlStore:
             # it. Only when it changed nothing does a read tell an unknown version (KeyError)
             # from one in another state (False).
             if expect is None:
-                changed = conn.execute(q.UPDATE_VERSIE, {**values, **key}).rowcount
+                changed = conn.execute(q.TRANSITION_VERSIE, {**values, **key}).first()
             else:
                 changed = conn.execute(
-                    q.UPDATE_VERSIE_IN_STATE, {**values, **key, "k_states": [s.value for s in expect]}
-                ).rowcount
-            if changed == 0:
+                    q.TRANSITION_VERSIE_IN_STATE, {**values, **key, "k_states": [s.value for s in expect]}
+                ).first()
+            if changed is None:
                 if conn.execute(q.VERSIE_STATE, key).first() is None:
                     raise KeyError(f"unknown version {verzoeknummer}/{volgnummer}")
                 return False
-            self._clear_poging(conn, verzoeknummer, volgnummer)
+            # A version never retried has no poging to clear: one statement fewer per transition.
+            # The new attempts come back, so a caller that resets them clears as before.
+            if changed.attempts or "attempts" in values:
+                self._clear_poging(conn, verzoeknummer, volgnummer)
             self._touch_verzoek(conn, verzoeknummer, volgnummer, to, summary)
             self._event(conn, verzoeknummer, volgnummer, event, detail, actor)
             if job is not None:

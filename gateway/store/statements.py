@@ -61,6 +61,10 @@ UPDATE_VERSIE = _v.update().where(*_VERSIE_KEY)
 UPDATE_VERSIE_IN_STATE = _v.update().where(
     *_VERSIE_KEY, _v.c.state.in_(bindparam("k_states", expanding=True))
 )
+# A transition's UPDATE, telling whether the version was ever retried: only then can it have a
+# pogingen row to clear (record_attempt writes both in one transaction).
+TRANSITION_VERSIE = UPDATE_VERSIE.returning(_v.c.attempts)
+TRANSITION_VERSIE_IN_STATE = UPDATE_VERSIE_IN_STATE.returning(_v.c.attempts)
 UPDATE_VERZOEK = _vz.update().where(_VERZOEK_KEY)
 MARK_PUBLISHED = _ob.update().where(_ob.c.id.in_(bindparam("k_ids", expanding=True)))
 

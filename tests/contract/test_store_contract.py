@@ -257,3 +257,30 @@ def test_several_files_indexed_at_once_replace_their_rows_as_one_by_one_would(st
         ("/a/x.xml", 12),
     ]
     assert {a.path: a.document_id for a in index}["/a/d"] == "D1"
+
+
+def test_a_transition_clears_a_poging_only_where_one_can_be(store: SqlStore) -> None:
+    """A version never retried has no pogingen row: its transitions skip the DELETE (one
+    statement fewer per stage); a retried one's is cleared by the step that succeeds."""
+    import sqlalchemy as sa
+
+    deletes: list[str] = []
+    sa.event.listen(
+        store.engine,
+        "before_cursor_execute",
+        lambda _c, _cur, statement, *_: (
+            deletes.append(statement) if "DELETE FROM pogingen" in statement else None
+        ),
+    )
+    store.record_notification(VNR, 1, OIN, job(1))
+    assert store.transition(VNR, 1, to=State.FETCHED, event="fetched", expect={State.RECEIVED})
+    assert deletes == []
+    from datetime import UTC, datetime, timedelta
+
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    store.record_attempt(
+        VNR, 1, stage="translate", reason="ZGW 503", attempt=1, max_attempts=5, next_at=later
+    )
+    assert (VNR, 1) in store.pogingen_for([VNR])
+    assert store.transition(VNR, 1, to=State.DELIVERED, event="delivered", expect={State.FETCHED})
+    assert len(deletes) == 1 and store.pogingen_for([VNR]) == {}
