@@ -369,10 +369,22 @@ class SqlStore:
         summary: Mapping[str, Any] | None = None,
     ) -> None:
         now = _now()
-        current = conn.execute(self._q.verzoek_volgnummer_locked, {"k_verzoeknummer": verzoeknummer}).first()
         values: dict[str, Any] = {k: v for k, v in (summary or {}).items() if v is not None}
         q.check_columns(q.VERZOEK_COLUMNS, values)
-        if current is None:
+        vz = t.verzoeken
+        sets: dict[str, Any] = {**values, "updated_at": now}
+        if volgnummer is not None:
+            # The summary follows the newest version; an older version's news only adds facts
+            # (such as the zaak URL) and never moves the state backwards. Decided inside the one
+            # UPDATE (which locks the row itself), not by a locked read before it: one statement,
+            # one round trip, fewer per transition.
+            newest = sa.or_(vz.c.volgnummer.is_(None), vz.c.volgnummer <= volgnummer)
+            sets["volgnummer"] = sa.case((newest, volgnummer), else_=vz.c.volgnummer)
+            sets["state"] = sa.case((newest, state.value), else_=vz.c.state)
+            if state is not State.FAILED and "last_error" not in values:
+                sets["last_error"] = sa.case((newest, sa.null()), else_=vz.c.last_error)
+        updated = conn.execute(vz.update().where(vz.c.verzoeknummer == verzoeknummer).values(**sets))
+        if updated.rowcount == 0:
             conn.execute(
                 q.INSERT_VERZOEK,
                 {
@@ -384,17 +396,6 @@ class SqlStore:
                     "updated_at": now,
                 },
             )
-            return
-        # The summary follows the newest version; an older version's news only adds facts
-        # (such as the zaak URL) and never moves the state backwards.
-        newest = current.volgnummer
-        if volgnummer is not None and (newest is None or volgnummer >= newest):
-            values["volgnummer"] = volgnummer
-            values["state"] = state.value
-            if state not in (State.FAILED,):
-                values.setdefault("last_error", None)
-        values["updated_at"] = now
-        conn.execute(q.UPDATE_VERZOEK, {**values, "k_verzoeknummer": verzoeknummer})
 
     def record_notification(
         self,

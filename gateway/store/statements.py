@@ -131,7 +131,6 @@ class Statements:
     """The statements whose SQL differs between SQLite and PostgreSQL."""
 
     # Row locks (FOR UPDATE) on PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the database.
-    verzoek_volgnummer_locked: sa.Select[Any]
     current_verzoeken_locked: sa.Select[Any]
     # SKIP LOCKED on PostgreSQL: several relays at once never publish a row twice.
     outbox_pending: sa.Select[Any]
@@ -157,7 +156,6 @@ def for_dialect(postgres: bool) -> Statements:
 
         insert = sqlite_insert(_cp)
     return Statements(
-        verzoek_volgnummer_locked=lock(sa.select(_vz.c.volgnummer).where(_VERZOEK_KEY)),
         current_verzoeken_locked=lock(
             sa.select(_vz.c.verzoeknummer, _vz.c.volgnummer).where(
                 _vz.c.verzoeknummer.in_(bindparam("k_nummers", expanding=True))

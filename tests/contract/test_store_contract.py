@@ -284,3 +284,26 @@ def test_a_transition_clears_a_poging_only_where_one_can_be(store: SqlStore) -> 
     assert (VNR, 1) in store.pogingen_for([VNR])
     assert store.transition(VNR, 1, to=State.DELIVERED, event="delivered", expect={State.FETCHED})
     assert len(deletes) == 1 and store.pogingen_for([VNR]) == {}
+
+
+def test_the_verzoek_follows_its_newest_version_and_an_older_one_only_adds_facts(store: SqlStore) -> None:
+    def verzoek() -> tuple[int | None, str, str | None, str | None]:
+        record = store.get_verzoek(VNR)
+        assert record is not None
+        return record.volgnummer, record.state, record.zaak_url, record.last_error
+
+    store.record_notification(VNR, 2, OIN, job(2))
+    assert store.transition(VNR, 2, to=State.FETCHED, event="fetched", expect={State.RECEIVED})
+    assert verzoek() == (2, "fetched", None, None)
+    store.record_notification(VNR, 1, OIN, job(1))  # an older version arrives late
+    assert verzoek() == (2, "fetched", None, None)
+    assert store.transition(
+        VNR, 1, to=State.DELIVERED, event="delivered", summary={"zaak_url": "http://zrc/zaken/1"}
+    )
+    assert verzoek() == (2, "fetched", "http://zrc/zaken/1", None)  # a fact, not its state
+    store.record_failure(VNR, 2, stage="translate", reason="ZGW weigerde")
+    assert verzoek() == (2, "failed", "http://zrc/zaken/1", "ZGW weigerde")
+    assert store.transition(VNR, 2, to=State.FETCHED, event="retry", expect={State.FAILED})
+    assert verzoek() == (2, "fetched", "http://zrc/zaken/1", None)  # moving on clears the error
+    store.record_notification(VNR, 3, OIN, job(3))
+    assert verzoek() == (3, "received", "http://zrc/zaken/1", None)
