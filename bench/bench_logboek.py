@@ -56,7 +56,9 @@ def main() -> None:
         raw = args.stam.read_bytes()
         parse = _per_call(args.n, lambda i: parse_verzoek(args.stam.read_bytes()))
         event = _per_call(args.n, lambda i: _raw_insert(store, i))
-        hook = _per_call(args.n, lambda i: logboek.opgehaald(store, f"{i:013d}", 1, args.stam, 2))
+        hook = _per_call(
+            args.n, lambda i: logboek.opgehaald(store, f"{i:013d}", 1, args.stam, 2, max_stam_bytes=64 << 20)
+        )
         store.close()
     print(f"STAM {args.stam.name} ({len(raw) / 1024:.1f} KiB), n={args.n}")
     print(f"baseline parse_verzoek:        {parse * 1000:7.2f} ms")

@@ -175,15 +175,20 @@ def voor(store: SqlStore) -> Logboek:
 # --- The hooks: one line at each place personal data is processed. ---------------------------
 
 
-def opgehaald(store: SqlStore, verzoeknummer: str, volgnummer: int, stam: Path, documenten: int) -> None:
-    """Fetch stage: the STAM (with its persons) came from DSO and went into our archive."""
-    from stam_mapping import parse_verzoek
+def opgehaald(
+    store: SqlStore, verzoeknummer: str, volgnummer: int, stam: Path, documenten: int, *, max_stam_bytes: int
+) -> None:
+    """Fetch stage: the STAM (with its persons) came from DSO and went into our archive.
+    `max_stam_bytes` as translate parses it (Settings.max_stam_bytes), which then reuses the model."""
+    from gateway.parsed_stam import parse_stam
     from stam_mapping.errors import StamError
 
     boek = voor(store)
     attributes: dict[str, Any] = {"volgnummer": volgnummer}
     try:
-        subjects: Sequence[Betrokkene] = boek.betrokkenen(parse_verzoek(stam.read_bytes()))
+        subjects: Sequence[Betrokkene] = boek.betrokkenen(
+            parse_stam(stam.read_bytes(), max_bytes=max_stam_bytes)
+        )
     except (StamError, OSError) as exc:
         # Still recorded: the data was fetched, whoever it is about. Translate rejects the STAM.
         subjects = []

@@ -95,7 +95,14 @@ class FetchStage:
         # One transaction (one commit, one turn at SQLite's write lock) for the index rows, the
         # Logboek's record of the fetch and the transition with its translate job: all or none.
         with store.together():
-            logboek.opgehaald(store, job.verzoeknummer, volgnummer, stam.path, fetched)
+            logboek.opgehaald(
+                store,
+                job.verzoeknummer,
+                volgnummer,
+                stam.path,
+                fetched,
+                max_stam_bytes=self.ctx.settings.max_stam_bytes,
+            )
             archive.register_files(job.verzoeknummer, volgnummer, index)
             store.transition(
                 job.verzoeknummer,

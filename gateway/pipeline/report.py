@@ -18,8 +18,8 @@ from gateway.berichten import opstellen
 from gateway.berichten.afzenden import Berichtendienst
 from gateway.doorsturen import ACTION as DOORGESTUURD
 from gateway.events import StageJob
+from gateway.parsed_stam import parse_stam
 from gateway.pipeline.context import StageContext
-from gateway.pipeline.parsed import parse_stam
 from gateway.reporting import StatusReporter
 from gateway.store import DELIVERED_STATES, State
 from gateway.zaakstatus import ACTION as ZAAKSTATUS

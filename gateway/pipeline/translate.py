@@ -10,10 +10,10 @@ from adapters.base import Delivery
 from gateway import logboek
 from gateway.errors import RetryableError
 from gateway.events import REPORT, StageJob
+from gateway.parsed_stam import parse_stam
 from gateway.pipeline.checkpoints import StoreCheckpoints
 from gateway.pipeline.context import StageContext
 from gateway.pipeline.documents import require_archived_documents, require_same_version
-from gateway.pipeline.parsed import parse_stam
 from gateway.pipeline.waiting import release_waiting
 from gateway.store import DELIVERED_STATES, FINAL_STATES, OutboxMessage, SqlStore, State, VersieRecord
 from gateway.zoektermen import bsn_digests, search_text

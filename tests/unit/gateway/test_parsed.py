@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from dso_client.sandbox.examples import list_examples
-from gateway.pipeline.parsed import parse_stam
+from gateway.parsed_stam import parse_stam
 from stam_mapping.errors import StamError
 
 MAX = 10 * 1024 * 1024

@@ -1,7 +1,8 @@
-"""The parsed STAM a consumer thread has just made. With hand-off (handoff.py) the report stage
-runs in the thread that translated, and parsed the same archived bytes again: about 3 % of a
-worker's CPU per verzoek. Kept per thread, one at a time, and only for a STAM of ordinary size,
-so a thread never holds a large verzoek's model after it moved on."""
+"""The parsed STAM a consumer thread has just made. With hand-off (gateway/pipeline/handoff.py)
+one thread fetches (the Logboek reads the persons from the STAM), translates and reports, and
+each parsed the same archived bytes again: about 3 % of a worker's CPU per parse. Kept per
+thread, one at a time, and only for a STAM of ordinary size, so a thread never holds a large
+verzoek's model after it moved on."""
 
 from __future__ import annotations
 
