@@ -285,20 +285,16 @@ def run_backend(backend: str, units: list[Unit], workers: int, rounds: int, work
             # replay for its connections. Both sides are measured warm.
             warm, filed = units[2 : 2 + WARMUP], units[2 + WARMUP :]
             store = SqlStore.from_url(store_url)
+            polls = 0
             try:
                 started = time.perf_counter()
                 _file(control, warm)
                 _wait_reported(store, {u.verzoeknummer for u in warm}, started, logs)
-            finally:
-                store.close()
-            replay_seconds(calls, recorded_nr, [f"2080{i:09d}" for i in range(len(warm))], threads)
-            xacts_before = pg_transactions(store_url)
-            roles = _roles(procs)
-            zgw_pid = roles["zgw"].pid
-            size = -(-len(filed) // rounds)
-            store = SqlStore.from_url(store_url)
-            polls = 0
-            try:
+                replay_seconds(calls, recorded_nr, [f"2080{i:09d}" for i in range(len(warm))], threads)
+                xacts_before = pg_transactions(store_url)
+                roles = _roles(procs)
+                zgw_pid = roles["zgw"].pid
+                size = -(-len(filed) // rounds)
                 for r in range(rounds):
                     batch = filed[r * size : (r + 1) * size]
                     if not batch:

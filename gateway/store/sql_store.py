@@ -371,20 +371,17 @@ class SqlStore:
         now = _now()
         values: dict[str, Any] = {k: v for k, v in (summary or {}).items() if v is not None}
         q.check_columns(q.VERZOEK_COLUMNS, values)
-        vz = t.verzoeken
-        sets: dict[str, Any] = {**values, "updated_at": now}
-        if volgnummer is not None:
+        params: dict[str, Any] = {**values, "updated_at": now, "k_verzoeknummer": verzoeknummer}
+        if volgnummer is None:
+            statement = q.UPDATE_VERZOEK
+        else:
             # The summary follows the newest version; an older version's news only adds facts
-            # (such as the zaak URL) and never moves the state backwards. Decided inside the one
-            # UPDATE (which locks the row itself), not by a locked read before it: one statement,
-            # one round trip, fewer per transition.
-            newest = sa.or_(vz.c.volgnummer.is_(None), vz.c.volgnummer <= volgnummer)
-            sets["volgnummer"] = sa.case((newest, volgnummer), else_=vz.c.volgnummer)
-            sets["state"] = sa.case((newest, state.value), else_=vz.c.state)
-            if state is not State.FAILED and "last_error" not in values:
-                sets["last_error"] = sa.case((newest, sa.null()), else_=vz.c.last_error)
-        updated = conn.execute(vz.update().where(vz.c.verzoeknummer == verzoeknummer).values(**sets))
-        if updated.rowcount == 0:
+            # (such as the zaak URL) and never moves the state backwards: decided by the UPDATE
+            # itself, not by a locked read before it (one statement per transition fewer).
+            clears = state is not State.FAILED and "last_error" not in values
+            statement = q.TOUCH_VERZOEK_CLEARING if clears else q.TOUCH_VERZOEK
+            params.update(k_newest=volgnummer, k_state=state.value)
+        if conn.execute(statement, params).rowcount == 0:
             conn.execute(
                 q.INSERT_VERZOEK,
                 {

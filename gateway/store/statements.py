@@ -66,6 +66,17 @@ UPDATE_VERSIE_IN_STATE = _v.update().where(
 TRANSITION_VERSIE = UPDATE_VERSIE.returning(_v.c.attempts)
 TRANSITION_VERSIE_IN_STATE = UPDATE_VERSIE_IN_STATE.returning(_v.c.attempts)
 UPDATE_VERZOEK = _vz.update().where(_VERZOEK_KEY)
+# A version's news on its verzoek row (SqlStore._touch_verzoek): the summary columns of the
+# parameter dict always; its volgnummer and state (and a cleared last_error) only when it is the
+# newest version, decided inside the UPDATE, which locks the row itself.
+_NEWEST = sa.or_(_vz.c.volgnummer.is_(None), _vz.c.volgnummer <= bindparam("k_newest", type_=sa.Integer))
+TOUCH_VERZOEK = UPDATE_VERZOEK.values(
+    volgnummer=sa.case((_NEWEST, bindparam("k_newest", type_=sa.Integer)), else_=_vz.c.volgnummer),
+    state=sa.case((_NEWEST, bindparam("k_state", type_=sa.String)), else_=_vz.c.state),
+)
+TOUCH_VERZOEK_CLEARING = TOUCH_VERZOEK.values(
+    last_error=sa.case((_NEWEST, sa.null()), else_=_vz.c.last_error)
+)
 MARK_PUBLISHED = _ob.update().where(_ob.c.id.in_(bindparam("k_ids", expanding=True)))
 
 DELETE_POGING = _pg.delete().where(
