@@ -180,9 +180,11 @@ class Settings(BaseSettings):
     # Processing
     max_attempts: int = Field(default=6, ge=1)
     """Attempts before a retryable failure is given up and dead-lettered."""
-    stage_consumers: int = Field(default=2, ge=1, le=32)
+    stage_consumers: int = Field(default=4, ge=1, le=32)
     """Consumer threads per stage in each worker process (stages mostly wait on HTTP); on a broker
-    each gets a prefetch slot."""
+    each gets a prefetch slot. With hand-off the fetch consumers carry a version through every
+    stage, so this is how many verzoeken a worker has in flight: 4 keeps 2 cores busy where 2 left
+    a fifth of them idle while a thread waits on DSO or the case system (bench_end_to_end.py)."""
     stage_handoff: bool = True
     """A stage's job for the next stage of the same version runs in the same worker thread right
     away, held in the outbox meanwhile (gateway/pipeline/handoff.py); a failure there is the job's

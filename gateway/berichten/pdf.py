@@ -20,10 +20,23 @@ def _escape(line: str) -> bytes:
     return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
 
 
+_TEXTWRAP_WHITESPACE = frozenset("\t\n\x0b\x0c\r")
+
+
+def _wrap_paragraph(paragraph: str) -> list[str]:
+    # Most lines of a letter fit: textwrap's regex split costs ~5 us even then, and a letter is
+    # made twice per verzoek (post, zaak). A line that fits comes out of textwrap as itself without
+    # its trailing spaces (or as nothing when it is blank); anything else goes through textwrap.
+    if len(paragraph) <= _WIDTH_CHARS and _TEXTWRAP_WHITESPACE.isdisjoint(paragraph):
+        kept = paragraph.rstrip(" ")
+        return [kept] if kept.strip(" ") else []
+    return textwrap.wrap(paragraph, _WIDTH_CHARS, break_long_words=True)
+
+
 def _wrap(text: str) -> list[str]:
     lines: list[str] = []
     for paragraph in text.splitlines():
-        lines.extend(textwrap.wrap(paragraph, _WIDTH_CHARS, break_long_words=True) or [""])
+        lines.extend(_wrap_paragraph(paragraph) or [""])
     return lines
 
 

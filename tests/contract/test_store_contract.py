@@ -99,6 +99,22 @@ def test_checkpoints_keep_the_first_result(store: SqlStore) -> None:
     assert store.checkpoints_for(VNR) == {"zaak": {"url": "http://zaak/1"}}
 
 
+def test_several_checkpoints_at_once_keep_their_values_and_the_first_result(store: SqlStore) -> None:
+    """One put of many keys (a delivery's write-behind checkpoints): values of every JSON kind
+    come back as they went in, and a key that was already there keeps its first value."""
+    store.checkpoint_put(VNR, "zaak", {"url": "http://zaak/1"})
+    values = {
+        "zaak": {"url": "http://zaak/2"},
+        "rol:initiator": {"url": "http://rol/1", "n": 3, "f": 2.5, "ok": True, "leeg": None},
+        "document:DOC-0001": {"naam": "Tekening één — €", "delen": [1, {"x": "y"}], "quote": 'a"b\\c'},
+        "status:ontvangen": {},
+    }
+    stood = store.checkpoints_put(VNR, values)
+    assert stood == {**values, "zaak": {"url": "http://zaak/1"}}
+    assert store.checkpoints_for(VNR) == stood
+    assert store.checkpoints_put(VNR, {"status:ontvangen": {"again": 1}}) == {"status:ontvangen": {}}
+
+
 def test_outbox_relay_marks_only_what_was_published(store: SqlStore) -> None:
     for n in range(3):
         store.record_notification(f"20240314{n:05d}", 1, OIN, job(n))
@@ -208,6 +224,25 @@ def test_list_search_and_paging(store: SqlStore) -> None:
     assert search_verzoeken(store, VerzoekFilter(zoek="dakkapel 2"))[1] == 1
     assert search_verzoeken(store, VerzoekFilter(zoek="2024031600001"))[1] == 1
     assert store.counts_by_state() == {"received": 5}
+
+
+def test_describe_writes_the_summary_and_replaces_the_search_terms(store: SqlStore) -> None:
+    store.record_notification(VNR, 1, OIN, job(1))
+    summary = {"doel": "aanvraag", "type": "vergunning", "naam": "Dakkapel", "activiteiten": "a.1\nb.2"}
+    store.describe(VNR, summary, "dakkapel jansen kerkstraat", "")
+    store.describe(VNR, {**summary, "naam": "Dakkapel achter"}, "dakkapel pietersen dorpsweg", "")
+    record = store.get_verzoek(VNR)
+    assert record is not None and (record.naam, record.doel, record.type) == (
+        "Dakkapel achter",
+        "aanvraag",
+        "vergunning",
+    )
+    assert search_verzoeken(store, VerzoekFilter(activiteit="b.2"))[1] == 1
+    assert search_verzoeken(store, VerzoekFilter(zoek="pietersen"))[1] == 1
+    assert search_verzoeken(store, VerzoekFilter(zoek="jansen"))[1] == 0  # replaced, not added
+    # A verzoek the store does not know yet gets its search row; there is no summary to update.
+    store.describe("2024031699999", summary, "onbekend", "")
+    assert store.get_verzoek("2024031699999") is None
 
 
 def test_archive_index(store: SqlStore) -> None:

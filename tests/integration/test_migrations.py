@@ -100,7 +100,7 @@ def test_upgrade_from_release_0_1_keeps_the_data(store_url: str) -> None:
     assert record is not None and record.naam == "Dakkapel" and record.state == "reported"
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT username FROM staff_users")).scalar_one() == "olga"
-    engine.dispose()
+    store.close()  # the engine, and the store's own connections for reads
 
 
 def test_an_empty_database_is_created_at_head_on_first_start(store_url: str) -> None:

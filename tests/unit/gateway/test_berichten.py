@@ -6,12 +6,16 @@ import socket
 import threading
 from pathlib import Path
 
+import textwrap
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gateway.berichten.afzenden import Berichtendienst, document_identificatie
 from gateway.berichten.bericht import Bericht
 from gateway.berichten.memory import RecordingKanaal
-from gateway.berichten.pdf import pdf_letter, pdf_text
+from gateway.berichten.pdf import _wrap, pdf_letter, pdf_text
 from gateway.berichten.post import PostKanaal
 from gateway.berichten.smtp import BerichtOnzeker, SmtpKanaal
 from gateway.berichten.testserver import SmtpTestServer
@@ -139,6 +143,21 @@ def test_document_identificatie_is_stable_and_fits_40_characters() -> None:
     assert len(lang) <= 40 and lang == document_identificatie(
         f"{VNR}-status-8c6c1c2e-3c39-4e2f-9d5b-0c1d7a1f2e3a"
     )
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from([*"ab- .\u00e9\t\r\x0b\x0c", "woord", "x" * 40]), max_size=60).map("".join),
+        max_size=5,
+    )
+)
+def test_a_letter_is_wrapped_as_textwrap_wraps_it(paragraphs: list[str]) -> None:
+    """The shortcut for lines that fit gives what textwrap gives, blank and long lines included."""
+    text = "\n".join(paragraphs)
+    expected = [
+        line for p in text.splitlines() for line in textwrap.wrap(p, 88, break_long_words=True) or [""]
+    ]
+    assert _wrap(text) == expected
 
 
 def test_pdf_letter_is_well_formed() -> None:
