@@ -133,7 +133,7 @@ class Logboek:
         """Several processings of one step in one transaction: all recorded, or none and the
         step fails (and is retried) rather than go unrecorded."""
         with self.store.transaction() as conn:  # part of the stage's own, inside store.together()
-            conn.execute(t.logboek.insert(), list(rows))
+            self.store.insert_rows(conn, t.logboek, rows)
         for row in rows:
             log.info(
                 "logboek.vastgelegd",

@@ -645,10 +645,45 @@ class SqlStore:
             if changed.attempts or "attempts" in values:
                 self._clear_poging(conn, verzoeknummer, volgnummer)
             self._touch_verzoek(conn, verzoeknummer, volgnummer, to, summary)
+            if job is not None and self._postgres:
+                self._event_and_job(conn, verzoeknummer, volgnummer, event, detail, actor, job)
+                return True
             self._event(conn, verzoeknummer, volgnummer, event, detail, actor)
             if job is not None:
                 self._outbox(conn, job)
             return True
+
+    def _event_and_job(
+        self,
+        conn: Connection,
+        verzoeknummer: str,
+        volgnummer: int,
+        kind: str,
+        detail: str | None,
+        actor: str | None,
+        job: OutboxMessage,
+    ) -> None:
+        """_event and _outbox in one statement (PostgreSQL: statements.event_and_job_postgres)."""
+        now = _now()
+        params: dict[str, Any] = {
+            "e_verzoeknummer": verzoeknummer,
+            "e_volgnummer": volgnummer,
+            "e_at": now,
+            "e_kind": kind,
+            "e_detail": detail,
+            "e_actor": actor,
+            "o_queue": job.queue,
+            "o_message_id": job.message_id,
+            "o_body": job.body,
+            "o_headers": dict(job.headers),
+            "o_created_at": now,
+            "o_held_until": job.held_until,
+        }
+        if job.hands_over is not None:
+            params.update(k_message_id=job.hands_over, h_published_at=now)
+        conn.execute(q.event_and_job_postgres(job.hands_over is not None), params)
+        if job.receipt is not None:
+            self._receipts().append(job.receipt)
 
     def record_attempt(
         self,
@@ -1043,7 +1078,20 @@ class SqlStore:
                     "k_paths": [f["path"] for f in files],
                 },
             )
-            conn.execute(q.INSERT_ARCHIVE, rows)
+            self.insert_rows(conn, t.archive, rows)
+
+    def insert_rows(self, conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Several rows (with the same keys) into `table` on `conn`. PostgreSQL: multi-row
+        INSERTs of up to 100 rows; an executemany there is psycopg's pipeline mode, which cost a
+        fetch more than its other statements together (the archive index, the Logboek's two
+        records). SQLite: executemany, a loop in C over one prepared statement, no round trips."""
+        if not rows:
+            return
+        if not self._postgres or len(rows) == 1:
+            conn.execute(table.insert(), list(rows) if len(rows) > 1 else rows[0])
+            return
+        for start in range(0, len(rows), 100):
+            conn.execute(table.insert().values(list(rows[start : start + 100])))
 
     def archive_for(self, verzoeknummer: str, volgnummer: int | None = None) -> list[ArchiveRecord]:
         with self.reading() as conn:

@@ -150,7 +150,7 @@ class Statements:
     # by the database (json_each). A multi-row INSERT ("insertmanyvalues") is
     # new SQL for every row count, built and converted each time: on PostgreSQL 5 % of a
     # worker's CPU went into the ~10 write-behind checkpoints of a delivery.
-    insert_checkpoints_json: sa.TextClause
+    insert_checkpoints_json: sa.TextualSelect
 
 
 @cache
@@ -174,7 +174,7 @@ def for_dialect(postgres: bool) -> Statements:
     )
 
 
-def _insert_checkpoints_json(postgres: bool) -> sa.TextClause:
+def _insert_checkpoints_json(postgres: bool) -> sa.TextualSelect:
     # json_each on both: PostgreSQL's yields json values for the json column; SQLite's yields an
     # object's members as JSON text, which is how the column is stored there. SQLite needs the
     # WHERE to parse ON CONFLICT after INSERT ... SELECT (its documented upsert ambiguity).
@@ -223,3 +223,42 @@ def describe_postgres(summary_keys: tuple[str, ...]) -> Any:
         index_elements=[zi.c.verzoeknummer],
         set_={"tekst": zoekrij.excluded.tekst, "bsn_digests": zoekrij.excluded.bsn_digests},
     ).add_cte(beschreven)
+
+
+@cache
+def event_and_job_postgres(hands_over: bool) -> Any:
+    """A transition's event and its job (and, with hand-off, the held job it takes over) as one
+    statement on PostgreSQL, in data-modifying CTEs: one round trip instead of two or three in
+    every transition that queues a job. Parameters: the event's as e_*, the job's as o_*, the
+    taken-over job's message id and moment as k_message_id and h_published_at."""
+    e, o = t.events, _ob
+
+    def typed(prefix: str, column: sa.Column[Any]) -> Any:
+        return bindparam(f"{prefix}_{column.key}", type_=column.type)
+
+    gebeurd = (
+        e.insert()
+        .values(
+            {
+                c.key: typed("e", c)
+                for c in (e.c.verzoeknummer, e.c.volgnummer, e.c.at, e.c.kind, e.c.detail, e.c.actor)
+            }
+        )
+        .cte("gebeurd")
+    )
+    job = o.insert().values(
+        {
+            c.key: typed("o", c)
+            for c in (o.c.queue, o.c.message_id, o.c.body, o.c.headers, o.c.created_at, o.c.held_until)
+        }
+    )
+    job = job.add_cte(gebeurd)
+    if hands_over:
+        overgedragen = (
+            o.update()
+            .where(*_HELD)
+            .values(published_at=bindparam("h_published_at", type_=o.c.published_at.type), held_until=None)
+            .cte("overgedragen")
+        )
+        job = job.add_cte(overgedragen)
+    return job

@@ -164,6 +164,33 @@ def test_a_held_job_waits_for_its_worker_or_for_its_hold_to_run_out(store: SqlSt
     assert relayed[-1] == "m-4" and store.pending_outbox() == 0
 
 
+def test_a_transition_queues_its_job_and_takes_over_the_held_one(store: SqlStore) -> None:
+    """The next stage's job, written with the transition that causes it (PostgreSQL: with its
+    event in one statement), marks the job the stage ran as handed over, in the same commit."""
+    from datetime import UTC, datetime, timedelta
+
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    store.record_notification(VNR, 1, OIN, job(1))
+    store.enqueue(dataclasses.replace(job(2, "dso.translate"), held_until=later))
+    receipt = CommitReceipt()
+    nxt = dataclasses.replace(job(3, "dso.report"), held_until=later, hands_over="m-2", receipt=receipt)
+    assert store.transition(VNR, 1, to=State.FETCHED, event="fetched", detail="opgehaald", job=nxt)
+    assert receipt.committed
+    assert not store.outbox_held("m-2") and store.outbox_held("m-3")  # m-2 ran, m-3 waits
+    assert [(e.kind, e.detail) for e in store.events_for(VNR)][-1] == ("fetched", "opgehaald")
+    relayed: list[OutboxRow] = []
+    assert store.relay_outbox(relayed.append) == 1  # m-1: neither m-2 (handed over) nor m-3 (held)
+    store.outbox_release("m-3")
+    assert store.relay_outbox(relayed.append) == 1
+    assert [(r.message_id, r.queue, r.body, r.headers) for r in relayed] == [
+        ("m-1", "dso.fetch", b"body-1", {"ce-id": "m-1"}),
+        ("m-3", "dso.report", b"body-3", {"ce-id": "m-3"}),
+    ]
+    # An expectation that does not hold writes neither the event nor the job.
+    assert not store.transition(VNR, 1, to=State.DELIVERED, event="x", expect={State.RECEIVED}, job=job(4))
+    assert store.events_for(VNR)[-1].kind == "fetched" and store.pending_outbox() == 0
+
+
 def _with_receipt(n: int) -> tuple[OutboxMessage, CommitReceipt]:
     receipt = CommitReceipt()
     return dataclasses.replace(job(n, "dso.translate"), receipt=receipt), receipt
@@ -250,6 +277,27 @@ def test_archive_index(store: SqlStore) -> None:
     store.add_archive(VNR, 2, kind="document", path="/a/d", size=5, sha256="1" * 64, document_id="DOC-1")
     assert [a.kind for a in store.archive_for(VNR)] == ["stam", "document"]
     assert [a.document_id for a in store.archive_for(VNR, 2)] == ["DOC-1"]
+
+
+def test_many_files_of_a_version_are_indexed_in_order(store: SqlStore) -> None:
+    """A fetch indexes all its files in one write; more than one multi-row INSERT's worth too."""
+    files = [
+        {
+            "kind": "document",
+            "path": f"/a/{n}",
+            "size": n,
+            "sha256": f"{n:064d}",
+            "document_id": f"DOC-{n:04d}",
+            "bestandsnaam": f"bijlage {n}.pdf",
+            "media_type": "application/pdf" if n % 2 else None,
+        }
+        for n in range(1, 151)
+    ]
+    store.add_archive_files(VNR, 1, files)
+    stored = store.archive_for(VNR, 1)
+    assert [(a.document_id, a.size, a.media_type) for a in stored] == [
+        (f["document_id"], f["size"], f["media_type"]) for f in files
+    ]
 
 
 def test_a_file_archived_again_at_the_same_path_replaces_its_row(store: SqlStore) -> None:
