@@ -108,4 +108,5 @@ class ArchiveRecord:
 
 
 def row_dict(row: Any) -> dict[str, Any]:
-    return dict(row._mapping)
+    """A SQLAlchemy Row, or a row that is a dict already (gateway/store/driver_sql.py)."""
+    return dict(row) if isinstance(row, dict) else dict(row._mapping)

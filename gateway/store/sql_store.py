@@ -22,6 +22,7 @@ import structlog
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from gateway.store import driver_sql
 from gateway.store import schema as t
 from gateway.store import statements as q
 from gateway.store.records import (
@@ -370,7 +371,8 @@ class SqlStore:
         detail: str | None,
         actor: str | None = None,
     ) -> None:
-        conn.execute(
+        driver_sql.rowcount(
+            conn,
             q.INSERT_EVENT,
             {
                 "verzoeknummer": verzoeknummer,
@@ -383,7 +385,8 @@ class SqlStore:
         )
 
     def _outbox(self, conn: Connection, job: OutboxMessage) -> None:
-        conn.execute(
+        driver_sql.rowcount(
+            conn,
             q.INSERT_OUTBOX,
             {
                 "queue": job.queue,
@@ -397,7 +400,8 @@ class SqlStore:
         if job.receipt is not None:
             self._receipts().append(job.receipt)
         if job.hands_over is not None:
-            conn.execute(
+            driver_sql.rowcount(
+                conn,
                 q.UPDATE_HELD,
                 {"published_at": _now(), "held_until": None, "k_message_id": job.hands_over},
             )
@@ -423,7 +427,7 @@ class SqlStore:
             clears = state is not State.FAILED and "last_error" not in values
             statement = q.TOUCH_VERZOEK_CLEARING if clears else q.TOUCH_VERZOEK
             params.update(k_newest=volgnummer, k_state=state.value)
-        if conn.execute(statement, params).rowcount == 0:
+        if driver_sql.rowcount(conn, statement, params) == 0:
             conn.execute(
                 q.INSERT_VERZOEK,
                 {
@@ -631,18 +635,19 @@ class SqlStore:
             # it. Only when it changed nothing does a read tell an unknown version (KeyError)
             # from one in another state (False).
             if expect is None:
-                changed = conn.execute(q.TRANSITION_VERSIE, {**values, **key}).first()
+                changed = driver_sql.first(conn, q.TRANSITION_VERSIE, {**values, **key})
             else:
-                changed = conn.execute(
-                    q.TRANSITION_VERSIE_IN_STATE, {**values, **key, "k_states": [s.value for s in expect]}
-                ).first()
+                states = {f"k_state_{n}": v for n, v in enumerate(sorted(s.value for s in expect))}
+                changed = driver_sql.first(
+                    conn, q.transition_in_states(len(states)), {**values, **key, **states}
+                )
             if changed is None:
                 if conn.execute(q.VERSIE_STATE, key).first() is None:
                     raise KeyError(f"unknown version {verzoeknummer}/{volgnummer}")
                 return False
             # A version never retried has no poging to clear: one statement fewer per transition.
             # The new attempts come back, so a caller that resets them clears as before.
-            if changed.attempts or "attempts" in values:
+            if changed[0] or "attempts" in values:
                 self._clear_poging(conn, verzoeknummer, volgnummer)
             self._touch_verzoek(conn, verzoeknummer, volgnummer, to, summary)
             if job is not None and self._postgres:
@@ -681,7 +686,7 @@ class SqlStore:
         }
         if job.hands_over is not None:
             params.update(k_message_id=job.hands_over, h_published_at=now)
-        conn.execute(q.event_and_job_postgres(job.hands_over is not None), params)
+        driver_sql.rowcount(conn, q.event_and_job_postgres(job.hands_over is not None), params)
         if job.receipt is not None:
             self._receipts().append(job.receipt)
 
@@ -733,7 +738,9 @@ class SqlStore:
 
     def _clear_poging(self, conn: Connection, verzoeknummer: str, volgnummer: int | None) -> None:
         if volgnummer is not None:
-            conn.execute(q.DELETE_POGING, {"k_verzoeknummer": verzoeknummer, "k_volgnummer": volgnummer})
+            driver_sql.rowcount(
+                conn, q.DELETE_POGING, {"k_verzoeknummer": verzoeknummer, "k_volgnummer": volgnummer}
+            )
 
     def record_failure(
         self,
@@ -797,7 +804,7 @@ class SqlStore:
                 k_verzoeknummer=verzoeknummer, k_updated_at=_now(), k_tekst=tekst, k_bsn_digests=bsn_digests
             )
             with self._one_statement() as conn:
-                conn.execute(q.describe_postgres(keys), params)
+                driver_sql.rowcount(conn, q.describe_postgres(keys), params)
             return
 
         def write(conn: Connection) -> None:
@@ -876,7 +883,7 @@ class SqlStore:
             "k_values": json.dumps({key: dict(value) for key, value in values.items()}),
             "k_now": _now(),
         }
-        inserted = set(conn.execute(self._q.insert_checkpoints_json, params).scalars())
+        inserted = set(driver_sql.column(conn, self._q.insert_checkpoints_json, params))
         stood = {key: dict(value) for key, value in values.items() if key in inserted}
         if len(stood) < len(values):
             taken = [key for key in values if key not in inserted]
@@ -888,8 +895,8 @@ class SqlStore:
 
     def checkpoints_for(self, verzoeknummer: str) -> dict[str, dict[str, Any]]:
         with self.reading() as conn:
-            rows = conn.execute(q.CHECKPOINTS_FOR, {"k_verzoeknummer": verzoeknummer}).all()
-        return {r.key: dict(r.value) for r in rows}
+            rows = driver_sql.mappings(conn, q.CHECKPOINTS_FOR, {"k_verzoeknummer": verzoeknummer})
+        return {r["key"]: dict(r["value"]) for r in rows}
 
     def recent_events(self, kind: str, since: datetime, limit: int = 50) -> list[EventRecord]:
         """Events of one kind since a moment, newest first (e.g. letters "per post te versturen")."""
@@ -943,7 +950,7 @@ class SqlStore:
         # Look before locking: every relay polls ten times a second, and on SQLite an empty
         # round in a write transaction still took the database-wide write lock and an fsync.
         with self.reading() as conn:
-            pending = conn.execute(q.OUTBOX_ANY_PENDING, {"k_now": _now()}).first()
+            pending = driver_sql.first(conn, q.OUTBOX_ANY_PENDING, {"k_now": _now()})
         if pending is None:
             return 0
         published: list[int] = []
@@ -981,15 +988,15 @@ class SqlStore:
         """Whether the job is in the outbox, unpublished and held: committed with its stage's
         transition, and not yet given to the relay."""
         with self.reading() as conn:
-            return conn.execute(q.OUTBOX_HELD, {"k_message_id": message_id}).first() is not None
+            return driver_sql.first(conn, q.OUTBOX_HELD, {"k_message_id": message_id}) is not None
 
     def outbox_handed_over(self, message_id: str) -> bool:
         """The worker ran the held job itself: it is done as if published (False: it was not
         held any more, the relay had it)."""
         with self._one_statement() as conn:
-            changed = conn.execute(
-                q.UPDATE_HELD, {"published_at": _now(), "held_until": None, "k_message_id": message_id}
-            ).rowcount
+            changed = driver_sql.rowcount(
+                conn, q.UPDATE_HELD, {"published_at": _now(), "held_until": None, "k_message_id": message_id}
+            )
         return bool(changed)
 
     def outbox_release(
@@ -1096,26 +1103,26 @@ class SqlStore:
     def archive_for(self, verzoeknummer: str, volgnummer: int | None = None) -> list[ArchiveRecord]:
         with self.reading() as conn:
             if volgnummer is None:
-                rows = conn.execute(q.ARCHIVE_FOR, {"k_verzoeknummer": verzoeknummer}).all()
+                rows = driver_sql.mappings(conn, q.ARCHIVE_FOR, {"k_verzoeknummer": verzoeknummer})
             else:
-                rows = conn.execute(
-                    q.ARCHIVE_FOR_VERSIE, {"k_verzoeknummer": verzoeknummer, "k_volgnummer": volgnummer}
-                ).all()
-        return [ArchiveRecord(**{k: v for k, v in row_dict(r).items() if k != "created_at"}) for r in rows]
+                rows = driver_sql.mappings(
+                    conn, q.ARCHIVE_FOR_VERSIE, {"k_verzoeknummer": verzoeknummer, "k_volgnummer": volgnummer}
+                )
+        return [ArchiveRecord(**{k: v for k, v in r.items() if k != "created_at"}) for r in rows]
 
     # -- reading -------------------------------------------------------------------------------
 
     def get_verzoek(self, verzoeknummer: str) -> VerzoekRecord | None:
         with self.reading() as conn:
-            row = conn.execute(q.VERZOEK, {"k_verzoeknummer": verzoeknummer}).first()
-        return None if row is None else _verzoek(row)
+            rows = driver_sql.mappings(conn, q.VERZOEK, {"k_verzoeknummer": verzoeknummer})
+        return _verzoek(rows[0]) if rows else None
 
     def get_versie(self, verzoeknummer: str, volgnummer: int) -> VersieRecord | None:
         with self.reading() as conn:
-            row = conn.execute(
-                q.VERSIE, {"k_verzoeknummer": verzoeknummer, "k_volgnummer": volgnummer}
-            ).first()
-        return None if row is None else _versie(row)
+            rows = driver_sql.mappings(
+                conn, q.VERSIE, {"k_verzoeknummer": verzoeknummer, "k_volgnummer": volgnummer}
+            )
+        return _versie(rows[0]) if rows else None
 
     def pogingen_for(self, verzoeknummers: Iterable[str]) -> dict[tuple[str, int], PogingRecord]:
         """Versions waiting for their next automatic attempt, by (verzoeknummer, volgnummer)."""
@@ -1138,11 +1145,7 @@ class SqlStore:
 
     def versies_for(self, verzoeknummer: str) -> list[VersieRecord]:
         with self.reading() as conn:
-            rows = conn.execute(
-                sa.select(t.versies)
-                .where(t.versies.c.verzoeknummer == verzoeknummer)
-                .order_by(t.versies.c.volgnummer)
-            ).all()
+            rows = driver_sql.mappings(conn, q.VERSIES_FOR, {"k_verzoeknummer": verzoeknummer})
         return [_versie(r) for r in rows]
 
     def all_versies(self) -> list[VersieRecord]:

@@ -95,6 +95,9 @@ DELETE_ARCHIVE_PATH = _ar.delete().where(
 
 VERSIE = sa.select(_v).where(*_VERSIE_KEY)
 VERSIE_STATE = sa.select(_v.c.state).where(*_VERSIE_KEY)
+VERSIES_FOR = (
+    sa.select(_v).where(_v.c.verzoeknummer == bindparam("k_verzoeknummer")).order_by(_v.c.volgnummer)
+)
 VERZOEK = sa.select(_vz).where(_VERZOEK_KEY)
 KNOWN_VERSIES = sa.select(_v.c.verzoeknummer, _v.c.volgnummer).where(
     sa.tuple_(_v.c.verzoeknummer, _v.c.volgnummer).in_(bindparam("k_keys", expanding=True))
@@ -262,3 +265,11 @@ def event_and_job_postgres(hands_over: bool) -> Any:
         )
         job = job.add_cte(overgedragen)
     return job
+
+
+@cache
+def transition_in_states(count: int) -> Any:
+    """TRANSITION_VERSIE_IN_STATE for `count` expected states as k_state_0 ..., without an
+    expanding parameter, so it compiles once (gateway/store/driver_sql.py)."""
+    states = [bindparam(f"k_state_{n}", type_=sa.String) for n in range(count)]
+    return _v.update().where(*_VERSIE_KEY, _v.c.state.in_(states)).returning(_v.c.attempts)
