@@ -14,13 +14,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import sqlalchemy as sa
 import structlog
 
 from gateway.events import TRANSLATE, StageJob
 from gateway.pipeline.context import StageContext
 from gateway.store import DELIVERED_STATES, FINAL_STATES, State
-from gateway.store import schema as t
 from stam_mapping.model import Doel
 
 log = structlog.get_logger(__name__)
@@ -32,13 +30,7 @@ def release_waiting(ctx: StageContext, verzoeknummer: str | None = None) -> int:
     """Queue the translate job of every waiting version whose older versions have settled.
     Returns how many were released."""
     store = ctx.store
-    query = sa.select(t.versies.c.verzoeknummer, t.versies.c.volgnummer, t.versies.c.updated_at).where(
-        t.versies.c.state == State.WAITING.value
-    )
-    if verzoeknummer is not None:
-        query = query.where(t.versies.c.verzoeknummer == verzoeknummer)
-    with store.reading() as conn:  # no write lock on SQLite
-        waiting = conn.execute(query.order_by(t.versies.c.verzoeknummer, t.versies.c.volgnummer)).all()
+    waiting = store.waiting(verzoeknummer)
     limit = timedelta(hours=ctx.settings.max_wait_for_older_version)
     now = datetime.now(UTC)
     released = 0

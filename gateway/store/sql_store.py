@@ -564,15 +564,12 @@ class SqlStore:
                     }
                 )
                 outcome.append(True)
-            if versies:
-                conn.execute(q.INSERT_VERSIE, versies)
-            if new_verzoeken:
-                conn.execute(q.INSERT_VERZOEK, list(new_verzoeken.values()))
+            self.insert_rows(conn, t.versies, versies)
+            self.insert_rows(conn, t.verzoeken, list(new_verzoeken.values()))
             for nummer, values in updates.items():
                 conn.execute(q.UPDATE_VERZOEK, {**values, "k_verzoeknummer": nummer})
-            conn.execute(q.INSERT_EVENT, events)
-            if outbox:
-                conn.execute(q.INSERT_OUTBOX, outbox)
+            self.insert_rows(conn, t.events, events)
+            self.insert_rows(conn, t.outbox, outbox)
         return outcome
 
     def ensure_versie(self, verzoeknummer: str, volgnummer: int, oin: str | None, state: State) -> bool:
@@ -849,20 +846,10 @@ class SqlStore:
     def checkpoint_put(self, verzoeknummer: str, key: str, value: Mapping[str, Any]) -> dict[str, Any]:
         """Write `value` under `key` unless a value is there already; return the value that stands.
 
-        One INSERT transaction, no read before it: the read happens only on a conflict."""
-        try:
-            with self._one_statement(isolated=True) as conn:
-                conn.execute(
-                    q.INSERT_CHECKPOINT,
-                    {"verzoeknummer": verzoeknummer, "key": key, "value": dict(value), "created_at": _now()},
-                )
-        except IntegrityError:
-            # Written by an earlier delivery of the same message: the first result stands.
-            stored = self.checkpoint_get(verzoeknummer, key)
-            if stored is not None:
-                return stored
-            raise
-        return dict(value)
+        One INSERT ... ON CONFLICT DO NOTHING, no read before it: the read happens only on a
+        conflict. No savepoint inside together() either, as nothing fails there."""
+        with self._one_statement() as conn:
+            return self._put_checkpoints(conn, verzoeknummer, {key: value})[key]
 
     def checkpoints_put(
         self, verzoeknummer: str, values: Mapping[str, Mapping[str, Any]]
@@ -1088,17 +1075,17 @@ class SqlStore:
             self.insert_rows(conn, t.archive, rows)
 
     def insert_rows(self, conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Several rows (with the same keys) into `table` on `conn`. PostgreSQL: multi-row
-        INSERTs of up to 100 rows; an executemany there is psycopg's pipeline mode, which cost a
-        fetch more than its other statements together (the archive index, the Logboek's two
-        records). SQLite: executemany, a loop in C over one prepared statement, no round trips."""
+        """Several rows (with the same keys) into `table` on `conn`: multi-row INSERTs of up to
+        100 rows, each shape compiled once. An executemany on PostgreSQL is psycopg's pipeline
+        mode, which cost a fetch more than its other statements together (the archive index,
+        the Logboek's two records); a `.values(rows)` statement is a new cache key per call."""
         if not rows:
             return
-        if not self._postgres or len(rows) == 1:
-            conn.execute(table.insert(), list(rows) if len(rows) > 1 else rows[0])
-            return
+        keys = tuple(rows[0])
         for start in range(0, len(rows), 100):
-            conn.execute(table.insert().values(list(rows[start : start + 100])))
+            chunk = rows[start : start + 100]
+            params = {f"{key}_{n}": row[key] for n, row in enumerate(chunk) for key in keys}
+            driver_sql.rowcount(conn, q.insert_rows(table, len(chunk), keys), params)
 
     def archive_for(self, verzoeknummer: str, volgnummer: int | None = None) -> list[ArchiveRecord]:
         with self.reading() as conn:
@@ -1142,6 +1129,16 @@ class SqlStore:
             )
             for r in rows
         }
+
+    def waiting(self, verzoeknummer: str | None = None) -> list[tuple[str, int, datetime]]:
+        """(verzoeknummer, volgnummer, since) of every WAITING version (of one verzoek), in order."""
+        params = {"k_state": State.WAITING.value}
+        with self.reading() as conn:  # no write lock on SQLite
+            if verzoeknummer is None:
+                rows = driver_sql.mappings(conn, q.WAITING, params)
+            else:
+                rows = driver_sql.mappings(conn, q.WAITING_OF, {**params, "k_verzoeknummer": verzoeknummer})
+        return [(r["verzoeknummer"], r["volgnummer"], r["updated_at"]) for r in rows]
 
     def versies_for(self, verzoeknummer: str) -> list[VersieRecord]:
         with self.reading() as conn:

@@ -273,3 +273,21 @@ def transition_in_states(count: int) -> Any:
     expanding parameter, so it compiles once (gateway/store/driver_sql.py)."""
     states = [bindparam(f"k_state_{n}", type_=sa.String) for n in range(count)]
     return _v.update().where(*_VERSIE_KEY, _v.c.state.in_(states)).returning(_v.c.attempts)
+
+
+@cache
+def insert_rows(table: sa.Table, count: int, keys: tuple[str, ...]) -> Any:
+    """One INSERT of `count` rows with the columns `keys`, their values bound as <key>_<row>:
+    built and compiled once per shape (gateway/store/driver_sql.py), where `.values(rows)` was
+    a new statement, with a new cache key over every value, on each call."""
+    return table.insert().values(
+        [{key: bindparam(f"{key}_{n}", type_=table.c[key].type) for key in keys} for n in range(count)]
+    )
+
+
+WAITING = (
+    sa.select(_v.c.verzoeknummer, _v.c.volgnummer, _v.c.updated_at)
+    .where(_v.c.state == bindparam("k_state", type_=sa.String))
+    .order_by(_v.c.verzoeknummer, _v.c.volgnummer)
+)
+WAITING_OF = WAITING.where(_v.c.verzoeknummer == bindparam("k_verzoeknummer"))
