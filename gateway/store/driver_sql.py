@@ -50,7 +50,7 @@ def _compile(stmt: Any, dialect: sa.Dialect, keys: tuple[str, ...]) -> _Compiled
         stmt = stmt.inline()  # no RETURNING of the new id: nobody reads it here
     compiled: Any = stmt.compile(dialect=dialect, column_keys=list(keys))
     if compiled.escaped_bind_names or any(b.expanding for b in compiled.binds.values()):
-        raise ValueError(f"not a statement for driver_sql: {compiled.string[:80]}")
+        raise ValueError(f"not a statement for driver_sql: {compiled.string[:80]!r}")
     names = tuple(compiled.positiontup) if compiled.positional else None
     fixed = {name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required}
     columns = tuple(

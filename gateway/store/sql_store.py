@@ -414,31 +414,54 @@ class SqlStore:
         state: State,
         summary: Mapping[str, Any] | None = None,
     ) -> None:
-        now = _now()
+        variant, values = self._touch_params(volgnummer, state, summary)
+        params: dict[str, Any] = {**values, "k_verzoeknummer": verzoeknummer}
+        if variant != "update":
+            params.update(k_newest=volgnummer, k_state=state.value)
+        statement = {
+            "update": q.UPDATE_VERZOEK,
+            "touch": q.TOUCH_VERZOEK,
+            "clearing": q.TOUCH_VERZOEK_CLEARING,
+        }
+        if driver_sql.rowcount(conn, statement[variant], params) == 0:
+            self._insert_verzoek(conn, verzoeknummer, volgnummer, state, values)
+
+    @staticmethod
+    def _touch_params(
+        volgnummer: int | None, state: State, summary: Mapping[str, Any] | None
+    ) -> tuple[str, dict[str, Any]]:
+        """Which UPDATE of the verzoek row a version's news takes ("update", "touch" or
+        "clearing": statements.TOUCH_VERZOEK*), and its SET values (updated_at included)."""
         values: dict[str, Any] = {k: v for k, v in (summary or {}).items() if v is not None}
         q.check_columns(q.VERZOEK_COLUMNS, values)
-        params: dict[str, Any] = {**values, "updated_at": now, "k_verzoeknummer": verzoeknummer}
+        values["updated_at"] = _now()
         if volgnummer is None:
-            statement = q.UPDATE_VERZOEK
-        else:
-            # The summary follows the newest version; an older version's news only adds facts
-            # (such as the zaak URL) and never moves the state backwards: decided by the UPDATE
-            # itself, not by a locked read before it (one statement per transition fewer).
-            clears = state is not State.FAILED and "last_error" not in values
-            statement = q.TOUCH_VERZOEK_CLEARING if clears else q.TOUCH_VERZOEK
-            params.update(k_newest=volgnummer, k_state=state.value)
-        if driver_sql.rowcount(conn, statement, params) == 0:
-            conn.execute(
-                q.INSERT_VERZOEK,
-                {
-                    **values,
-                    "verzoeknummer": verzoeknummer,
-                    "volgnummer": volgnummer,
-                    "state": state.value,
-                    "created_at": now,
-                    "updated_at": now,
-                },
-            )
+            return "update", values
+        # The summary follows the newest version; an older version's news only adds facts
+        # (such as the zaak URL) and never moves the state backwards: decided by the UPDATE
+        # itself, not by a locked read before it (one statement per transition fewer).
+        clears = state is not State.FAILED and "last_error" not in values
+        return ("clearing" if clears else "touch"), values
+
+    def _insert_verzoek(
+        self,
+        conn: Connection,
+        verzoeknummer: str,
+        volgnummer: int | None,
+        state: State,
+        values: Mapping[str, Any],
+    ) -> None:
+        """The verzoek row a version's news found missing (its notification wrote none)."""
+        conn.execute(
+            q.INSERT_VERZOEK,
+            {
+                **values,
+                "verzoeknummer": verzoeknummer,
+                "volgnummer": volgnummer,
+                "state": state.value,
+                "created_at": values["updated_at"],
+            },
+        )
 
     def record_notification(
         self,
@@ -631,6 +654,10 @@ class SqlStore:
             # takes the same row lock on PostgreSQL and sees the row as committed by whoever held
             # it. Only when it changed nothing does a read tell an unknown version (KeyError)
             # from one in another state (False).
+            if self._postgres:
+                return self._transition_postgres(
+                    conn, key, values, expect, to, summary, (event, detail, actor), job
+                )
             if expect is None:
                 changed = driver_sql.first(conn, q.TRANSITION_VERSIE, {**values, **key})
             else:
@@ -654,6 +681,50 @@ class SqlStore:
             if job is not None:
                 self._outbox(conn, job)
             return True
+
+    def _transition_postgres(
+        self,
+        conn: Connection,
+        key: Mapping[str, Any],
+        values: Mapping[str, Any],
+        expect: Collection[State] | None,
+        to: State,
+        summary: Mapping[str, Any] | None,
+        event: tuple[str, str | None, str | None],
+        job: OutboxMessage | None,
+    ) -> bool:
+        """transition() on PostgreSQL: the version and its verzoek row in one statement
+        (statements.transition_postgres), the event with the job in another."""
+        verzoeknummer, volgnummer = key["k_verzoeknummer"], key["k_volgnummer"]
+        states = sorted(s.value for s in expect) if expect is not None else []
+        variant, touch = self._touch_params(volgnummer, to, summary)
+        statement = q.transition_postgres(
+            tuple(values),
+            len(states) if expect is not None else None,
+            variant,
+            tuple(k for k in touch if k != "updated_at"),
+        )
+        params: dict[str, Any] = {f"v_{k}": v for k, v in values.items()}
+        params.update({f"z_{k}": v for k, v in touch.items()})
+        params.update({f"k_state_{n}": v for n, v in enumerate(states)}, **key)
+        if variant != "update":
+            params.update(k_newest=volgnummer, k_state=to.value)
+        changed = driver_sql.first(conn, statement, params)
+        if changed is None:
+            if conn.execute(q.VERSIE_STATE, key).first() is None:
+                raise KeyError(f"unknown version {verzoeknummer}/{volgnummer}")
+            return False
+        attempts, touched = changed
+        if attempts or "attempts" in values:
+            self._clear_poging(conn, verzoeknummer, volgnummer)
+        if not touched:
+            self._insert_verzoek(conn, verzoeknummer, volgnummer, to, touch)
+        kind, detail, actor = event
+        if job is not None:
+            self._event_and_job(conn, verzoeknummer, volgnummer, kind, detail, actor, job)
+        else:
+            self._event(conn, verzoeknummer, volgnummer, kind, detail, actor)
+        return True
 
     def _event_and_job(
         self,

@@ -272,7 +272,8 @@ def transition_in_states(count: int) -> Any:
     """TRANSITION_VERSIE_IN_STATE for `count` expected states as k_state_0 ..., without an
     expanding parameter, so it compiles once (gateway/store/driver_sql.py)."""
     states = [bindparam(f"k_state_{n}", type_=sa.String) for n in range(count)]
-    return _v.update().where(*_VERSIE_KEY, _v.c.state.in_(states)).returning(_v.c.attempts)
+    met = _v.c.state.in_(states) if states else sa.false()  # an empty IN is an expanding parameter
+    return _v.update().where(*_VERSIE_KEY, met).returning(_v.c.attempts)
 
 
 @cache
@@ -291,3 +292,36 @@ WAITING = (
     .order_by(_v.c.verzoeknummer, _v.c.volgnummer)
 )
 WAITING_OF = WAITING.where(_v.c.verzoeknummer == bindparam("k_verzoeknummer"))
+
+
+@cache
+def transition_postgres(
+    versie_keys: tuple[str, ...], states: int | None, touch: str, summary_keys: tuple[str, ...]
+) -> Any:
+    """A transition's version UPDATE and its verzoek row's (SqlStore._touch_verzoek) as one
+    statement on PostgreSQL: the version moves (when in one of `states` k_state_0 ..., if any),
+    and only then the verzoek row follows, in a data-modifying CTE that reads the first one's
+    RETURNING. One row back, (attempts, verzoek rows touched), or none when the version did not
+    move (`states` None: whatever its state). Parameters: the version's SET values as
+    v_<column>, the verzoek row's as z_<column>, the keys as k_verzoeknummer, k_volgnummer (and
+    k_newest, k_state for `touch`)."""
+    where = list(_VERSIE_KEY)
+    if states == 0:  # an empty expectation, which no state meets
+        where.append(sa.false())
+    elif states is not None:  # None: no expectation
+        where.append(_v.c.state.in_([bindparam(f"k_state_{n}", type_=sa.String) for n in range(states)]))
+    moved = (
+        _v.update()
+        .where(*where)
+        .values({key: bindparam(f"v_{key}", type_=_v.c[key].type) for key in versie_keys})
+        .returning(_v.c.attempts)
+        .cte("verplaatst")
+    )
+    base = {"update": UPDATE_VERZOEK, "touch": TOUCH_VERZOEK, "clearing": TOUCH_VERZOEK_CLEARING}[touch]
+    touched = (
+        base.where(sa.exists(sa.select(moved.c.attempts)))
+        .values({key: bindparam(f"z_{key}", type_=_vz.c[key].type) for key in ("updated_at", *summary_keys)})
+        .returning(_vz.c.verzoeknummer)
+        .cte("aangeraakt")
+    )
+    return sa.select(moved.c.attempts, sa.select(sa.func.count()).select_from(touched).scalar_subquery())

@@ -80,6 +80,35 @@ def test_older_version_does_not_overwrite_the_summary(store: SqlStore) -> None:
     assert record is not None and record.volgnummer == 2 and record.state == State.FETCHED
 
 
+def test_a_transition_checks_its_expectation_and_makes_a_missing_verzoek_row(store: SqlStore) -> None:
+    from datetime import UTC, datetime
+
+    from gateway.store import schema
+
+    with pytest.raises(KeyError):
+        store.transition(VNR, 1, to=State.FETCHED, event="fetched", expect={State.RECEIVED})
+    now = datetime.now(UTC)
+    with store.engine.begin() as conn:  # a version whose verzoek row is missing
+        conn.execute(
+            schema.versies.insert().values(
+                verzoeknummer=VNR, volgnummer=1, state="received", attempts=0, created_at=now, updated_at=now
+            )
+        )
+    assert not store.transition(VNR, 1, to=State.FETCHED, event="fetched", expect=set())  # nothing meets it
+    assert store.get_verzoek(VNR) is None
+    summary = {"zaak_url": "http://zaak/1"}
+    assert store.transition(
+        VNR, 1, to=State.FETCHED, event="fetched", expect={State.RECEIVED}, summary=summary
+    )
+    record = store.get_verzoek(VNR)
+    assert record is not None and (record.volgnummer, record.state, record.zaak_url) == (
+        1,
+        "fetched",
+        "http://zaak/1",
+    )
+    assert [e.kind for e in store.events_for(VNR)] == ["fetched"]
+
+
 def test_failure_is_recorded_with_reason(store: SqlStore) -> None:
     store.record_notification(VNR, 1, OIN, job(1))
     store.record_failure(VNR, 1, stage="translate", reason="mapping gap: activiteit X")
