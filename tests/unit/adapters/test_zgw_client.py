@@ -55,6 +55,27 @@ def test_every_call_carries_a_fresh_hs256_jwt_and_crs_only_on_zaken() -> None:
     assert json.loads(zaken.content) == {"a": 1}
 
 
+def test_a_call_goes_to_the_transport_with_its_timeout_and_the_clients_default_headers() -> None:
+    """Calls without query parameters skip httpx's Client (ZgwClient._send): what the client
+    would add still goes with them, and a call with parameters still gets its query string."""
+    seen: list[httpx2.Request] = []
+
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        seen.append(request)
+        return httpx2.Response(201, json={"url": "x"}, headers={"Content-Encoding": "identity"})
+
+    client = _client(httpx2.MockTransport(handle))
+    assert client.post(client.zaken("zaken"), {"a": 1}) == {"url": "x"}
+    assert client.get(client.zaken("zaken"), params={"identificatie": "Z 1"}) == {"url": "x"}
+    posted, listed = seen
+    assert (
+        posted.headers["User-Agent"] == "dso-gateway" and posted.headers["Content-Type"] == "application/json"
+    )
+    assert posted.headers["Content-Length"] == str(len(posted.content))
+    assert posted.extensions["timeout"] == httpx2.Timeout(30.0).as_dict()
+    assert str(listed.url) == f"{BASE}/zaken/api/v1/zaken?identificatie=Z+1"
+
+
 def test_400_is_permanent_with_readable_invalid_params() -> None:
     body = {
         "code": "invalid",
