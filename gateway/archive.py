@@ -37,10 +37,18 @@ class ArchivedFile:
     media_type: str | None
 
 
+_STAM_PATHS_KEPT = 10_000
+
+
 class Archive:
     def __init__(self, root: Path, store: SqlStore) -> None:
         self.root = root
         self.store = store
+        # The STAM file of a version, once this process registered or looked it up: translate
+        # and report read it again right after fetch, each a store read. Its path is fixed per
+        # version (version_dir/samenvatting.xml; a refetch writes the same file), so an entry
+        # cannot go stale; a registration rolled back is fetched again to the same path.
+        self._stam_paths: dict[tuple[str, int], Path] = {}
         root.mkdir(parents=True, exist_ok=True)
 
     def version_dir(self, verzoeknummer: str, volgnummer: int) -> Path:
@@ -107,6 +115,14 @@ class Archive:
         self.store.add_archive_files(
             verzoeknummer, volgnummer, [{**dataclasses.asdict(f), "path": str(f.path)} for f in files]
         )
+        for f in files:
+            if f.kind == "stam":
+                self._remember_stam(verzoeknummer, volgnummer, Path(f.path))
+
+    def _remember_stam(self, verzoeknummer: str, volgnummer: int, path: Path) -> None:
+        if len(self._stam_paths) >= _STAM_PATHS_KEPT:
+            self._stam_paths.clear()  # a long-running worker: start over rather than grow
+        self._stam_paths[(verzoeknummer, volgnummer)] = path
 
     def _latest(
         self, verzoeknummer: str, volgnummer: int, kind: str, document_id: str | None
@@ -117,7 +133,11 @@ class Archive:
         raise KeyError(f"no {kind} archived for {verzoeknummer}/{volgnummer}")
 
     def stam(self, verzoeknummer: str, volgnummer: int) -> bytes:
-        return Path(self._latest(verzoeknummer, volgnummer, "stam", None).path).read_bytes()
+        path = self._stam_paths.get((verzoeknummer, volgnummer))
+        if path is None:
+            path = Path(self._latest(verzoeknummer, volgnummer, "stam", None).path)
+            self._remember_stam(verzoeknummer, volgnummer, path)
+        return path.read_bytes()
 
     def find_document(self, verzoeknummer: str, document_id: str) -> ArchiveRecord | None:
         """The newest archived copy of a document of this verzoek, from any version."""
