@@ -162,6 +162,10 @@ def create_app(config: SandboxConfig | None = None, *, sandbox: Sandbox | None =
         drop = getattr(request.state, "drop_after", None)
         if drop is None:
             drop = sandbox.take_drop()
+        if drop is None and end - start <= _WHOLE_UP_TO:
+            # An ordinary bijlage in one answer: streaming it cost a task and a send per chunk.
+            body = b"".join(doc.content.iter_range(start, end))
+            return Response(body, status_code=status, media_type=doc.media_type, headers=headers)
         return StreamingResponse(
             _stream(doc, start, end, drop), status_code=status, media_type=doc.media_type, headers=headers
         )
@@ -301,6 +305,9 @@ def _control_router(sandbox: Sandbox) -> APIRouter:
         sandbox.reset()
 
     return control
+
+
+_WHOLE_UP_TO = 1024 * 1024  # bytes of a document answered at once rather than streamed
 
 
 def _document_json(doc: StoredDocument, base: str, sha256_max_size: int) -> dict[str, Any]:
