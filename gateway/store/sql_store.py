@@ -587,12 +587,17 @@ class SqlStore:
                     }
                 )
                 outcome.append(True)
-            self.insert_rows(conn, t.versies, versies)
-            self.insert_rows(conn, t.verzoeken, list(new_verzoeken.values()))
             for nummer, values in updates.items():
                 conn.execute(q.UPDATE_VERZOEK, {**values, "k_verzoeknummer": nummer})
-            self.insert_rows(conn, t.events, events)
-            self.insert_rows(conn, t.outbox, outbox)
+            self.insert_tables(
+                conn,
+                [
+                    (t.versies, versies),
+                    (t.verzoeken, list(new_verzoeken.values())),
+                    (t.events, events),
+                    (t.outbox, outbox),
+                ],
+            )
         return outcome
 
     def ensure_versie(self, verzoeknummer: str, volgnummer: int, oin: str | None, state: State) -> bool:
@@ -1157,6 +1162,26 @@ class SqlStore:
             chunk = rows[start : start + 100]
             params = {f"{key}_{n}": row[key] for n, row in enumerate(chunk) for key in keys}
             driver_sql.rowcount(conn, q.insert_rows(table, len(chunk), keys), params)
+
+    def insert_tables(
+        self, conn: Connection, parts: Sequence[tuple[sa.Table, Sequence[Mapping[str, Any]]]]
+    ) -> None:
+        """insert_rows for several tables, in order; on PostgreSQL in one statement
+        (statements.insert_tables_postgres): one round trip instead of one per table. Tables
+        with no rows are left out; many rows go table by table, as insert_rows chunks them."""
+        parts = [(table, rows) for table, rows in parts if rows]
+        if not self._postgres or len(parts) < 2 or any(len(rows) > 100 for _, rows in parts):
+            for table, rows in parts:
+                self.insert_rows(conn, table, rows)
+            return
+        shape = tuple((table, len(rows), tuple(rows[0])) for table, rows in parts)
+        params = {
+            f"t{part}_{key}_{n}": row[key]
+            for part, (_, rows) in enumerate(parts)
+            for n, row in enumerate(rows)
+            for key in rows[0]
+        }
+        driver_sql.rowcount(conn, q.insert_tables_postgres(shape), params)
 
     def archive_for(self, verzoeknummer: str, volgnummer: int | None = None) -> list[ArchiveRecord]:
         with self.reading() as conn:

@@ -325,3 +325,23 @@ def transition_postgres(
         .cte("aangeraakt")
     )
     return sa.select(moved.c.attempts, sa.select(sa.func.count()).select_from(touched).scalar_subquery())
+
+
+@cache
+def insert_tables_postgres(shape: tuple[tuple[sa.Table, int, tuple[str, ...]], ...]) -> Any:
+    """Rows into several tables in one statement on PostgreSQL: each table's multi-row INSERT
+    (as insert_rows, values bound as t<part>_<key>_<row>) a data-modifying CTE of the last one.
+    `shape`: per part the table, its number of rows and their keys."""
+    inserts = [
+        table.insert().values(
+            [
+                {key: bindparam(f"t{part}_{key}_{n}", type_=table.c[key].type) for key in keys}
+                for n in range(count)
+            ]
+        )
+        for part, (table, count, keys) in enumerate(shape)
+    ]
+    statement = inserts[-1]
+    for part, insert in enumerate(inserts[:-1]):
+        statement = statement.add_cte(insert.cte(f"deel_{part}"))
+    return statement

@@ -16,6 +16,7 @@ from gateway.events import FETCH
 from gateway.store import Notification, OutboxMessage, SqlStore, State
 from gateway.store.grouped import GroupedWrites
 from gateway.store.queries import VerzoekFilter, search_verzoeken
+from gateway.store.schema import metadata
 
 
 @pytest.fixture
@@ -137,8 +138,18 @@ def _state(store: SqlStore) -> tuple[object, ...]:
     )
 
 
-def test_a_group_ends_as_one_notification_after_another(tmp_path: Path) -> None:
-    stores = [SqlStore.from_url(f"sqlite:///{tmp_path / name}") for name in ("one.db", "group.db")]
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_group_ends_as_one_notification_after_another(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """On PostgreSQL the group's rows go into their tables in one statement (insert_tables)."""
+    group_url = f"sqlite:///{tmp_path / 'group.db'}"
+    if backend == "postgresql":
+        group_url = request.getfixturevalue("postgres_url")
+    stores = [SqlStore.from_url(f"sqlite:///{tmp_path / 'one.db'}"), SqlStore.from_url(group_url)]
+    with stores[1].engine.begin() as conn:  # the session's PostgreSQL database: from empty tables
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
     for s in stores:
         s.record_notification("2026031000002", 1, None, OutboxMessage(FETCH, "m-before-2", b"{}"))
         s.record_notification("2026031000003", 1, None, OutboxMessage(FETCH, "m-before-3", b"{}"))
