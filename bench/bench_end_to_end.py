@@ -275,9 +275,13 @@ def run_backend(backend: str, units: list[Unit], workers: int, rounds: int, work
             totals.calls = len(calls)
             # As many replay threads as the gateway has threads that deliver (translate consumers;
             # with hand-off the fetch consumers carry the chain, and there are as many).
-            totals.threads = threads = workers * int(
-                env.get("DSOGW_STAGE_CONSUMERS", settings.stage_consumers)
+            consumers = (
+                env.get("DSOGW_STAGE_CONSUMERS")
+                or Settings(
+                    _env_file=None, store_url=env.get("DSOGW_STORE_URL", "")
+                ).effective_stage_consumers
             )
+            totals.threads = threads = workers * int(consumers)
             control = httpx2.Client(base_url=f"http://127.0.0.1:{sandbox_port}/_sandbox", timeout=30)
             time.sleep(2.0)  # workers connected
             # A warm-up, not measured: the first verzoeken of a process pay for its imports, caches

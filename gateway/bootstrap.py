@@ -189,7 +189,7 @@ def connect_queue(settings: Settings) -> MessageQueue:
     url = settings.effective_queue_url
     if url.startswith("stomp") and "prefetch=" not in url:
         # One message in flight per consumer thread; a prefetch in the URL still wins.
-        url += ("&" if "?" in url else "?") + f"prefetch={settings.stage_consumers}"
+        url += ("&" if "?" in url else "?") + f"prefetch={settings.effective_stage_consumers}"
     if url.startswith("sqlite") and "synchronous=" not in url and settings.sqlite_synchronous != "full":
         url += ("&" if "?" in url else "?") + f"synchronous={settings.sqlite_synchronous}"
     return queue_prefix.connect(url, settings.queue_prefix)

@@ -358,7 +358,7 @@ class Worker:
         targets += [
             (f"stage-{s.name}-{n}", lambda s=s: self._consume(s))  # type: ignore[misc]
             for s in self.stages
-            for n in range(self.settings.stage_consumers)
+            for n in range(self.settings.effective_stage_consumers)
         ]
         targets += [(f"periodic-{i}", lambda p=p: self._periodic(*p)) for i, p in enumerate(self.periodic)]  # type: ignore[misc]
         for name, target in targets:

@@ -193,3 +193,11 @@ def test_a_database_failure_in_a_stage_is_retried_not_failed(
     assert store.pogingen_for([VNR])[(VNR, 1)].stap == "fetch"
     [event] = [e for e in store.events_for(VNR) if e.kind == "retry-fetch"]
     assert "database" in (event.detail or "")
+
+
+def test_consumers_per_stage_default_to_what_the_store_can_take(tmp_path: Path) -> None:
+    """SQLite has one writer: two consumers per stage; PostgreSQL: four; a setting wins."""
+    assert Settings(_env_file=None, data_dir=tmp_path).effective_stage_consumers == 2
+    pg = "postgresql+psycopg://gw@db.example/gw"
+    assert Settings(_env_file=None, data_dir=tmp_path, store_url=pg).effective_stage_consumers == 4
+    assert Settings(_env_file=None, store_url=pg, stage_consumers=3).effective_stage_consumers == 3
