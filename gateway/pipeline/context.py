@@ -29,6 +29,18 @@ class StageContext:
             offer.message = message
         return message
 
+    def take_over(self) -> tuple[str, CommitReceipt] | None:
+        """For a stage that queues no next job (the last): the held job this thread runs now,
+        to be marked handed over in the stage's own last transaction, and the receipt that says
+        it was (the worker then writes nothing more). None: no held job, or already taken."""
+        offer = handoff.current()
+        if offer is None or offer.running is None:
+            return None
+        if offer.message is not None or offer.taken_over is not None:
+            return None
+        offer.taken_over = CommitReceipt()
+        return offer.running, offer.taken_over
+
     def our_oin(self, candidate: str | None) -> str:
         """The OIN to act with: the one DSO addressed, when it is ours; otherwise our default."""
         if candidate and candidate in self.settings.our_oins:

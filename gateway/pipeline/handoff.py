@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gateway.events import FETCH, REPORT, TRANSLATE, StageJob
-from gateway.store import OutboxMessage
+from gateway.store import CommitReceipt, OutboxMessage
 
 NEXT_STAGE = {FETCH: TRANSLATE, TRANSLATE: REPORT}
 # Headers of a job given to the queue after its hand-off failed: the attempt made in the thread
@@ -46,9 +46,11 @@ class HandOff:
     verzoeknummer: str
     volgnummer: int | None
     held_until: datetime
-    # The held job this thread runs now, if any: the next job's transaction marks it handed over.
+    # The held job this thread runs now, if any: the next job's transaction marks it handed over,
+    # or (the last stage) the stage's own last transaction, whose receipt is `taken_over`.
     running: str | None = None
     message: OutboxMessage | None = None
+    taken_over: CommitReceipt | None = None
 
     def takes(self, queue: str, job: StageJob) -> bool:
         return (

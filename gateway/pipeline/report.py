@@ -150,6 +150,8 @@ class ReportStage:
                 detail="; ".join(details),
                 expect={State.DELIVERED},
                 checkpoints=laatst.checkpoints,
+                # With hand-off, this job itself is done in the same commit: no write after it.
+                taken_over=self.ctx.take_over(),
             )
         log.info("report.done", verzoeknummer=vnr, volgnummer=volgnummer)
 

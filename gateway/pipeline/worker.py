@@ -211,8 +211,13 @@ class Worker:
     def _offer(self, stage: StageRunner, job: StageJob, running: str | None = None) -> handoff.HandOff | None:
         """What the stage may hold for this thread: the next stage's job of the same version."""
         queue = handoff.NEXT_STAGE.get(stage.queue)
-        if not self.settings.stage_handoff or queue not in self._by_queue:
+        if not self.settings.stage_handoff:
             return None
+        if queue not in self._by_queue:
+            if running is None:
+                return None
+            # The last stage holds no job, but its last transaction may mark the one it runs.
+            queue = ""
         until = datetime.now(UTC) + timedelta(seconds=self._hold_seconds)
         return handoff.HandOff(queue, job.verzoeknummer, job.volgnummer, until, running)
 
@@ -252,9 +257,12 @@ class Worker:
                 if outcome.value != "ok":
                     continue
                 following = offer.message if offer is not None else None
+                taken = offer.taken_over if offer is not None else None
                 if following is not None and self._committed(following):
                     # Committed: the same transaction marked this job handed over.
                     message, checked = following, True
+                elif following is None and taken is not None and taken.committed:
+                    pass  # the stage's own last transaction marked it handed over
                 else:
                     # As published: a crash before this line leaves the hold to run out, and the
                     # relay's message finds the version moved on (a redelivery).

@@ -639,13 +639,16 @@ class SqlStore:
         versie_values: Mapping[str, Any] | None = None,
         actor: str | None = None,
         checkpoints: Mapping[str, Mapping[str, Any]] | None = None,
+        taken_over: tuple[str, CommitReceipt] | None = None,
     ) -> bool:
         """Move a version to `to`, record the event and queue `job`, all in one transaction.
 
         With `expect`, a version in another state is left alone and False is returned: that is
         how a redelivered message becomes a no-op. `checkpoints` (of the verzoek, written behind
         by the delivery that led here: gateway/pipeline/checkpoints.py) are written in the same
-        transaction whatever the outcome, where a value already stored stands."""
+        transaction whatever the outcome, where a value already stored stands. `taken_over`: a
+        held job (message id) this transition marks handed over when it moves the version, and
+        the receipt set when that commits (the last stage's hand-off, StageContext.take_over)."""
         with self._tx() as conn:
             if checkpoints:
                 self._put_checkpoints(conn, verzoeknummer, checkpoints)
@@ -660,9 +663,12 @@ class SqlStore:
             # it. Only when it changed nothing does a read tell an unknown version (KeyError)
             # from one in another state (False).
             if self._postgres:
-                return self._transition_postgres(
+                moved = self._transition_postgres(
                     conn, key, values, expect, to, summary, (event, detail, actor), job
                 )
+                if moved and taken_over is not None:
+                    self._take_over(conn, *taken_over)
+                return moved
             if expect is None:
                 changed = driver_sql.first(conn, q.TRANSITION_VERSIE, {**values, **key})
             else:
@@ -685,7 +691,15 @@ class SqlStore:
             self._event(conn, verzoeknummer, volgnummer, event, detail, actor)
             if job is not None:
                 self._outbox(conn, job)
+            if taken_over is not None:
+                self._take_over(conn, *taken_over)
             return True
+
+    def _take_over(self, conn: Connection, message_id: str, receipt: CommitReceipt) -> None:
+        driver_sql.rowcount(
+            conn, q.UPDATE_HELD, {"published_at": _now(), "held_until": None, "k_message_id": message_id}
+        )
+        self._receipts().append(receipt)
 
     def _transition_postgres(
         self,

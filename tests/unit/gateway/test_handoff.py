@@ -46,6 +46,7 @@ class Pipeline:
         self.ran: list[str] = []
         self.translate_failures = 0
         self.translate_error: type[Exception] = ZgwDown
+        self.take_over = False  # whether report marks its own held job (as the real one does)
         self.stages = [
             StageRunner(FETCH, "fetch", self.fetch),
             StageRunner(TRANSLATE, "translate", self.translate),
@@ -83,7 +84,12 @@ class Pipeline:
     def report(self, job: StageJob) -> None:
         self.ran.append("report")
         self.store.transition(
-            job.verzoeknummer, 1, to=State.REPORTED, event="reported", expect={State.DELIVERED}
+            job.verzoeknummer,
+            1,
+            to=State.REPORTED,
+            event="reported",
+            expect={State.DELIVERED},
+            taken_over=self.ctx.take_over() if self.take_over else None,
         )
 
     def notify(self) -> None:
@@ -120,6 +126,27 @@ def test_one_fetch_message_takes_the_version_to_the_end(pipeline: Pipeline) -> N
     assert published == [FETCH]
     assert pipeline.queue.receive(TRANSLATE, timeout=0.1) is None
     assert pipeline.queue.receive(REPORT, timeout=0.1) is None
+
+
+@pytest.mark.parametrize("takes_over", [False, True])
+def test_the_last_stage_marks_its_own_job_handed_over_in_its_last_commit(
+    tmp_path: Path, takes_over: bool
+) -> None:
+    """The report stage's REPORTED transition marks the held report job handed over in the same
+    commit (StageContext.take_over): the worker writes nothing after it. Without, the worker does."""
+    from tests.unit.gateway.transactions import transactions
+
+    pipeline = Pipeline(tmp_path)
+    pipeline.take_over = takes_over
+    pipeline.notify()
+    begun = transactions(pipeline.store)
+    assert pipeline.run_from(FETCH)
+    assert pipeline.ran == ["fetch", "translate", "report"] and pipeline.state() == "reported"
+    # fetch (+ the other verzoek's job), translate, report: and the worker's mark only without.
+    assert begun.count("write") == (4 if takes_over else 5)
+    published: list[str] = []
+    assert pipeline.store.relay_outbox(lambda row: published.append(row.queue)) == 1
+    assert published == [FETCH]  # the report job was handed over, not left for the relay
 
 
 def test_a_committed_hand_off_is_not_read_back(pipeline: Pipeline) -> None:
