@@ -26,7 +26,9 @@ class Settings(BaseSettings):
     """Where the embedded defaults (SQLite store and queue, archive) keep their files."""
     store_url: str = ""  # default: sqlite:///<data_dir>/gateway.db
     """The store: empty means sqlite:///<data_dir>/gateway.db; in production
-    postgresql+psycopg://user@host/db."""
+    postgresql+psycopg://user@host/db. On PostgreSQL each process (api, every worker) keeps two
+    connection pools, for writes (10, up to 20 at a peak) and for reads in autocommit (5, up to
+    20): size max_connections (or a pooler) for up to 40 per process."""
     queue_url: str = ""  # default: sqlite:///<data_dir>/queue.db; stomp://..., memory://
     """The queue: empty means sqlite:///<data_dir>/queue.db; or stomp://user:pass@host:61613, memory://."""
     sqlite_synchronous: Literal["full", "normal"] = "full"

@@ -157,7 +157,7 @@ def create_engine(url: str, *, sqlite_synchronous: str = "full") -> Engine:
     # No pre-ping: it is one more round trip on every checkout. Connections are recycled before
     # a server or proxy idle timeout can drop them; a connection that died anyway fails its
     # statement, SQLAlchemy invalidates the pool, and the stage is retried.
-    return sa.create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=20)
+    return sa.create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=10)
 
 
 def _autocommit_engine(engine: Engine) -> Engine:
@@ -173,7 +173,7 @@ def _autocommit_engine(engine: Engine) -> Engine:
         pool_reset_on_return=None,
         pool_recycle=1800,
         pool_size=5,
-        max_overflow=20,
+        max_overflow=15,
     )
 
 

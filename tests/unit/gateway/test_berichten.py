@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import socket
+import textwrap
 import threading
 from pathlib import Path
-
-import textwrap
 
 import pytest
 from hypothesis import given
