@@ -41,6 +41,7 @@ class _Compiled:
     columns: tuple[tuple[str, Callable[[Any], Any] | None], ...]
 
 
+_KEPT = 2048  # compiled statements kept at most
 _compiled: dict[tuple[int, str, tuple[str, ...]], _Compiled] = {}
 _keep: dict[int, Any] = {}  # the statements keyed by id(), alive while their compilation is cached
 
@@ -123,6 +124,10 @@ def _execute_compiled(conn: Connection, stmt: Any, params: Mapping[str, Any]) ->
     cache_key = (id(stmt), dialect.name, keys)
     found = _compiled.get(cache_key)
     if found is None:
+        if len(_compiled) >= _KEPT:
+            # Shapes of multi-row INSERTs vary with group sizes: start over rather than grow.
+            _compiled.clear()
+            _keep.clear()
         found = _compiled[cache_key] = _compile(stmt, dialect, keys)
         _keep[id(stmt)] = stmt
     processors = found.processors

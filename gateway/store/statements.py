@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -276,7 +276,7 @@ def transition_in_states(count: int) -> Any:
     return _v.update().where(*_VERSIE_KEY, met).returning(_v.c.attempts)
 
 
-@cache
+@lru_cache(maxsize=512)  # one per shape (table, rows, keys): group sizes vary
 def insert_rows(table: sa.Table, count: int, keys: tuple[str, ...]) -> Any:
     """One INSERT of `count` rows with the columns `keys`, their values bound as <key>_<row>:
     built and compiled once per shape (gateway/store/driver_sql.py), where `.values(rows)` was
@@ -327,7 +327,7 @@ def transition_postgres(
     return sa.select(moved.c.attempts, sa.select(sa.func.count()).select_from(touched).scalar_subquery())
 
 
-@cache
+@lru_cache(maxsize=512)  # one per shape (table, rows, keys): group sizes vary
 def insert_tables_postgres(shape: tuple[tuple[sa.Table, int, tuple[str, ...]], ...]) -> Any:
     """Rows into several tables in one statement on PostgreSQL: each table's multi-row INSERT
     (as insert_rows, values bound as t<part>_<key>_<row>) a data-modifying CTE of the last one.

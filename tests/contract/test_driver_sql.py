@@ -132,3 +132,12 @@ def _job() -> object:
     from gateway.store import OutboxMessage
 
     return OutboxMessage(queue="dso.fetch", message_id="m-1", body=b"b", headers={})
+
+
+def test_the_compiled_statements_kept_are_bounded(store: SqlStore) -> None:
+    """Shapes of multi-row INSERTs vary with group sizes: the cache starts over at its bound."""
+    statements = [sa.select(sa.literal_column(str(n)).label("n")) for n in range(driver_sql._KEPT + 50)]
+    with store.reading() as conn:
+        values = [driver_sql.first(conn, stmt, {}) for stmt in statements]
+    assert values == [(n,) for n in range(driver_sql._KEPT + 50)]
+    assert len(driver_sql._compiled) <= driver_sql._KEPT
