@@ -205,7 +205,9 @@ class ZgwClient:
             headers["Content-Type"] = "application/json"
         timeout = self._upload_timeout if upload else self._timeout
         try:
-            if params is None and files is None and data is None:
+            hooks = self._http.event_hooks
+            if params is None and files is None and data is None and not any(hooks.values()):
+                # Event hooks (a caller observing every request) only run in the client.
                 response = self._send(method, url, headers, body, timeout)
             else:
                 response = self._http.request(

@@ -76,6 +76,28 @@ def test_a_call_goes_to_the_transport_with_its_timeout_and_the_clients_default_h
     assert str(listed.url) == f"{BASE}/zaken/api/v1/zaken?identificatie=Z+1"
 
 
+def test_event_hooks_see_every_call_the_direct_path_included() -> None:
+    """A caller that observes calls through the client's event hooks (tests, tracing) sees the
+    calls the direct path would have sent too: with hooks, every call goes through the client."""
+    requested: list[str] = []
+    answered: list[int] = []
+    client = ZgwClient(
+        zaken_url=f"{BASE}/zaken/api/v1/",
+        documenten_url=f"{BASE}/documenten/api/v1",
+        catalogi_url=f"{BASE}/catalogi/api/v1",
+        client_id="gateway",
+        secret=SECRET,
+        user_id="svc",
+        user_representation="DSO gateway",
+        transport=httpx2.MockTransport(lambda r: httpx2.Response(201, json={"url": "x"})),
+        event_hooks={"request": [lambda r: requested.append(r.method)]},
+    )
+    client._http.event_hooks["response"].append(lambda r: answered.append(r.status_code))
+    client.post(client.zaken("zaken"), {"a": 1})
+    client.get(client.catalogi("zaaktypen"))
+    assert requested == ["POST", "GET"] and answered == [201, 201]
+
+
 def test_400_is_permanent_with_readable_invalid_params() -> None:
     body = {
         "code": "invalid",
