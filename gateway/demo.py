@@ -97,17 +97,32 @@ def _berichten(stack: LocalStack, verzoeknummers: list[str], outcome: DemoOutcom
     from gateway.demo_berichten import tel, zet_statussen
 
     # Only the ZGW APIs tell us about statuses (Notificaties API); StUF-ZKN has no such channel.
+    # An external ZGW calls us back only when a callback is configured (see LocalStack.start):
+    # without one, setting statuses there would change its zaken and wait for news that never
+    # comes.
     zgw = stack.settings.delivery == "zgw"
-    gehandeld = zet_statussen(stack, verzoeknummers, aantal=2, timeout=30) if zgw else 0
+    hoort = stack.hears_zaakstatus
+    gehandeld = zet_statussen(stack, verzoeknummers, aantal=2, timeout=30) if hoort else 0
     verteld = tel(stack, verzoeknummers)
-    failed = outcome.failed + (zgw and (gehandeld < 2 or verteld.statusberichten < 2))
+    status_line = f"demo: {verteld.statusberichten} statusberichten after a status change in the case system"
+    if zgw and not hoort:
+        status_line = (
+            "demo: no status changes set: the external ZGW cannot tell this gateway about them "
+            "(set DSOGW_ZGW_NOTIFICATIES_URL, DSOGW_ZGW_CALLBACK_URL and DSOGW_ZGW_CALLBACK_AUTH)"
+        )
     lines = [
         *outcome.lines[:-1],
         f"demo: {verteld.ontvangst_email} ontvangstbevestigingen e-mailed, {verteld.ontvangst_post} by post",
-        f"demo: {verteld.statusberichten} statusberichten after a status change in the case system",
-        outcome.lines[-1],
+        status_line,
     ]
-    return DemoOutcome(outcome.delivered, failed, lines)
+    failed = outcome.failed
+    if hoort and (gehandeld < 2 or verteld.statusberichten < 2):
+        failed += 1
+        lines.append(
+            f"demo: FAILED: {gehandeld} of 2 status changes handled within 30 s, "
+            f"{verteld.statusberichten} statusberichten sent"
+        )
+    return DemoOutcome(outcome.delivered, failed, [*lines, outcome.lines[-1]])
 
 
 def summarise(store: SqlStore, examples: list[tuple[str, str, int]]) -> DemoOutcome:

@@ -121,9 +121,7 @@ class LocalStack:
         self.sandbox = ServerThread(self.sandbox_app, sock=sandbox_sock).start()
         self.container = bootstrap(self.settings)
         self.api = ServerThread(create_app(self.container), port=api_port, sock=api_sock).start()
-        # Our own ZGW test server calls us back; an external ZGW only when a callback is configured.
-        callback = self.settings.zgw_callback_url and self.settings.zgw_callback_auth
-        if self.settings.delivery == "zgw" and (not self.external_zgw or callback):
+        if self.hears_zaakstatus:
             from gateway.abonnement import abonneren
             from gateway.bootstrap import build_zgw_client
 
@@ -144,6 +142,13 @@ class LocalStack:
         if self.smtp is not None:
             self.smtp.stop()
         self.container.close()
+
+    @property
+    def hears_zaakstatus(self) -> bool:
+        """Whether the case system tells the gateway about status changes: our own ZGW test
+        server calls us back; an external ZGW only when a callback is configured."""
+        callback = bool(self.settings.zgw_callback_url and self.settings.zgw_callback_auth)
+        return self.settings.delivery == "zgw" and (not self.external_zgw or callback)
 
     @property
     def zgw_url(self) -> str:

@@ -64,6 +64,14 @@ def test_demo_against_an_external_zgw_twice(tmp_path: Path, capsys: pytest.Captu
         settings = Settings(data_dir=tmp_path, zgw_client_id=zgw.client_id, zgw_secret=zgw.secret)
         first = run_demo(settings, once=True, data_dir=tmp_path / "run-1", timeout=120, zgw_url=zgw.url)
         assert first.lines[-1] == "demo: 6 verzoeken delivered, 0 failed", first.lines
+        assert first.failed == 0
+        # No callback configured: the external ZGW cannot tell us about a status, so the demo
+        # leaves its zaken open instead of setting statuses and waiting for news that never comes.
+        assert first.lines[-2].startswith("demo: no status changes set: the external ZGW cannot tell")
+        assert "DSOGW_ZGW_CALLBACK_URL" in first.lines[-2]
+        # The delivery's statuses only (default mapping): 4 zaken "Ontvangen", the aanvulling's
+        # "Aangevuld", the intrekking's "Afgehandeld"; the demo's two "Afgehandeld" are not set.
+        assert zgw.counts()["statussen"] == 4 + 1 + 1
         assert zgw.counts()["zaken"] == 4  # 6 versions of 4 verzoeken, all at the external ZGW
         # A second demo has a fresh store but the same ZGW: fresh verzoeknummers, four new zaken.
         second = run_demo(settings, once=True, data_dir=tmp_path / "run-2", timeout=120, zgw_url=zgw.url)
