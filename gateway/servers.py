@@ -18,7 +18,11 @@ def reserve_port(host: str = "127.0.0.1") -> socket.socket:
     """A socket bound to a free port, held until a ServerThread serves on it. A port number
     alone (free_port) is free only when asked: by the time the server binds it, another
     server or an outgoing connection may have it (seen in CI: "address already in use")."""
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP, not the default 0: asyncio sets TCP_NODELAY on an accepted connection
+    # only when the listening socket says it is TCP. Without it a response written in two parts
+    # (uvicorn sends the head, then the body) waited for the client's delayed ACK: 40 ms a call.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
     return sock
