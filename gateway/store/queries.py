@@ -112,15 +112,28 @@ def search_verzoeken(
     if f.zoek_bsn and f.zoek and looks_like_bsn(f.zoek.strip()):  # Logboek Dataverwerkingen
         logboek.bsn_gezocht(store, f.zoek.strip(), f.actor)
     v = t.verzoeken
+    page = sa.select(v).where(*conditions).order_by(v.c.updated_at.desc(), v.c.verzoeknummer.desc())
+    count = sa.select(sa.func.count()).select_from(v).where(*conditions)
+    rows: list[Any]
     with store.reading() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(v).where(*conditions)).scalar_one()
-        rows = conn.execute(
-            sa.select(v)
-            .where(*conditions)
-            .order_by(v.c.updated_at.desc(), v.c.verzoeknummer.desc())
-            .offset(offset)
-            .limit(limit)
-        ).all()
+        if f.zoek and f.zoek.strip():
+            # A search finds its matches once, the total riding along on each row: as a count
+            # and a page apart, PostgreSQL found them twice (a search by street and house number
+            # at 100,000 verzoeken: 145 ms instead of 75). Not for the unfiltered list or a
+            # state filter: there the page comes from the updated_at index without the rest.
+            found = conn.execute(
+                page.add_columns(sa.func.count().over().label("_totaal")).offset(offset).limit(limit)
+            ).all()
+            rows = [dict(r._mapping) for r in found]
+            if rows:
+                total = rows[0]["_totaal"]
+                for row in rows:
+                    del row["_totaal"]
+            else:  # past the last page (or nothing found): no row carries the total
+                total = conn.execute(count).scalar_one() if offset else 0
+        else:
+            total = conn.execute(count).scalar_one()
+            rows = list(conn.execute(page.offset(offset).limit(limit)).all())
     return [_verzoek(r) for r in rows], int(total)
 
 

@@ -282,6 +282,25 @@ def test_list_search_and_paging(store: SqlStore) -> None:
     assert store.counts_by_state() == {"received": 5}
 
 
+def test_a_search_pages_with_its_total_on_every_page_and_past_the_last(store: SqlStore) -> None:
+    """A search reads its total from the page's rows (one query): every page, the last one
+    short, and a page past the end (no rows to carry it) must still give the full total."""
+    for n in range(7):
+        vnr = f"20240316{n:05d}"
+        store.record_notification(vnr, 1, OIN, job(n))
+        store.update_summary(vnr, naam=f"Dakkapel {n}" if n != 3 else "Aanbouw", zaak_identificatie=f"Z-{n}")
+    seen: list[str] = []
+    for offset in (0, 2, 4):
+        rows, total = search_verzoeken(store, VerzoekFilter(zoek="dakkapel"), offset=offset, limit=2)
+        assert total == 6
+        seen += [r.verzoeknummer for r in rows]
+        assert all(r.naam and r.naam.startswith("Dakkapel") for r in rows)
+    assert seen == [f"20240316{n:05d}" for n in (6, 5, 4, 2, 1, 0)]  # newest first, none twice
+    assert search_verzoeken(store, VerzoekFilter(zoek="dakkapel"), offset=6, limit=2) == ([], 6)
+    assert search_verzoeken(store, VerzoekFilter(zoek="kapschuur"), limit=2) == ([], 0)
+    assert search_verzoeken(store, VerzoekFilter(zoek="kapschuur"), offset=4, limit=2) == ([], 0)
+
+
 def test_describe_writes_the_summary_and_replaces_the_search_terms(store: SqlStore) -> None:
     store.record_notification(VNR, 1, OIN, job(1))
     summary = {"doel": "aanvraag", "type": "vergunning", "naam": "Dakkapel", "activiteiten": "a.1\nb.2"}
