@@ -125,12 +125,10 @@ def search_verzoeken(
                 page.add_columns(sa.func.count().over().label("_totaal")).offset(offset).limit(limit)
             ).all()
             rows = [dict(r._mapping) for r in found]
-            if rows:
-                total = rows[0]["_totaal"]
-                for row in rows:
-                    del row["_totaal"]
-            else:  # past the last page (or nothing found): no row carries the total
-                total = conn.execute(count).scalar_one() if offset else 0
+            # Past the last page (or nothing found) no row carries the total.
+            total = conn.execute(count).scalar_one() if offset and not rows else 0
+            for row in rows:
+                total = row.pop("_totaal")
         else:
             total = conn.execute(count).scalar_one()
             rows = list(conn.execute(page.offset(offset).limit(limit)).all())

@@ -7,6 +7,7 @@ import email.policy
 import io
 import json
 from datetime import timedelta
+from typing import Any
 
 import httpx2
 import jwt
@@ -19,7 +20,7 @@ SECRET = "unit-test-secret-0123456789abcdef0123"
 BASE = "http://oz.test"
 
 
-def _client(handler: httpx2.MockTransport) -> ZgwClient:
+def _client(handler: httpx2.MockTransport, **extra: Any) -> ZgwClient:
     return ZgwClient(
         zaken_url=f"{BASE}/zaken/api/v1/",
         documenten_url=f"{BASE}/documenten/api/v1",
@@ -29,6 +30,7 @@ def _client(handler: httpx2.MockTransport) -> ZgwClient:
         user_id="svc",
         user_representation="DSO gateway",
         transport=handler,
+        **extra,
     )
 
 
@@ -81,15 +83,8 @@ def test_event_hooks_see_every_call_the_direct_path_included() -> None:
     calls the direct path would have sent too: with hooks, every call goes through the client."""
     requested: list[str] = []
     answered: list[int] = []
-    client = ZgwClient(
-        zaken_url=f"{BASE}/zaken/api/v1/",
-        documenten_url=f"{BASE}/documenten/api/v1",
-        catalogi_url=f"{BASE}/catalogi/api/v1",
-        client_id="gateway",
-        secret=SECRET,
-        user_id="svc",
-        user_representation="DSO gateway",
-        transport=httpx2.MockTransport(lambda r: httpx2.Response(201, json={"url": "x"})),
+    client = _client(
+        httpx2.MockTransport(lambda r: httpx2.Response(201, json={"url": "x"})),
         event_hooks={"request": [lambda r: requested.append(r.method)]},
     )
     client._http.event_hooks["response"].append(lambda r: answered.append(r.status_code))
